@@ -1,0 +1,252 @@
+"""The session model: cases x models -> runs, and scores per rater per checklist item.
+
+Plain msgspec structs, so a session decodes and validates in one fast pass and encodes
+deterministically. Nothing here touches the disk or the network.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Literal
+
+import msgspec
+
+SCHEMA_VERSION = 1
+
+Mode = Literal["t2i", "i2i"]
+Verdict = Literal["pass", "fail", "partial", "na"]
+VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "partial", "na")
+RunStatus = Literal["queued", "running", "retrying", "succeeded", "failed", "cancelled", "interrupted"]
+FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+ErrorKind = Literal[
+    "auth",
+    "rate_limit",
+    "content_policy",
+    "bad_request",
+    "timeout",
+    "server",
+    "network",
+    "bad_response",
+    "cancelled",
+    "interrupted",
+    "unavailable",
+]
+
+
+def now_iso() -> str:
+    """UTC timestamp with milliseconds, the one time format of every file imgbench writes."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def new_id(prefix: str = "") -> str:
+    return prefix + secrets.token_hex(4)
+
+
+def new_session_id() -> str:
+    """Sortable by creation time, unique without coordination."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+class ChecklistItem(msgspec.Struct, frozen=True, omit_defaults=True):
+    id: str
+    criterion: str
+    check: str = ""
+    # A child item counts as failed when its parent fails (DSG-style dependency).
+    parent: str | None = None
+
+
+class Params(msgspec.Struct, frozen=True, omit_defaults=True):
+    """What the user asked for, once per case; each provider maps it to what it supports."""
+
+    size: str | None = None  # "WxH"
+    aspect: str | None = None  # "W:H"
+    resolution: str | None = None  # "1K", "2K", "4K"
+    quality: str | None = None  # "low" | "medium" | "high" | "auto" or provider-specific
+    seed: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: v for k, v in msgspec.structs.asdict(self).items() if v is not None}
+
+
+class Reference(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A reference image copied into the session by content hash."""
+
+    sha256: str
+    path: str  # relative to the session directory, e.g. "refs/<sha256>.png"
+    format: str
+    width: int
+    height: int
+    slot: str | None = None  # what the preset asked this reference to show
+    filename: str | None = None  # the user's original file name, for display only
+
+
+class Case(msgspec.Struct, omit_defaults=True):
+    id: str
+    prompt: str
+    mode: Mode = "t2i"
+    preset_id: str | None = None
+    title: str | None = None
+    category: str | None = None
+    references: list[Reference] = []
+    checklist: list[ChecklistItem] = []
+    params: Params = Params()
+    repeats: int = 1
+
+    @property
+    def label(self) -> str:
+        return self.title or self.preset_id or (self.prompt[:40] + ("…" if len(self.prompt) > 40 else ""))
+
+
+class RunError(msgspec.Struct, frozen=True, omit_defaults=True):
+    kind: ErrorKind
+    message: str
+    http_status: int | None = None
+    provider_code: str | None = None
+
+
+class OutputImage(msgspec.Struct, frozen=True, omit_defaults=True):
+    path: str  # relative to the session directory
+    sha256: str
+    width: int
+    height: int
+    format: str
+    bytes: int = 0
+
+
+class Timings(msgspec.Struct, omit_defaults=True):
+    queued_at: str | None = None
+    started_at: str | None = None
+    first_byte_at: str | None = None
+    finished_at: str | None = None
+
+
+class Attempt(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One HTTP attempt (or demo call) of a run; retries make several."""
+
+    started_at: str
+    ended_at: str
+    outcome: str  # "ok" or an error kind
+    http_status: int | None = None
+    wait_s: float | None = None  # backoff slept after this attempt before the next one
+
+
+class Run(msgspec.Struct, omit_defaults=True):
+    id: str
+    case_id: str
+    model: str
+    repeat: int = 0
+    status: RunStatus = "queued"
+    attempts: int = 0
+    attempt_log: list[Attempt] = []
+    params_requested: dict[str, object] = {}
+    params_effective: dict[str, object] = {}
+    timings: Timings = msgspec.field(default_factory=Timings)
+    latency_ms: float | None = None
+    ttfb_ms: float | None = None
+    error: RunError | None = None
+    images: list[OutputImage] = []
+    revised_prompt: str | None = None
+    usage: dict[str, object] | None = None
+    cost_usd: float | None = None
+    # Objective figures computed after the run (e.g. share of pixels changed outside an edit region).
+    metrics: dict[str, float] = {}
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+class Score(msgspec.Struct, omit_defaults=True):
+    run_id: str
+    rater: str
+    verdicts: dict[str, Verdict] = {}
+    note: str = ""
+    blind: bool = False
+    scored_at: str = ""
+
+
+class Preference(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A pairwise judgement between two runs of one case."""
+
+    case_id: str
+    rater: str
+    run_a: str
+    run_b: str
+    outcome: Literal["a", "b", "tie", "both_bad"]
+    blind: bool = False
+    given_at: str = ""
+
+
+class Session(msgspec.Struct, omit_defaults=True):
+    id: str
+    name: str
+    created_at: str
+    schema_version: int = SCHEMA_VERSION
+    updated_at: str = ""
+    tool_version: str = ""
+    blind: bool = False
+    blind_seed: int = 0
+    concurrency: int | None = None
+    models: list[str] = []
+    cases: list[Case] = []
+    runs: list[Run] = []
+    scores: list[Score] = []
+    preferences: list[Preference] = []
+
+    # -- look-ups -------------------------------------------------------------------------------
+    def case(self, case_id: str) -> Case:
+        for case in self.cases:
+            if case.id == case_id:
+                return case
+        raise KeyError(case_id)
+
+    def run(self, run_id: str) -> Run:
+        for run in self.runs:
+            if run.id == run_id:
+                return run
+        raise KeyError(run_id)
+
+    def runs_of(self, case_id: str) -> list[Run]:
+        return [r for r in self.runs if r.case_id == case_id]
+
+    def score_of(self, run_id: str, rater: str) -> Score | None:
+        for score in self.scores:
+            if score.run_id == run_id and score.rater == rater:
+                return score
+        return None
+
+    def set_score(self, score: Score) -> None:
+        """One score per (run, rater): a new verdict replaces the rater's earlier one."""
+        self.scores = [s for s in self.scores if not (s.run_id == score.run_id and s.rater == score.rater)]
+        self.scores.append(score)
+
+    def status_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for run in self.runs:
+            counts[run.status] = counts.get(run.status, 0) + 1
+        return counts
+
+
+def plan_runs(session: Session) -> None:
+    """Create the runs a session's cases x models x repeats call for, keeping any that exist."""
+    have = {(r.case_id, r.model, r.repeat) for r in session.runs}
+    for case in session.cases:
+        for model in session.models:
+            for repeat in range(max(1, case.repeats)):
+                if (case.id, model, repeat) in have:
+                    continue
+                session.runs.append(
+                    Run(
+                        id=new_id("r-"),
+                        case_id=case.id,
+                        model=model,
+                        repeat=repeat,
+                        params_requested=case.params.to_dict(),
+                        timings=Timings(queued_at=now_iso()),
+                    )
+                )

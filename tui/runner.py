@@ -1,0 +1,259 @@
+"""Fan a session's runs out concurrently, retry what is worth retrying, record everything.
+
+Knows nothing of Textual: the TUI and the headless CLI listen to the same events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import msgspec
+
+from providers.base import CallContext, GenerationRequest, Provider, ProviderError, ReferenceInput
+from providers.retry import RetryPolicy
+from tui.images import FORMATS
+from tui.model import Attempt, Run, RunError, Session, Timings, now_iso
+from tui.registry import Registry
+from tui.store import Store
+from tui.validation import InputError
+
+EventKind = Literal["started", "first_byte", "retrying", "progress", "finished", "idle"]
+PENDING: frozenset[str] = frozenset({"queued", "interrupted"})
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    kind: EventKind
+    run: Run | None
+    message: str = ""
+
+
+Listener = Callable[[RunEvent], None]
+
+
+def _copy(run: Run) -> Run:
+    return msgspec.structs.replace(run)
+
+
+class Runner:
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        session: Session,
+        *,
+        concurrency: int | None = None,
+        listener: Listener | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.session = session
+        self.listener = listener or (lambda _e: None)
+        self.retry = retry or RetryPolicy()
+        self._global = asyncio.Semaphore(concurrency or session.concurrency or 64)
+        self._per_provider: dict[str, asyncio.Semaphore] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._dirty: dict[str, Run] = {}
+        self._flush_wanted = asyncio.Event()
+        self._client: Any = None
+
+    # -- public -------------------------------------------------------------------------------
+    def pending(self) -> list[Run]:
+        return [r for r in self.session.runs if r.status in PENDING]
+
+    def cancel(self, run_id: str | None = None) -> None:
+        for rid, task in self._tasks.items():
+            if run_id is None or rid == run_id:
+                task.cancel()
+
+    async def execute(self, runs: Iterable[Run] | None = None) -> Session:
+        """Run the given runs (default: every queued or interrupted one) to an end; persist as they go."""
+        todo = list(runs) if runs is not None else self.pending()
+        for run in todo:
+            self.registry.resolve(run.model)  # fail fast on an unknown model, before anything starts
+        with self.store.runner_lock(self.session.id):
+            writer = asyncio.create_task(self._writer(), name="imgbench-session-writer")
+            try:
+                if any(getattr(self.registry.resolve(r.model)[0], "uses_http", False) for r in todo):
+                    from providers.http import make_client
+
+                    self._client = make_client()
+                for run in todo:
+                    self._reset(run)
+                    self._tasks[run.id] = asyncio.create_task(self._drive(run), name=f"run:{run.id}")
+                if self._tasks:
+                    await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+            finally:
+                self._tasks.clear()
+                if self._client is not None:
+                    await self._client.aclose()
+                self._flush_wanted.set()
+                writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await writer
+                await asyncio.to_thread(self._persist, self._take_dirty())
+        self.listener(RunEvent("idle", None))
+        return self.session
+
+    # -- one run ------------------------------------------------------------------------------
+    def _reset(self, run: Run) -> None:
+        run.status = "queued"
+        run.error = None
+        run.images = []
+        run.timings = Timings(queued_at=now_iso())
+        run.latency_ms = run.ttfb_ms = None
+        self._changed(run)
+
+    async def _drive(self, run: Run) -> None:
+        provider, name = self.registry.resolve(run.model)
+        case = self.session.case(run.case_id)
+        references = tuple(
+            ReferenceInput(
+                path=self.store.abspath(self.session.id, ref.path),
+                mime=FORMATS.get(ref.format, ""),
+                sha256=ref.sha256,
+                width=ref.width,
+                height=ref.height,
+            )
+            for ref in case.references
+        )
+        run.params_effective = provider.effective_params(name, run.params_requested, len(references))
+        sem = self._per_provider.setdefault(provider.name, asyncio.Semaphore(max(1, provider.settings.concurrency)))
+        try:
+            async with self._global, sem:
+                await self._attempts(run, provider, name, case.prompt, references)
+        except asyncio.CancelledError:
+            self._finish(run, "cancelled", RunError("cancelled", "cancelled by the user"))
+        except InputError as exc:
+            self._finish(run, "failed", RunError("bad_request", str(exc)))
+        except Exception as exc:  # an adapter bug must fail its run, never the session
+            self._finish(run, "failed", RunError("bad_response", f"{type(exc).__name__}: {exc}"))
+
+    async def _attempts(
+        self, run: Run, provider: Provider, name: str, prompt: str, references: tuple[ReferenceInput, ...]
+    ) -> None:
+        run.timings.started_at = now_iso()
+        run.status = "running"
+        self._emit("started", run)
+        while True:
+            run.attempts += 1
+            attempt_started = time.perf_counter()
+            started_iso = now_iso()
+            first_byte: list[float] = []
+
+            def on_first_byte(first_byte: list[float] = first_byte) -> None:
+                if not first_byte:
+                    first_byte.append(time.perf_counter())
+                    run.timings.first_byte_at = now_iso()
+                    self._emit("first_byte", run)
+
+            ctx = CallContext(
+                client=self._client,
+                on_first_byte=on_first_byte,
+                on_progress=lambda msg: self._emit("progress", run, msg),
+            )
+            request = GenerationRequest(
+                model=name,
+                prompt=prompt,
+                references=references,
+                params=run.params_requested,
+                run_key=f"{run.case_id}/{run.model}/{run.repeat}",
+                attempt=run.attempts,
+            )
+            try:
+                async with asyncio.timeout(provider.settings.timeout_s):
+                    result = await provider.generate(request, ctx)
+                if not result.images:
+                    raise ProviderError("bad_response", "the provider answered without an image")
+                images = []
+                for index, image in enumerate(result.images):
+                    try:
+                        images.append(
+                            await asyncio.to_thread(self.store.write_output, self.session.id, run.id, index, image.data)
+                        )
+                    except ValueError as exc:
+                        raise ProviderError("bad_response", str(exc)) from None
+            except TimeoutError:
+                error = ProviderError("timeout", f"no answer within {provider.settings.timeout_s:.0f} s")
+            except ProviderError as exc:
+                error = exc
+            else:
+                now = time.perf_counter()
+                run.attempt_log = [*run.attempt_log, Attempt(started_iso, now_iso(), "ok")]
+                run.latency_ms = round((now - attempt_started) * 1000, 1)
+                if first_byte:
+                    run.ttfb_ms = round((first_byte[0] - attempt_started) * 1000, 1)
+                run.images = images
+                run.params_effective = result.params_effective or run.params_effective
+                run.revised_prompt = result.revised_prompt
+                run.usage = result.usage
+                run.cost_usd = result.cost_usd
+                self._finish(run, "succeeded", None)
+                return
+            wait, reason = self.retry.delay(run.attempts, error)
+            run.attempt_log = [
+                *run.attempt_log,
+                Attempt(
+                    started_iso, now_iso(), error.kind, error.http_status, round(wait, 3) if wait is not None else None
+                ),
+            ]
+            if wait is None:
+                message = (
+                    error.message
+                    if error.retryable is False or reason.endswith("not retried")
+                    else (f"{error.message} ({reason})")
+                )
+                self._finish(run, "failed", RunError(error.kind, message, error.http_status, error.provider_code))
+                return
+            run.status = "retrying"
+            run.error = RunError(error.kind, error.message, error.http_status, error.provider_code)
+            self._emit("retrying", run, f"attempt {run.attempts} failed ({error.kind}); retrying in {wait:.1f} s")
+            await asyncio.sleep(wait)
+            run.status = "running"
+            self._emit("started", run)
+
+    def _finish(self, run: Run, status: str, error: RunError | None) -> None:
+        run.status = status  # type: ignore[assignment]
+        run.error = error
+        run.timings.finished_at = now_iso()
+        self._emit("finished", run)
+
+    # -- persistence --------------------------------------------------------------------------
+    def _emit(self, kind: EventKind, run: Run, message: str = "") -> None:
+        self._changed(run)
+        self.listener(RunEvent(kind, _copy(run), message))
+
+    def _changed(self, run: Run) -> None:
+        self._dirty[run.id] = _copy(run)
+        self._flush_wanted.set()
+
+    async def _writer(self) -> None:
+        """One writer: coalesces run updates into as few atomic session writes as the disk allows."""
+        while True:
+            await self._flush_wanted.wait()
+            self._flush_wanted.clear()
+            await asyncio.to_thread(self._persist, self._take_dirty())
+
+    def _take_dirty(self) -> dict[str, Run]:
+        batch, self._dirty = self._dirty, {}
+        return batch
+
+    def _persist(self, batch: dict[str, Run]) -> None:
+        if not batch:
+            return
+
+        def apply(session: Session) -> None:
+            index = {r.id: i for i, r in enumerate(session.runs)}
+            for run_id, run in batch.items():
+                if run_id in index:
+                    session.runs[index[run_id]] = run
+                else:
+                    session.runs.append(run)
+
+        self.store.mutate(self.session.id, apply)
