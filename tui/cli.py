@@ -14,6 +14,15 @@ from tui import __version__
 
 EXIT_OK, EXIT_RUNS_FAILED, EXIT_USAGE = 0, 3, 2
 
+# subcommand -> "module:function"; the module is imported only when that subcommand runs.
+HANDLERS: dict[str, str] = {
+    "presets": "tui.commands:cmd_presets",
+    "models": "tui.commands:cmd_models",
+    "run": "tui.commands:cmd_run",
+    "sessions": "tui.commands:cmd_sessions",
+    "locate": "tui.commands:cmd_locate",
+}
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -87,10 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.launch import launch_tui
 
             return launch_tui(preview=args.preview)
-        from tui import commands
+        import importlib
 
-        handler = getattr(commands, f"cmd_{args.command}")
-        return handler(args)
+        module, _, function = HANDLERS[args.command].partition(":")
+        return getattr(importlib.import_module(module), function)(args)
     except InputError as exc:
         print(f"imgbench: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,0 +1,598 @@
+"""Load and validate preset TOML files; build the catalog of shipped + user presets.
+
+Validation is strict and every problem is one :class:`PresetError` naming the file, the key
+(``checklist[2].parent``; array indexes count from 0) and, where it can be found, the line.
+Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .model import Preset, PresetError, PresetItem, ReferenceSlot
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "SCHEMA_VERSION",
+    "PresetCatalog",
+    "UnknownPresetError",
+    "builtin_dir",
+    "load_catalog",
+    "load_preset_file",
+]
+
+SCHEMA_VERSION = 1
+MAX_FILE_BYTES = 1024 * 1024
+
+TOP_KEYS = (
+    "schema_version",
+    "id",
+    "title",
+    "category",
+    "mode",
+    "dimension",
+    "pass_rule",
+    "prompt",
+    "notes",
+    "source",
+    "params",
+    "reference_slots",
+    "checklist",
+)
+REQUIRED_TOP = ("id", "title", "category", "mode", "prompt", "checklist")
+ITEM_KEYS = ("id", "criterion", "check", "parent", "completed")
+SLOT_KEYS = ("id", "description")
+PARAM_KEYS = ("size", "aspect", "resolution", "quality")
+MODES = ("t2i", "i2i")
+RESOLUTIONS = ("1K", "2K", "4K")
+QUALITIES = ("auto", "low", "medium", "high", "standard", "hd")
+MAX_SIDE = 16384
+
+_ID_SEGMENT = r"[a-z0-9][a-z0-9._-]*"
+_PRESET_ID_RE = re.compile(rf"{_ID_SEGMENT}(?:/{_ID_SEGMENT})*")
+_ITEM_ID_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
+_SIZE_RE = re.compile(r"(\d+)x(\d+)")
+_ASPECT_RE = re.compile(r"(\d+):(\d+)")
+_TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_END_RE = re.compile(r"\s*\(at end of document\)\s*$")
+
+_TOML_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a float",
+    bool: "a boolean",
+    list: "an array",
+    dict: "a table",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Locating keys in the raw text (best effort: tomllib keeps no positions)
+
+
+Path_ = tuple[str | int, ...]
+
+_HEADER_ARRAY_RE = re.compile(r"\[\[\s*(.+?)\s*\]\]")
+_HEADER_TABLE_RE = re.compile(r"\[\s*([^\[\]]+?)\s*\]")
+_KEY_RE = re.compile(
+    r"""((?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*=\s*(.*)"""
+)
+
+
+def _split_dotted(key: str) -> tuple[str, ...]:
+    parts = re.findall(r""""([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+)""", key)
+    return tuple(a or b or c for a, b, c in parts)
+
+
+def _key_lines(text: str) -> dict[Path_, int]:
+    """Map key paths (``("checklist", 2, "parent")``) to the 1-based line that defines them."""
+    lines: dict[Path_, int] = {}
+    counters: dict[tuple[str, ...], int] = {}
+    current: Path_ = ()
+    open_multiline: str | None = None
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        s = raw.strip()
+        if open_multiline is not None:
+            if open_multiline in s:
+                open_multiline = None
+            continue
+        if not s or s.startswith("#"):
+            continue
+        m = _HEADER_ARRAY_RE.match(s)
+        if m:
+            name = _split_dotted(m.group(1))
+            idx = counters.get(name, 0)
+            counters[name] = idx + 1
+            current = (*name, idx)
+            lines.setdefault(current, lineno)
+            lines.setdefault(name, lineno)
+            continue
+        m = _HEADER_TABLE_RE.match(s)
+        if m:
+            current = _split_dotted(m.group(1))
+            lines.setdefault(current, lineno)
+            continue
+        m = _KEY_RE.match(s)
+        if m:
+            lines.setdefault((*current, *_split_dotted(m.group(1))), lineno)
+            value = m.group(2)
+            for delim in ('"""', "'''"):
+                if value.startswith(delim) and value.count(delim) == 1:
+                    open_multiline = delim
+                    break
+    return lines
+
+
+def _fmt_key(path: Path_) -> str | None:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out or None
+
+
+def _suggest(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _type_name(value: Any) -> str:
+    return _TOML_TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+class _Ctx:
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.text = text
+        self._lines: dict[Path_, int] | None = None
+
+    def line_for(self, path: Path_) -> int | None:
+        if self._lines is None:
+            self._lines = _key_lines(self.text)
+        for n in range(len(path), 0, -1):
+            line = self._lines.get(path[:n])
+            if line is not None:
+                return line
+        return None
+
+    def error(self, path: Path_, reason: str, *, at: Path_ | None = None) -> PresetError:
+        return PresetError(self.file, reason, key=_fmt_key(path), line=self.line_for(at if at else path))
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+def builtin_dir() -> Path:
+    """The ``presets`` package directory (the shipped TOML files live under it)."""
+    return Path(__file__).resolve().parent
+
+
+def _read_text(path: Path) -> str:
+    file = str(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        raise PresetError(file, "is a directory, not a preset file") from None
+    except OSError as exc:
+        raise PresetError(file, f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise PresetError(file, "file is larger than 1 MiB; a preset is a small text file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise PresetError(
+            file, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8", line=line
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _parse_toml(file: str, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        line: int | None = None
+        m = _TOML_POS_RE.search(msg)
+        if m:
+            line = int(m.group(1))
+            msg = msg[: m.start()] + f" (column {m.group(2)})"
+        else:
+            m = _TOML_END_RE.search(msg)
+            if m:
+                line = max(1, len(text.splitlines()))
+                msg = msg[: m.start()] + " (at end of file)"
+        raise PresetError(file, f"invalid TOML: {msg}", line=line) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+
+
+def _check_keys(ctx: _Ctx, table: dict[str, Any], allowed: tuple[str, ...], path: Path_) -> None:
+    for key in table:
+        if key not in allowed:
+            hint = _suggest(key, allowed)
+            if path and not hint and key in TOP_KEYS:
+                hint = " (top-level keys must come before the first [table] or [[array]] header)"
+            raise ctx.error((*path, key), f"unknown key {key!r}{hint}")
+
+
+def _get_str(
+    ctx: _Ctx,
+    table: dict[str, Any],
+    key: str,
+    path: Path_,
+    *,
+    required: bool = False,
+    nonempty: bool = True,
+    single_line: bool = False,
+) -> str | None:
+    here = (*path, key)
+    if key not in table:
+        if required:
+            where = f" in {_fmt_key(path)}" if path else ""
+            raise ctx.error(here, f"missing required key {key!r}{where}", at=path)
+        return None
+    value = table[key]
+    if not isinstance(value, str):
+        raise ctx.error(here, f"expected a string, got {_type_name(value)}")
+    if nonempty and not value.strip():
+        raise ctx.error(here, "must not be empty")
+    if single_line and ("\n" in value or "\r" in value):
+        raise ctx.error(here, "must be a single line")
+    return value
+
+
+def _check_id(ctx: _Ctx, value: str, path: Path_) -> None:
+    if len(value) > 200 or not _PRESET_ID_RE.fullmatch(value):
+        hint = ""
+        fixed = value.strip().lower().replace(" ", "-")
+        if fixed != value and _PRESET_ID_RE.fullmatch(fixed):
+            hint = f" (did you mean {fixed!r}?)"
+        raise ctx.error(
+            path,
+            f"invalid id {value!r}: use lowercase letters, digits, '-', '_', '.' and '/' between "
+            f"non-empty parts, e.g. 'my-group/portrait-1'{hint}",
+        )
+
+
+def _check_item_id(ctx: _Ctx, value: str, path: Path_) -> None:
+    if len(value) > 64 or not _ITEM_ID_RE.fullmatch(value):
+        raise ctx.error(path, f"invalid id {value!r}: use letters, digits, '-', '_' or '.', e.g. 'c1'")
+
+
+def _validate_params(ctx: _Ctx, raw: Any) -> dict[str, str]:
+    path: Path_ = ("params",)
+    if not isinstance(raw, dict):
+        raise ctx.error(path, f"expected a table ([params]), got {_type_name(raw)}")
+    _check_keys(ctx, raw, PARAM_KEYS, path)
+    out: dict[str, str] = {}
+    examples = {"size": "'1024x1536'", "aspect": "'9:16'", "resolution": "'2K'", "quality": "'high'"}
+    for key, value in raw.items():
+        here = (*path, key)
+        if not isinstance(value, str):
+            raise ctx.error(here, f"expected a string like {examples[key]}, got {_type_name(value)}")
+        v = value.strip()
+        if key == "size":
+            m = _SIZE_RE.fullmatch(v)
+            if not m or int(m.group(1)) <= 0 or int(m.group(2)) <= 0:
+                raise ctx.error(here, f"invalid size {value!r}: expected WxH with positive integers, e.g. '1024x1536'")
+            if int(m.group(1)) > MAX_SIDE or int(m.group(2)) > MAX_SIDE:
+                raise ctx.error(here, f"invalid size {value!r}: each side must be at most {MAX_SIDE}")
+        elif key == "aspect":
+            m = _ASPECT_RE.fullmatch(v)
+            if not m or int(m.group(1)) <= 0 or int(m.group(2)) <= 0:
+                raise ctx.error(here, f"invalid aspect {value!r}: expected W:H with positive integers, e.g. '9:16'")
+        elif key == "resolution":
+            if v not in RESOLUTIONS:
+                fix = v.upper() if v.upper() in RESOLUTIONS else None
+                hint = f" (did you mean {fix!r}?)" if fix else ""
+                raise ctx.error(here, f"invalid resolution {value!r}: expected one of {', '.join(RESOLUTIONS)}{hint}")
+        elif key == "quality" and v not in QUALITIES:
+            raise ctx.error(
+                here, f"invalid quality {value!r}: expected one of {', '.join(QUALITIES)}{_suggest(v, QUALITIES)}"
+            )
+        out[key] = v
+    if "size" in out and "aspect" in out:
+        w, h = (int(x) for x in out["size"].split("x"))
+        aw, ah = (int(x) for x in out["aspect"].split(":"))
+        if w * ah != h * aw:
+            raise ctx.error(
+                (*path, "aspect"), f"aspect {out['aspect']!r} contradicts size {out['size']!r}; give one of them"
+            )
+    return out
+
+
+def _array_of_tables(ctx: _Ctx, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    raw = data[key]
+    if isinstance(raw, dict):
+        raise ctx.error((key,), f"expected an array of tables ([[{key}]]), got a table ([{key}])")
+    if not isinstance(raw, list):
+        raise ctx.error((key,), f"expected an array of tables ([[{key}]]), got {_type_name(raw)}")
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise ctx.error((key, i), f"expected a table, got {_type_name(entry)}")
+    return raw
+
+
+def _validate_slots(ctx: _Ctx, data: dict[str, Any]) -> tuple[ReferenceSlot, ...]:
+    if "reference_slots" not in data:
+        return ()
+    slots: list[ReferenceSlot] = []
+    first: dict[str, int] = {}
+    for i, entry in enumerate(_array_of_tables(ctx, data, "reference_slots")):
+        path: Path_ = ("reference_slots", i)
+        _check_keys(ctx, entry, SLOT_KEYS, path)
+        slot_id = _get_str(ctx, entry, "id", path, required=True)
+        assert slot_id is not None
+        _check_item_id(ctx, slot_id, (*path, "id"))
+        if slot_id in first:
+            raise ctx.error((*path, "id"), f"duplicate slot id {slot_id!r} (also reference_slots[{first[slot_id]}])")
+        first[slot_id] = i
+        description = _get_str(ctx, entry, "description", path, required=True)
+        assert description is not None
+        slots.append(ReferenceSlot(id=slot_id, description=description))
+    return tuple(slots)
+
+
+def _validate_checklist(ctx: _Ctx, data: dict[str, Any]) -> tuple[PresetItem, ...]:
+    entries = _array_of_tables(ctx, data, "checklist")
+    if not entries:
+        raise ctx.error(("checklist",), "checklist is empty: a preset needs at least one [[checklist]] item")
+    items: list[PresetItem] = []
+    index: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        path: Path_ = ("checklist", i)
+        _check_keys(ctx, entry, ITEM_KEYS, path)
+        item_id = _get_str(ctx, entry, "id", path, required=True)
+        assert item_id is not None
+        _check_item_id(ctx, item_id, (*path, "id"))
+        if item_id in index:
+            raise ctx.error((*path, "id"), f"duplicate item id {item_id!r} (also checklist[{index[item_id]}])")
+        index[item_id] = i
+        criterion = _get_str(ctx, entry, "criterion", path, required=True, single_line=True)
+        check = _get_str(ctx, entry, "check", path, nonempty=False) or ""
+        parent = _get_str(ctx, entry, "parent", path)
+        completed = entry.get("completed", False)
+        if not isinstance(completed, bool):
+            raise ctx.error((*path, "completed"), f"expected a boolean (true/false), got {_type_name(completed)}")
+        assert criterion is not None
+        items.append(PresetItem(id=item_id, criterion=criterion, check=check, parent=parent, completed=completed))
+    # Parents: known, not self, no cycles (forward references are fine).
+    for i, it in enumerate(items):
+        if it.parent is None:
+            continue
+        here: Path_ = ("checklist", i, "parent")
+        if it.parent == it.id:
+            raise ctx.error(here, f"item {it.id!r} cannot be its own parent")
+        if it.parent not in index:
+            hint = _suggest(it.parent, index)
+            if not hint:
+                known = list(index)
+                hint = f" (known items: {', '.join(known[:12])}{', …' if len(known) > 12 else ''})"
+            raise ctx.error(here, f"unknown item {it.parent!r}{hint}")
+    parents = {it.id: it.parent for it in items}
+    for i, it in enumerate(items):
+        chain = [it.id]
+        cur = it.parent
+        while cur is not None:
+            if cur in chain:
+                cycle = [*chain[chain.index(cur) :], cur]
+                raise ctx.error(("checklist", i, "parent"), f"parent cycle: {' -> '.join(cycle)}")
+            chain.append(cur)
+            cur = parents[cur]
+    return tuple(items)
+
+
+def _validate(ctx: _Ctx, data: dict[str, Any], *, builtin: bool) -> Preset:
+    _check_keys(ctx, data, TOP_KEYS, ())
+    for key in REQUIRED_TOP:
+        if key not in data:
+            raise ctx.error((key,), f"missing required key {key!r}")
+
+    if "schema_version" in data:
+        version = data["schema_version"]
+        if type(version) is not int:
+            raise ctx.error(("schema_version",), f"expected an integer, got {_type_name(version)}")
+        if version > SCHEMA_VERSION:
+            raise ctx.error(
+                ("schema_version",),
+                f"schema_version {version} is newer than this imgbench understands ({SCHEMA_VERSION}); upgrade",
+            )
+        if version < 1:
+            raise ctx.error(("schema_version",), f"invalid schema_version {version}: expected {SCHEMA_VERSION}")
+
+    preset_id = _get_str(ctx, data, "id", (), required=True)
+    assert preset_id is not None
+    _check_id(ctx, preset_id, ("id",))
+    title = _get_str(ctx, data, "title", (), required=True, single_line=True)
+    category = _get_str(ctx, data, "category", (), required=True, single_line=True)
+    mode = _get_str(ctx, data, "mode", (), required=True)
+    if mode not in MODES:
+        fix = (mode or "").strip().lower()
+        hint = f" (did you mean {fix!r}?)" if fix in MODES else _suggest(mode or "", MODES)
+        raise ctx.error(("mode",), f"invalid mode {mode!r}: expected 't2i' or 'i2i'{hint}")
+    prompt = _get_str(ctx, data, "prompt", (), required=True)
+    optional = {
+        key: _get_str(ctx, data, key, (), nonempty=False) or "" for key in ("dimension", "pass_rule", "notes", "source")
+    }
+    params = _validate_params(ctx, data["params"]) if "params" in data else {}
+    slots = _validate_slots(ctx, data)
+    if mode == "i2i" and not slots:
+        raise ctx.error(
+            ("reference_slots",),
+            "an i2i preset needs at least one [[reference_slots]] entry describing each reference image",
+            at=("reference_slots",) if "reference_slots" in data else ("mode",),
+        )
+    if mode == "t2i" and slots:
+        raise ctx.error(
+            ("reference_slots",),
+            'a t2i preset takes no reference images (remove [[reference_slots]] or set mode = "i2i")',
+            at=("reference_slots", 0),
+        )
+    checklist = _validate_checklist(ctx, data)
+    assert title is not None and category is not None and prompt is not None
+    return Preset(
+        id=preset_id,
+        title=title,
+        category=category,
+        mode=mode,  # type: ignore[arg-type]
+        prompt=prompt,
+        params=params,
+        reference_slots=slots,
+        checklist=checklist,
+        path=ctx.file,
+        builtin=builtin,
+        **optional,
+    )
+
+
+def _load(path: Path, *, builtin: bool) -> tuple[Preset, _Ctx]:
+    file = str(path)
+    text = _read_text(path)
+    data = _parse_toml(file, text)
+    ctx = _Ctx(file, text)
+    return _validate(ctx, data, builtin=builtin), ctx
+
+
+def load_preset_file(path: Path, *, builtin: bool = False) -> Preset:
+    """Read and validate one preset file. Raises :class:`PresetError` (one line, file:line: key: reason)."""
+    return _load(Path(path), builtin=builtin)[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Catalog
+
+
+class UnknownPresetError(KeyError):
+    """A preset id or group that is not in the catalog. ``str()`` is the readable message."""
+
+    def __init__(self, ref: str, message: str) -> None:
+        super().__init__(message)
+        self.ref = ref
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _natural_key(text: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+class PresetCatalog:
+    """Shipped + user presets in order (shipped first). Iterating yields :class:`Preset` objects."""
+
+    def __init__(self, presets: Iterable[Preset] = (), errors: Iterable[PresetError] = ()) -> None:
+        self.presets: dict[str, Preset] = {p.id: p for p in presets}
+        self.errors: list[PresetError] = list(errors)
+
+    def __repr__(self) -> str:
+        return f"PresetCatalog({len(self.presets)} presets, {len(self.errors)} errors)"
+
+    def __len__(self) -> int:
+        return len(self.presets)
+
+    def __iter__(self) -> Iterator[Preset]:
+        return iter(self.presets.values())
+
+    def __contains__(self, preset_id: object) -> bool:
+        return preset_id in self.presets
+
+    def groups(self) -> list[str]:
+        """Every group prefix that ``expand`` accepts (``"tier-a"``, …), in catalog order."""
+        out: dict[str, None] = {}
+        for preset_id in self.presets:
+            parts = preset_id.split("/")[:-1]
+            for n in range(1, len(parts) + 1):
+                out.setdefault("/".join(parts[:n]), None)
+        return list(out)
+
+    def _unknown(self, ref: str, options: Iterable[str]) -> UnknownPresetError:
+        options = list(options)
+        close = difflib.get_close_matches(ref, options, n=1, cutoff=0.6)
+        if close:
+            hint = f" (did you mean {close[0]!r}?)"
+        elif options:
+            shown = ", ".join(options[:8]) + (", …" if len(options) > 8 else "")
+            hint = f"; known: {shown}"
+        else:
+            hint = "; no presets are loaded"
+        return UnknownPresetError(ref, f"unknown preset {ref!r}{hint}")
+
+    def get(self, preset_id: str) -> Preset:
+        """The preset with exactly this id. Raises :class:`UnknownPresetError` (a KeyError) with a suggestion."""
+        try:
+            return self.presets[preset_id]
+        except KeyError:
+            raise self._unknown(preset_id, self.presets) from None
+
+    def expand(self, ref: str) -> list[Preset]:
+        """An exact id -> ``[that preset]``; a group (``"tier-a"``) -> every ``"tier-a/…"`` preset in order."""
+        key = ref.strip().rstrip("/")
+        if key in self.presets:
+            return [self.presets[key]]
+        prefix = key + "/"
+        found = [p for pid, p in self.presets.items() if key and pid.startswith(prefix)]
+        if found:
+            return found
+        raise self._unknown(ref, [*self.groups(), *self.presets])
+
+
+def _toml_files(root: Path, errors: list[PresetError] | None = None) -> list[Path]:
+    """Every ``*.toml`` under root (recursively), hidden files and dirs skipped, in natural order."""
+    found: list[Path] = []
+
+    def onerror(exc: OSError) -> None:
+        if errors is not None:
+            errors.append(PresetError(str(exc.filename or root), f"cannot read directory: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
+        for name in filenames:
+            if name.endswith(".toml") and not name.startswith("."):
+                found.append(Path(dirpath, name))
+    return sorted(found, key=lambda p: tuple(_natural_key(part) for part in p.relative_to(root).parts))
+
+
+def load_catalog(user_dir: Path | None = None) -> PresetCatalog:
+    """The shipped presets, then every ``*.toml`` under ``user_dir`` (recursively).
+
+    Never raises for a bad file: each problem becomes a :class:`PresetError` in ``.errors`` and
+    the other presets still load. A user preset whose id is already taken (by a shipped preset or
+    an earlier user file) is an error for that file.
+    """
+    catalog = PresetCatalog()
+    sources: list[tuple[Path, bool]] = [(p, True) for p in _toml_files(builtin_dir(), catalog.errors)]
+    if user_dir is not None:
+        user_dir = Path(user_dir)
+        if user_dir.is_dir():
+            sources += [(p, False) for p in _toml_files(user_dir, catalog.errors)]
+        elif user_dir.exists():
+            catalog.errors.append(PresetError(str(user_dir), "presets location is not a directory"))
+    for path, builtin in sources:
+        try:
+            preset, ctx = _load(path, builtin=builtin)
+        except PresetError as exc:
+            catalog.errors.append(exc)
+            continue
+        other = catalog.presets.get(preset.id)
+        if other is not None:
+            what = "the shipped preset" if other.builtin else "the preset"
+            catalog.errors.append(
+                ctx.error(("id",), f"id {preset.id!r} is already used by {what} in {other.path}; choose another id")
+            )
+            continue
+        catalog.presets[preset.id] = preset
+    return catalog
