@@ -10,7 +10,7 @@ import msgspec
 
 from tui import paths
 from tui.atomic import atomic_write
-from tui.validation import InputError, from_msgspec, toml_syntax_error
+from tui.validation import InputError, find_line, from_msgspec, toml_syntax_error
 
 PreviewMode = Literal["auto", "halfblock", "kitty", "sixel", "iterm"]
 
@@ -96,6 +96,17 @@ def load_config(path: Path | None = None) -> Config:
         known[f"providers.{name}"] = list(ProviderConfig.__struct_fields__)
     for name in data.get("endpoints", {}) if isinstance(data.get("endpoints"), dict) else {}:
         known[f"endpoints.{name}"] = list(EndpointConfig.__struct_fields__)
+    # Tables keyed by the user's own names are checked entry by entry, so an error names the entry
+    # (msgspec reports dict keys only as "[...]").
+    for section, struct in (("providers", ProviderConfig), ("endpoints", EndpointConfig)):
+        table = data.get(section)
+        if not isinstance(table, dict):
+            continue
+        for name, entry in table.items():
+            try:
+                msgspec.convert(entry, struct, strict=True)
+            except msgspec.ValidationError as exc:
+                raise _entry_error(exc, f"{section}.{name}", file=path, text=text, known=known) from None
     try:
         config = msgspec.convert(data, Config, strict=True)
     except msgspec.ValidationError as exc:
@@ -104,6 +115,14 @@ def load_config(path: Path | None = None) -> Config:
         if name in {"demo", "openai", "xai", "gemini", "fal", "openrouter"}:
             raise InputError("an endpoint may not take a built-in provider's name", file=path, key=f"endpoints.{name}")
     return config
+
+
+def _entry_error(
+    exc: msgspec.ValidationError, prefix: str, *, file: Path, text: str, known: dict[str, list[str]]
+) -> InputError:
+    err = from_msgspec(exc, file=file, text="", known={"": known.get(prefix, [])})
+    key = f"{prefix}.{err.key}" if err.key else prefix
+    return InputError(err.reason, file=file, key=key, line=find_line(text, key, section=prefix))
 
 
 def save_config(config: Config, path: Path | None = None) -> None:

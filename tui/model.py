@@ -85,7 +85,7 @@ class Reference(msgspec.Struct, frozen=True, omit_defaults=True):
     filename: str | None = None  # the user's original file name, for display only
 
 
-class Case(msgspec.Struct, omit_defaults=True):
+class Case(msgspec.Struct):
     id: str
     prompt: str
     mode: Mode = "t2i"
@@ -135,7 +135,7 @@ class Attempt(msgspec.Struct, frozen=True, omit_defaults=True):
     wait_s: float | None = None  # backoff slept after this attempt before the next one
 
 
-class Run(msgspec.Struct, omit_defaults=True):
+class Run(msgspec.Struct):
     id: str
     case_id: str
     model: str
@@ -161,7 +161,7 @@ class Run(msgspec.Struct, omit_defaults=True):
         return self.status in FINISHED
 
 
-class Score(msgspec.Struct, omit_defaults=True):
+class Score(msgspec.Struct):
     run_id: str
     rater: str
     verdicts: dict[str, Verdict] = {}

@@ -6,7 +6,6 @@ Knows nothing of Textual: the TUI and the headless CLI listen to the same events
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -62,6 +61,7 @@ class Runner:
         self._dirty: dict[str, Run] = {}
         self._flush_wanted = asyncio.Event()
         self._client: Any = None
+        self._closing = False
 
     # -- public -------------------------------------------------------------------------------
     def pending(self) -> list[Run]:
@@ -93,11 +93,10 @@ class Runner:
                 self._tasks.clear()
                 if self._client is not None:
                     await self._client.aclose()
+                # The writer drains what is left and stops; cancelling it could let an older batch land last.
+                self._closing = True
                 self._flush_wanted.set()
-                writer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await writer
-                await asyncio.to_thread(self._persist, self._take_dirty())
+                await asyncio.shield(writer)
         self.listener(RunEvent("idle", None))
         return self.session
 
@@ -239,6 +238,8 @@ class Runner:
             await self._flush_wanted.wait()
             self._flush_wanted.clear()
             await asyncio.to_thread(self._persist, self._take_dirty())
+            if self._closing and not self._dirty:
+                return
 
     def _take_dirty(self) -> dict[str, Run]:
         batch, self._dirty = self._dirty, {}

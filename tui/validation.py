@@ -44,16 +44,22 @@ def suggest(word: str, options: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def find_line(text: str, key: str | None) -> int | None:
-    """Best-effort line of a TOML key: the last path part at the start of a line or as a table header."""
+def find_line(text: str, key: str | None, section: str | None = None) -> int | None:
+    """Best-effort line of a TOML key: the last path part at the start of a line or as a table header,
+    looked for after the section's table header when one is given."""
     if not key:
         return None
+    offset = 0
+    if section:
+        header = re.search(rf"^\s*\[\s*{re.escape(section)}\s*\]", text, re.M)
+        if header:
+            offset = header.end()
     last = re.split(r"[.\[\]]", key.rstrip("]"))
     name = next((p for p in reversed(last) if p and not p.isdigit()), None)
     if not name:
         return None
     pattern = re.compile(rf"^\s*(\[+\s*)?([\w.\-\"']*\.)?[\"']?{re.escape(name)}[\"']?\s*(=|\]|\.)", re.M)
-    match = pattern.search(text)
+    match = pattern.search(text, offset)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 

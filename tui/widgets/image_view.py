@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
@@ -31,8 +32,7 @@ def _render(path: Path, cols: int, rows: int) -> list[Strip]:
         segs = [Segment(" " * pad)] if pad else []
         for x in range(tw):
             top, bottom = px[x, y], px[x, y + 1]
-            segs.append(Segment("▀", Style.from_color(
-                color=f"rgb({top[0]},{top[1]},{top[2]})", bgcolor=f"rgb({bottom[0]},{bottom[1]},{bottom[2]})")))
+            segs.append(Segment("▀", Style.from_color(Color.from_rgb(*top), Color.from_rgb(*bottom))))
         strips.append(Strip(segs))
     return strips
 
@@ -42,8 +42,9 @@ class ImageView(Widget):
     ImageView { width: 1fr; height: 1fr; }
     """
 
-    def __init__(self, path: Path | None = None, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self, path: Path | None = None, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.path = path
         self.message = ""
@@ -72,8 +73,9 @@ class ImageView(Widget):
         if key == self._rendered_for:
             return
         self._rendered_for = key
-        self.run_worker(lambda: self._decode(key), thread=True, exclusive=True, group="image-decode",
-                        exit_on_error=False)
+        self.run_worker(
+            lambda: self._decode(key), thread=True, exclusive=True, group="image-decode", exit_on_error=False
+        )
 
     def _decode(self, key: tuple[Path | None, int, int]) -> None:
         path, cols, rows = key

@@ -1,0 +1,205 @@
+"""Compose: presets or a prompt, references, parameters, models, blind on/off; then run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, OptionList, Select, SelectionList, Static, Switch, TextArea
+from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
+
+from tui.validation import InputError
+
+QUALITIES = [("default", ""), ("low", "low"), ("medium", "medium"), ("high", "high"), ("auto", "auto")]
+PROMPT_TARGET = "__prompt__"
+
+
+class ComposeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+r,ctrl+j", "run", "Run", id="compose.run", priority=True),
+        Binding("ctrl+o", "attach", "Attach ref", id="compose.attach"),
+        Binding("escape", "back", "Back", id="compose.back"),
+    ]
+
+    def __init__(self, preset_ids: list[str] | None = None) -> None:
+        super().__init__()
+        self.initial_presets = set(preset_ids or [])
+        # (preset id, slot number) -> file, and the free prompt's files
+        self.slot_refs: dict[tuple[str, int], Path] = {}
+        self.prompt_refs: list[Path] = []
+
+    def compose(self) -> ComposeResult:
+        ctx = self.app.ctx
+        defaults = ctx.config.defaults
+        yield Header()
+        with VerticalScroll(id="compose-form"):
+            yield Label("Presets  (space toggles)", classes="field-label")
+            yield SelectionList[str](
+                *(
+                    Selection(f"{p.id}  {p.title}", p.id, p.id in self.initial_presets)
+                    for p in ctx.catalog.presets.values()
+                ),
+                id="presets",
+            )
+            yield Label("Free prompt  (optional; runs as its own case)", classes="field-label")
+            yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False)
+            yield Label("References  (enter or ctrl+o: attach, delete: clear)", classes="field-label")
+            yield OptionList(id="refs")
+            with Horizontal(id="params"):
+                yield Input(defaults.size or "", placeholder="size WxH", id="size")
+                yield Input(defaults.aspect or "", placeholder="aspect W:H", id="aspect")
+                yield Select(QUALITIES, value=defaults.quality or "", allow_blank=False, id="quality")
+                yield Input(str(defaults.repeats), placeholder="repeats", id="repeats", type="integer")
+            yield Label("Models  (space toggles)", classes="field-label")
+            yield SelectionList[str](id="models")
+            with Horizontal(id="blind-row"):
+                yield Switch(value=defaults.blind, id="blind")
+                yield Label("Blind scoring: hide model names until you reveal them", classes="switch-label")
+            yield Input(placeholder="session name (optional)", id="name")
+            yield Static("", id="compose-error", classes="error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        models = self.query_one("#models", SelectionList)
+        wanted = set(self.app.ctx.config.defaults.models)
+        for status in self.app.ctx.registry.models():
+            info = status.info
+            label = f"{info.id}  {info.label}" + ("" if status.available else f"  — {status.detail}")
+            chosen = status.available and (info.id in wanted or (not wanted and info.demo))
+            models.add_option(Selection(label, info.id, chosen, disabled=not status.available))
+        self.refresh_refs()
+        self.query_one("#presets").focus()
+
+    # -- references ---------------------------------------------------------------------------
+    def _targets(self) -> list[tuple[str, str]]:
+        """(option id, label) for every place a reference can go, given the selected presets."""
+        catalog = self.app.ctx.catalog
+        out = []
+        for preset_id in self.query_one("#presets", SelectionList).selected:
+            preset = catalog.get(preset_id)
+            for number, slot in enumerate(preset.reference_slots, start=1):
+                path = self.slot_refs.get((preset_id, number))
+                shown = path.name if path else "— empty (needed)"
+                out.append((f"{preset_id}#{number}", f"{preset_id} #{number} {slot.id}: {shown}"))
+        files = ", ".join(p.name for p in self.prompt_refs) or "none (text-to-image)"
+        out.append((PROMPT_TARGET, f"free prompt: {files}"))
+        return out
+
+    def refresh_refs(self) -> None:
+        refs = self.query_one("#refs", OptionList)
+        keep = refs.highlighted
+        refs.clear_options()
+        refs.add_options([Option(label, id=oid) for oid, label in self._targets()])
+        if refs.option_count:
+            refs.highlighted = min(keep or 0, refs.option_count - 1)
+
+    @on(SelectionList.SelectedChanged, "#presets")
+    def _presets_changed(self) -> None:
+        self.refresh_refs()
+
+    @on(OptionList.OptionSelected, "#refs")
+    def _ref_selected(self) -> None:
+        self.action_attach()
+
+    def action_attach(self) -> None:
+        from screens.file_picker import FilePickerScreen
+
+        refs = self.query_one("#refs", OptionList)
+        option = refs.highlighted_option or (refs.get_option_at_index(0) if refs.option_count else None)
+        if option is None:
+            return
+        target = option.id or PROMPT_TARGET
+
+        def attach(path: Path | None) -> None:
+            if path is None:
+                return
+            if target == PROMPT_TARGET:
+                self.prompt_refs.append(path)
+            else:
+                preset_id, _, number = target.rpartition("#")
+                self.slot_refs[(preset_id, int(number))] = path
+            self.refresh_refs()
+
+        self.app.push_screen(FilePickerScreen(f"Reference for {option.prompt}"), attach)
+
+    def key_delete(self) -> None:
+        refs = self.query_one("#refs", OptionList)
+        if self.focused is not refs or refs.highlighted_option is None:
+            return
+        target = refs.highlighted_option.id
+        if target == PROMPT_TARGET:
+            self.prompt_refs.clear()
+        elif target:
+            preset_id, _, number = target.rpartition("#")
+            self.slot_refs.pop((preset_id, int(number)), None)
+        self.refresh_refs()
+
+    # -- run ----------------------------------------------------------------------------------
+    def _spec(self):
+        from tui.compose import CaseSpec, SessionSpec
+        from tui.model import Params
+
+        presets = list(self.query_one("#presets", SelectionList).selected)
+        cases = [
+            CaseSpec(preset_id=pid, refs=[(n, p) for (q, n), p in self.slot_refs.items() if q == pid])
+            for pid in presets
+        ]
+        prompt = self.query_one("#prompt", TextArea).text.strip()
+        if prompt:
+            cases.append(CaseSpec(prompt=prompt, refs=[(None, p) for p in self.prompt_refs]))
+        elif self.prompt_refs:
+            raise InputError("references for the free prompt, but no prompt", key="prompt")
+        repeats_text = self.query_one("#repeats", Input).value.strip() or "1"
+        quality = self.query_one("#quality", Select).value
+        params = Params(
+            size=self.query_one("#size", Input).value.strip() or None,
+            aspect=self.query_one("#aspect", Input).value.strip() or None,
+            quality=str(quality) if quality and quality != Select.BLANK else None,
+        )
+        return SessionSpec(
+            cases=cases,
+            models=list(self.query_one("#models", SelectionList).selected),
+            name=self.query_one("#name", Input).value.strip(),
+            params=params,
+            repeats=int(repeats_text) if repeats_text.lstrip("-").isdigit() else 0,
+            blind=self.query_one("#blind", Switch).value,
+        )
+
+    def action_run(self) -> None:
+        try:
+            spec = self._spec()
+        except InputError as exc:
+            self._error(str(exc))
+            return
+        self._error("")
+        self.create_session(spec)
+
+    @work(thread=True, exclusive=True, group="compose", description="Creating the session")
+    def create_session(self, spec) -> None:
+        from tui.compose import build_session
+
+        ctx = self.app.ctx
+        try:
+            session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
+        except InputError as exc:
+            self.app.call_from_thread(self._error, str(exc))
+            return
+        self.app.call_from_thread(self._started, session.id)
+
+    def _started(self, session_id: str) -> None:
+        from screens.run import RunScreen
+
+        self.app.switch_screen(RunScreen(session_id))
+
+    def _error(self, message: str) -> None:
+        self.query_one("#compose-error", Static).update(f"✗ {message}" if message else "")
+        if message:
+            self.notify(message, title="Cannot run", severity="error")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

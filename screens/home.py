@@ -1,0 +1,124 @@
+"""Home: recent sessions, presets, new session."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.store import SessionHeader
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("n", "new", "New session", id="home.new"),
+        Binding("enter", "open", "Open", id="home.open"),
+        Binding("r", "results", "Results", id="home.results"),
+        Binding("e", "export", "Export", id="home.export"),
+        Binding("g", "refresh", "Refresh", id="home.refresh", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="home-body"):
+            with Vertical(id="sessions-pane", classes="pane"):
+                yield Static("Sessions", classes="pane-title")
+                yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="session-errors", classes="warning")
+            with Vertical(id="presets-pane", classes="pane"):
+                yield Static("Presets  (enter: new session with it)", classes="pane-title")
+                yield OptionList(id="presets")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        table.add_columns("Created", "Name", "Runs", "Scored")
+        presets = self.query_one("#presets", OptionList)
+        for preset in self.app.ctx.catalog.presets.values():
+            tag = "i2i" if preset.mode == "i2i" else "t2i"
+            presets.add_option(Option(f"{preset.id}  {tag}  {preset.title}", id=preset.id))
+        self.load_sessions()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.load_sessions()
+
+    @work(thread=True, exclusive=True, group="home-list", description="Listing sessions")
+    def load_sessions(self) -> None:
+        listing = self.app.ctx.store.list()
+        self.app.call_from_thread(self._show_sessions, listing.sessions, [str(e) for e in listing.errors])
+
+    def _show_sessions(self, sessions: list[SessionHeader], errors: list[str]) -> None:
+        table = self.query_one("#sessions", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for h in sessions:
+            counts = h.status_counts()
+            ok = counts.get("succeeded", 0)
+            table.add_row(
+                h.created_at[:16].replace("T", " "),
+                h.name[:40],
+                f"{ok}/{len(h.runs)}",
+                str(len({s.rater for s in h.scores}) and len(h.scores)),
+                key=h.id,
+            )
+        if sessions:
+            table.move_cursor(row=min(keep, len(sessions) - 1))
+        note = self.query_one("#session-errors", Static)
+        note.update(
+            "\n".join(f"⚠ unreadable: {e}" for e in errors[:3])
+            + (f"\n… and {len(errors) - 3} more" if len(errors) > 3 else "")
+        )
+        note.display = bool(errors)
+        if not sessions:
+            table.add_row("", "No sessions yet: press n to compose one", "", "", key="__empty__")
+
+    def _selected_session(self) -> str | None:
+        table = self.query_one("#sessions", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return None if key in (None, "__empty__") else str(key)
+
+    def action_new(self, preset_id: str | None = None) -> None:
+        from screens.compose import ComposeScreen
+
+        self.app.push_screen(ComposeScreen(preset_ids=[preset_id] if preset_id else []))
+
+    def action_open(self) -> None:
+        if self.focused is self.query_one("#presets", OptionList):
+            option = self.query_one("#presets", OptionList).highlighted_option
+            if option is not None:
+                self.action_new(option.id)
+            return
+        if session_id := self._selected_session():
+            self.app.open_session(session_id)
+
+    @on(DataTable.RowSelected, "#sessions")
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    @on(OptionList.OptionSelected, "#presets")
+    def _preset_selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_new(event.option.id)
+
+    def action_results(self) -> None:
+        if session_id := self._selected_session():
+            self.app.open_session(session_id, screen="results")
+
+    def action_refresh(self) -> None:
+        self.load_sessions()
+
+    def action_export(self) -> None:
+        if session_id := self._selected_session():
+            from screens.export_flow import export_session
+
+            export_session(self.app, session_id)
+
+    def palette_commands(self):
+        yield "Export selected session", "Write it as JSON", self.action_export
+        yield "Refresh sessions", "Read the session list again", self.action_refresh

@@ -1,0 +1,343 @@
+"""Review: a case's outputs side by side, zoom, and checklist scoring with single keys."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from tui.model import Run, Score, Session, now_iso
+from tui.widgets.image_view import ImageView
+
+MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "partial": ("½", "yellow"), "na": ("–", "grey50")}
+
+
+class OutputTile(Vertical):
+    """One output: its image and a caption that never names the model in blind mode."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(classes="tile")
+        self.index = index
+
+    def compose(self) -> ComposeResult:
+        yield ImageView(classes="tile-image")
+        yield Static("", classes="tile-caption")
+
+
+class ReviewScreen(Screen[None]):
+    BINDINGS = [
+        Binding("left", "output(-1)", "◀ out", id="review.prev_output", show=False),
+        Binding("right", "output(1)", "out ▶", id="review.next_output", show=False),
+        Binding("up,k", "item(-1)", "Item up", id="review.prev_item", show=False),
+        Binding("down,j", "item(1)", "Item down", id="review.next_item", show=False),
+        Binding("p", "verdict('pass')", "Pass", id="review.pass"),
+        Binding("f", "verdict('fail')", "Fail", id="review.fail"),
+        Binding("h", "verdict('partial')", "Partial", id="review.partial"),
+        Binding("n", "verdict('na')", "N/A", id="review.na"),
+        Binding("x", "verdict(None)", "Clear", id="review.clear", show=False),
+        Binding("bracketleft,pageup", "case(-1)", "◀ case", id="review.prev_case"),
+        Binding("bracketright,pagedown", "case(1)", "case ▶", id="review.next_case"),
+        Binding("z,enter", "zoom", "Zoom", id="review.zoom"),
+        Binding("o", "note", "Note", id="review.note"),
+        Binding("b", "reveal", "Reveal", id="review.reveal"),
+        Binding("s", "results", "Results", id="review.results"),
+        Binding("escape", "back", "Back", id="review.back", show=False),
+    ]
+
+    def __init__(self, session_id: str, case_index: int = 0) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.session: Session | None = None
+        self.case_index = case_index
+        self.output_index = 0
+        self.item_index = 0
+        self.revealed = False
+        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="score-saver")
+
+    # -- layout -------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="case-header")
+        with Horizontal(id="review-body"):
+            yield Grid(id="outputs")
+            with VerticalScroll(id="checklist-pane"):
+                yield Static("", id="checklist")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.set_interval(1.0, self._poll)
+
+    def on_unmount(self) -> None:
+        self._saver.shutdown(wait=True)  # every given score reaches the disk before the screen goes
+
+    def reload(self) -> None:
+        self.session = self.app.ctx.store.load(self.session_id)
+        self.sub_title = self.session.name
+        self.case_index = min(self.case_index, len(self.session.cases) - 1)
+        self.show_case()
+
+    def _poll(self) -> None:
+        """While runs are still finishing behind this screen, pick their outputs up."""
+        if self.session and not all(r.finished for r in self.session.runs):
+            fresh = self.app.ctx.store.load(self.session_id)
+
+            def shape(session: Session) -> list[tuple[str, int]]:
+                return [(r.status, len(r.images)) for r in session.runs]
+
+            if shape(fresh) != shape(self.session):
+                fresh.scores = self.session.scores  # our in-memory verdicts are the newest
+                self.session = fresh
+                self.show_case(keep_tiles=False)
+
+    @property
+    def blind(self) -> bool:
+        return bool(self.session and self.session.blind and not self.revealed)
+
+    @property
+    def rater(self) -> str:
+        return self.app.ctx.rater
+
+    def outputs(self) -> list[Run]:
+        assert self.session is not None
+        case = self.session.cases[self.case_index]
+        if self.session.blind:
+            from tui.blind import blind_order
+
+            return blind_order(self.session, case.id)
+        order = {m: i for i, m in enumerate(self.session.models)}
+        return sorted(self.session.runs_of(case.id), key=lambda r: (order.get(r.model, 99), r.repeat))
+
+    def label(self, run: Run) -> str:
+        assert self.session is not None
+        if self.session.blind:
+            from tui.blind import slot_label
+
+            slot = slot_label(self.session, run)
+            return slot if self.blind else f"{slot} = {run.model}"
+        case = self.session.case(run.case_id)
+        return run.model + (f" #{run.repeat + 1}" if case.repeats > 1 else "")
+
+    def show_case(self, keep_tiles: bool = False) -> None:
+        assert self.session is not None
+        case = self.session.cases[self.case_index]
+        outputs = self.outputs()
+        self.output_index = min(self.output_index, max(0, len(outputs) - 1))
+        self.item_index = min(self.item_index, max(0, len(case.checklist) - 1))
+        header = Text()
+        header.append(f"Case {self.case_index + 1}/{len(self.session.cases)} ", style="bold")
+        header.append(f"{case.label} ", style="bold cyan")
+        header.append(f"[{case.mode}] ", style="dim")
+        header.append(case.prompt.replace("\n", " ")[:300], style="italic")
+        self.query_one("#case-header", Static).update(header)
+        grid = self.query_one("#outputs", Grid)
+        columns = 1 if len(outputs) <= 1 else 2 if len(outputs) <= 4 else 3
+        grid.styles.grid_size_columns = columns
+        grid.styles.grid_size_rows = max(1, -(-len(outputs) // columns))
+        self.run_worker(
+            self._rebuild_tiles(len(outputs)), exclusive=True, group="review-tiles", description="Laying out outputs"
+        )
+        self.render_checklist()
+
+    async def _rebuild_tiles(self, count: int) -> None:
+        grid = self.query_one("#outputs", Grid)
+        if len(grid.children) != count:
+            await grid.remove_children()
+            await grid.mount_all([OutputTile(i) for i in range(count)])
+        self._fill_tiles()
+
+    def _fill_tiles(self) -> None:
+        assert self.session is not None
+        for tile, run in zip(self.query(OutputTile), self.outputs(), strict=False):
+            image = tile.query_one(ImageView)
+            if run.images:
+                image.show(self.app.ctx.store.abspath(self.session.id, run.images[0].path))
+            elif run.status == "failed" and run.error:
+                image.show(None, message=f"failed: {run.error.kind}")
+            else:
+                image.show(None, message=run.status)
+        self.render_captions()
+
+    def render_captions(self) -> None:
+        assert self.session is not None
+        case = self.session.cases[self.case_index]
+        for tile, run in zip(self.query(OutputTile), self.outputs(), strict=False):
+            score = self.session.score_of(run.id, self.rater)
+            done = len(score.verdicts) if score else 0
+            caption = Text(
+                f"{'▶ ' if tile.index == self.output_index else '  '}{self.label(run)}",
+                style="bold reverse" if tile.index == self.output_index else "bold",
+            )
+            caption.append(f"  {done}/{len(case.checklist)} scored", style="dim")
+            tile.query_one(".tile-caption", Static).update(caption)
+            tile.set_class(tile.index == self.output_index, "selected")
+
+    def render_checklist(self) -> None:
+        assert self.session is not None
+        case = self.session.cases[self.case_index]
+        outputs = self.outputs()
+        text = Text()
+        if not outputs:
+            self.query_one("#checklist", Static).update("no outputs")
+            return
+        run = outputs[self.output_index]
+        score = self.session.score_of(run.id, self.rater)
+        verdicts = score.verdicts if score else {}
+        text.append(f"Checklist for {self.label(run)}\n", style="bold")
+        if not case.checklist:
+            text.append("This case has no checklist: add notes with o.\n", style="dim")
+        for i, item in enumerate(case.checklist):
+            mark, colour = MARKS.get(verdicts.get(item.id, ""), ("·", "grey50"))
+            cursor = "▸" if i == self.item_index else " "
+            style = "reverse" if i == self.item_index else ""
+            text.append(f"{cursor}{mark} ", style=f"bold {colour}")
+            text.append(f"{item.criterion}", style=f"bold {style}")
+            if item.check:
+                text.append(f" — {item.check}", style=style or "dim")
+            text.append("\n")
+        left = sum(
+            len(case.checklist) - len((self.session.score_of(r.id, self.rater) or Score("", "")).verdicts)
+            for r in outputs
+            if r.status == "succeeded"
+        )
+        text.append(f"\n{left} item(s) left in this case", style="dim")
+        if score and score.note:
+            text.append(f"\nNote: {score.note}", style="italic")
+        if run.error:
+            text.append(f"\n{run.error.kind}: {run.error.message}", style="red")
+        self.query_one("#checklist", Static).update(text)
+
+    # -- actions ------------------------------------------------------------------------------
+    def action_output(self, step: int) -> None:
+        count = len(self.outputs())
+        if count:
+            self.output_index = (self.output_index + step) % count
+            self.render_captions()
+            self.render_checklist()
+
+    def action_item(self, step: int) -> None:
+        assert self.session is not None
+        count = len(self.session.cases[self.case_index].checklist)
+        if count:
+            self.item_index = (self.item_index + step) % count
+            self.render_checklist()
+
+    def action_case(self, step: int) -> None:
+        assert self.session is not None
+        self.case_index = (self.case_index + step) % len(self.session.cases)
+        self.output_index = self.item_index = 0
+        self.show_case()
+
+    def _current(self) -> Run | None:
+        outputs = self.outputs()
+        return outputs[self.output_index] if outputs else None
+
+    def action_verdict(self, verdict: str | None) -> None:
+        assert self.session is not None
+        run = self._current()
+        case = self.session.cases[self.case_index]
+        if run is None or not case.checklist:
+            return
+        if run.status != "succeeded":
+            self.notify("This output failed: there is nothing to score", severity="warning")
+            return
+        item = case.checklist[self.item_index]
+        old = self.session.score_of(run.id, self.rater)
+        verdicts = dict(old.verdicts) if old else {}
+        if verdict is None:
+            verdicts.pop(item.id, None)
+        else:
+            verdicts[item.id] = verdict  # type: ignore[assignment]
+        score = Score(
+            run_id=run.id,
+            rater=self.rater,
+            verdicts=verdicts,
+            note=old.note if old else "",
+            blind=self.blind or bool(old and old.blind and old.verdicts),
+            scored_at=now_iso(),
+        )
+        self._record(score)
+        if verdict is not None:
+            self._advance()
+        self.render_captions()
+        self.render_checklist()
+
+    def _advance(self) -> None:
+        """Next unscored item of this output; when it is done, the next output with work left."""
+        assert self.session is not None
+        case = self.session.cases[self.case_index]
+        outputs = self.outputs()
+        for offset in range(len(outputs)):
+            index = (self.output_index + offset) % len(outputs)
+            run = outputs[index]
+            if run.status != "succeeded":
+                continue
+            score = self.session.score_of(run.id, self.rater)
+            done = score.verdicts if score else {}
+            start = self.item_index + 1 if offset == 0 else 0
+            order = list(range(start, len(case.checklist))) + list(range(0, start))
+            for i in order:
+                if case.checklist[i].id not in done:
+                    self.output_index, self.item_index = index, i
+                    return
+
+    def _record(self, score: Score) -> None:
+        assert self.session is not None
+        self.session.set_score(score)
+        store, session_id = self.app.ctx.store, self.session_id
+        self._saver.submit(store.mutate, session_id, lambda s: s.set_score(score))
+
+    def action_note(self) -> None:
+        from screens.note import NoteScreen
+
+        run = self._current()
+        if run is None or self.session is None:
+            return
+        old = self.session.score_of(run.id, self.rater)
+
+        def save(note: str | None) -> None:
+            if note is None or self.session is None:
+                return
+            score = Score(
+                run_id=run.id,
+                rater=self.rater,
+                verdicts=dict(old.verdicts) if old else {},
+                note=note,
+                blind=self.blind,
+                scored_at=now_iso(),
+            )
+            self._record(score)
+            self.render_checklist()
+
+        self.app.push_screen(NoteScreen(f"Note for {self.label(run)}", old.note if old else ""), save)
+
+    def action_zoom(self) -> None:
+        from screens.zoom import ZoomScreen
+
+        if self.session and self.outputs():
+            self.app.push_screen(ZoomScreen(self, self.output_index))
+
+    def action_reveal(self) -> None:
+        if self.session is None or not self.session.blind:
+            self.notify("This session is not blind")
+            return
+        self.revealed = not self.revealed
+        self.render_captions()
+        self.render_checklist()
+
+    def action_results(self) -> None:
+        from screens.results import ResultsScreen
+
+        self.app.push_screen(ResultsScreen(self.session_id))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def palette_commands(self):
+        yield "Reveal models", "Show which model made each blind slot", self.action_reveal
+        yield "Results", "Pass rates, latency and cost per model", self.action_results

@@ -1,0 +1,229 @@
+"""Run: one row per case x model with status, elapsed time and attempts; cancel and retry."""
+
+from __future__ import annotations
+
+import time
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+
+from tui.model import Run, Session, parse_iso
+from tui.runner import RunEvent, Runner
+from tui.widgets.image_view import ImageView
+
+STATUS_MARK = {
+    "queued": "· queued",
+    "running": "▶ running",
+    "retrying": "↻ retrying",
+    "succeeded": "✓ done",
+    "failed": "✗ failed",
+    "cancelled": "■ cancelled",
+    "interrupted": "! interrupted",
+}
+
+
+class RunScreen(Screen[None]):
+    BINDINGS = [
+        Binding("c", "cancel_run", "Cancel run", id="run.cancel"),
+        Binding("C", "cancel_all", "Cancel all", id="run.cancel_all"),
+        Binding("t", "retry_failed", "Retry failed", id="run.retry"),
+        Binding("v", "review", "Review", id="run.review"),
+        Binding("s", "results", "Results", id="run.results"),
+        Binding("escape", "back", "Back", id="run.back"),
+    ]
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.session: Session | None = None
+        self.runner: Runner | None = None
+        self.started: dict[str, float] = {}
+        self.messages: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="run-summary")
+        yield ProgressBar(id="run-progress", show_eta=False)
+        with Horizontal(id="run-body"):
+            yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="run-side"):
+                yield ImageView(id="run-preview")
+                yield Static("", id="run-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#runs", DataTable)
+        table.add_column("Case", key="case", width=18)
+        table.add_column("Model", key="model", width=16)
+        table.add_column("Status", key="status", width=13)
+        table.add_column("Time", key="time", width=7)
+        table.add_column("Try", key="try", width=3)
+        self.session = self.app.ctx.store.load(self.session_id)
+        self.sub_title = self.session.name
+        for run in self.session.runs:
+            table.add_row(*self._cells(run), key=run.id)
+        table.focus()
+        self.set_interval(0.5, self._tick)
+        if any(r.status in ("queued", "interrupted") for r in self.session.runs):
+            self.execute()
+        self._summarize()
+
+    # -- display ------------------------------------------------------------------------------
+    def _model_label(self, run: Run) -> str:
+        if self.session and self.session.blind:
+            from tui.blind import slot_label
+
+            return f"slot {slot_label(self.session, run)}"
+        return run.model
+
+    def _cells(self, run: Run) -> tuple[str, str, str, str, str]:
+        assert self.session is not None
+        case = self.session.case(run.case_id)
+        label = case.label + (f" #{run.repeat + 1}" if case.repeats > 1 else "")
+        return (
+            label[:18],
+            self._model_label(run)[:16],
+            STATUS_MARK.get(run.status, run.status),
+            self._elapsed(run),
+            str(run.attempts or ""),
+        )
+
+    def _elapsed(self, run: Run) -> str:
+        if run.status in ("running", "retrying") and run.id in self.started:
+            return f"{time.monotonic() - self.started[run.id]:.1f}s"
+        if run.latency_ms is not None and run.status == "succeeded":
+            return f"{run.latency_ms / 1000:.1f}s"
+        if run.timings.started_at and run.timings.finished_at:
+            seconds = (parse_iso(run.timings.finished_at) - parse_iso(run.timings.started_at)).total_seconds()
+            return f"{seconds:.1f}s"
+        return ""
+
+    def _update_row(self, run: Run) -> None:
+        table = self.query_one("#runs", DataTable)
+        for column, value in zip(("case", "model", "status", "time", "try"), self._cells(run), strict=True):
+            table.update_cell(run.id, column, value)
+
+    def _tick(self) -> None:
+        if self.session is None:
+            return
+        for run in self.session.runs:
+            if run.status in ("running", "retrying"):
+                self.query_one("#runs", DataTable).update_cell(run.id, "time", self._elapsed(run))
+
+    def _summarize(self) -> None:
+        assert self.session is not None
+        counts = self.session.status_counts()
+        total = len(self.session.runs)
+        finished = sum(counts.get(s, 0) for s in ("succeeded", "failed", "cancelled"))
+        parts = [f"{n} {s}" for s, n in counts.items()]
+        busy = self.runner is not None
+        self.query_one("#run-summary", Static).update(
+            f"{self.session.name} — {finished}/{total} finished: {', '.join(parts)}"
+            + ("   (c cancel · C cancel all)" if busy else "   (v review · s results · t retry failed)")
+        )
+        bar = self.query_one("#run-progress", ProgressBar)
+        bar.update(total=total, progress=finished)
+
+    @on(DataTable.RowHighlighted, "#runs")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(str(event.row_key.value))
+
+    def _show_detail(self, run_id: str) -> None:
+        if self.session is None:
+            return
+        run = self.session.run(run_id)
+        lines = [f"{self._model_label(run)} · {STATUS_MARK.get(run.status, run.status)}"]
+        if run.error:
+            lines.append(
+                f"{run.error.kind}"
+                + (f" (HTTP {run.error.http_status})" if run.error.http_status else "")
+                + f": {run.error.message}"
+            )
+        if msg := self.messages.get(run.id):
+            lines.append(msg)
+        if run.params_effective and not self.session.blind:
+            lines.append("sent: " + ", ".join(f"{k}={v}" for k, v in run.params_effective.items()))
+        self.query_one("#run-detail", Static).update("\n".join(lines))
+        preview = self.query_one("#run-preview", ImageView)
+        if run.images:
+            preview.show(self.app.ctx.store.abspath(self.session.id, run.images[0].path))
+        else:
+            preview.show(None, message="no image yet" if not run.finished else "no image")
+
+    # -- running ------------------------------------------------------------------------------
+    @work(exclusive=True, group="runner", description="Running the session")
+    async def execute(self, runs: list[Run] | None = None) -> None:
+        assert self.session is not None
+        self.runner = Runner(self.app.ctx.store, self.app.ctx.registry, self.session, listener=self._on_event)
+        try:
+            await self.runner.execute(runs)
+        finally:
+            self.runner = None
+            self._summarize()
+        counts = self.session.status_counts()
+        failed = counts.get("failed", 0)
+        self.notify(
+            f"{counts.get('succeeded', 0)} succeeded" + (f", {failed} failed" if failed else ""),
+            title="Runs finished",
+            severity="warning" if failed else "information",
+        )
+
+    def _on_event(self, event: RunEvent) -> None:
+        run = event.run
+        if run is None or self.session is None:
+            return
+        if event.kind == "started" and run.id not in self.started:
+            self.started[run.id] = time.monotonic()
+        if event.message:
+            self.messages[run.id] = event.message
+        live = self.session.run(run.id)
+        self._update_row(live)
+        if event.kind == "finished":
+            self._summarize()
+            table = self.query_one("#runs", DataTable)
+            if table.row_count and table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == run.id:
+                self._show_detail(run.id)
+
+    def _selected(self) -> str | None:
+        table = self.query_one("#runs", DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def action_cancel_run(self) -> None:
+        if self.runner and (run_id := self._selected()):
+            self.runner.cancel(run_id)
+
+    def action_cancel_all(self) -> None:
+        if self.runner:
+            self.runner.cancel()
+
+    def action_retry_failed(self) -> None:
+        if self.runner is not None or self.session is None:
+            self.notify("Runs are still going", severity="warning")
+            return
+        todo = [r for r in self.session.runs if r.status in ("failed", "cancelled", "interrupted", "queued")]
+        if not todo:
+            self.notify("Nothing failed")
+            return
+        self.execute(todo)
+
+    def action_review(self) -> None:
+        from screens.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.session_id))
+
+    def action_results(self) -> None:
+        from screens.results import ResultsScreen
+
+        self.app.push_screen(ResultsScreen(self.session_id))
+
+    def action_back(self) -> None:
+        if self.runner is not None:
+            self.notify("Runs are still going: C cancels them, or wait", severity="warning")
+            return
+        self.app.pop_screen()
