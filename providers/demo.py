@@ -97,20 +97,27 @@ class DemoProvider:
     async def generate(self, request: GenerationRequest, ctx: CallContext) -> GenerationResult:
         style = self._style(request.model)
         effective = self.effective_params(request.model, request.params, len(request.references))
-        await asyncio.sleep(self.latency_ms / 1000)
-        ctx.on_first_byte()
-        if style.flaky and self.fail_rate > 0:
-            roll = _rng(request.run_key, request.attempt, "fail").random()
-            if roll < self.fail_rate:
-                kind = ("rate_limit", "server", "content_policy")[int(roll / self.fail_rate * 3) % 3]
-                raise ProviderError(
-                    kind,  # type: ignore[arg-type]
-                    f"demo provider simulated a {kind.replace('_', ' ')} failure (fail_rate={self.fail_rate})",
-                    http_status={"rate_limit": 429, "server": 500, "content_policy": 400}[kind],
-                    retry_after=0.05 if kind == "rate_limit" else None,
-                )
+        # The picture is made while the simulated server "thinks", so latency_ms is the wall time a run takes.
         refs = [ref.read() for ref in request.references]
-        data = await asyncio.to_thread(render_demo_image, style.name, request.prompt, refs, effective, request.run_key)
+        render = asyncio.ensure_future(
+            asyncio.to_thread(render_demo_image, style.name, request.prompt, refs, effective, request.run_key)
+        )
+        try:
+            await asyncio.sleep(self.latency_ms / 1000)
+            ctx.on_first_byte()
+            if style.flaky and self.fail_rate > 0:
+                roll = _rng(request.run_key, request.attempt, "fail").random()
+                if roll < self.fail_rate:
+                    kind = ("rate_limit", "server", "content_policy")[int(roll / self.fail_rate * 3) % 3]
+                    raise ProviderError(
+                        kind,  # type: ignore[arg-type]
+                        f"demo provider simulated a {kind.replace('_', ' ')} failure (fail_rate={self.fail_rate})",
+                        http_status={"rate_limit": 429, "server": 500, "content_policy": 400}[kind],
+                        retry_after=0.05 if kind == "rate_limit" else None,
+                    )
+            data = await render
+        finally:
+            render.cancel()
         return GenerationResult(
             images=[ImageData(data, "image/png")],
             params_effective=effective,

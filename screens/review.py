@@ -17,6 +17,18 @@ from tui.widgets.image_view import ImageView
 MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "partial": ("½", "yellow"), "na": ("–", "grey50")}
 
 
+def best_columns(count: int, width: int, height: int) -> int:
+    """The column count that gives each (roughly square) image the most cells; a cell is ~1:2."""
+    if count <= 1:
+        return 1
+
+    def side(columns: int) -> float:
+        rows = -(-count // columns)
+        return min(width / columns - 2, (height / rows - 3) * 2)
+
+    return max(range(1, min(count, 9) + 1), key=side)
+
+
 class OutputTile(Vertical):
     """One output: its image and a caption that never names the model in blind mode."""
 
@@ -40,8 +52,8 @@ class ReviewScreen(Screen[None]):
         Binding("h", "verdict('partial')", "Partial", id="review.partial"),
         Binding("n", "verdict('na')", "N/A", id="review.na"),
         Binding("x", "verdict(None)", "Clear", id="review.clear", show=False),
-        Binding("bracketleft,pageup", "case(-1)", "◀ case", id="review.prev_case"),
-        Binding("bracketright,pagedown", "case(1)", "case ▶", id="review.next_case"),
+        Binding("bracketleft,pageup", "case(-1)", "◀ case", id="review.prev_case", key_display="["),
+        Binding("bracketright,pagedown", "case(1)", "case ▶", id="review.next_case", key_display="]"),
         Binding("z,enter", "zoom", "Zoom", id="review.zoom"),
         Binding("o", "note", "Note", id="review.note"),
         Binding("b", "reveal", "Reveal", id="review.reveal"),
@@ -71,6 +83,14 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.reload()
+
+    def on_resize(self) -> None:
+        if self.session is not None:
+            grid = self.query_one("#outputs", Grid)
+            count = len(self.outputs())
+            columns = best_columns(count, grid.size.width, grid.size.height)
+            grid.styles.grid_size_columns = columns
+            grid.styles.grid_size_rows = max(1, -(-count // columns))
         self.set_interval(1.0, self._poll)
 
     def on_unmount(self) -> None:
@@ -136,7 +156,7 @@ class ReviewScreen(Screen[None]):
         header.append(case.prompt.replace("\n", " ")[:300], style="italic")
         self.query_one("#case-header", Static).update(header)
         grid = self.query_one("#outputs", Grid)
-        columns = 1 if len(outputs) <= 1 else 2 if len(outputs) <= 4 else 3
+        columns = best_columns(len(outputs), grid.size.width or 60, grid.size.height or 20)
         grid.styles.grid_size_columns = columns
         grid.styles.grid_size_rows = max(1, -(-len(outputs) // columns))
         self.run_worker(

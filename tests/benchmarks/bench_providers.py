@@ -1,0 +1,173 @@
+"""Real adapters over loopback HTTP: parallel wall time, and our per-request overhead against bare httpx.
+
+    .venv/bin/python tests/benchmarks/bench_providers.py [--requests N]
+
+1. 36 runs (the six Tier-A presets x six models on five loopback providers, each answering after 1.0 s)
+   through the real Runner: wall time against the 1.0 s ideal. Target: <= 1.25x.
+2. The same OpenAI-shaped request N times in sequence against a zero-latency loopback server:
+   a bare ``httpx.AsyncClient`` loop (post, parse JSON, decode base64) side by side with our adapter
+   (``OpenAIProvider.generate``) and with adapter + Runner (which also stores each image durably).
+   Target: adapter + runner overhead < 5 ms per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.providers.loopback import Loopback  # noqa: E402
+
+LATENCY_S = 1.0
+MODELS = [
+    "openai:gpt-image-2",
+    "openai:gpt-image-1.5",
+    "xai:grok-imagine-image",
+    "gemini:gemini-2.5-flash-image",
+    "fal:fal-ai/flux-2-pro",
+    "openrouter:google/gemini-2.5-flash-image",
+]
+KEY_ENV = {"openai": "OPENAI_API_KEY", "xai": "XAI_API_KEY", "gemini": "GEMINI_API_KEY", "fal": "FAL_KEY",
+           "openrouter": "OPENROUTER_API_KEY"}
+
+
+def setup(root: Path, servers: dict[str, Loopback]) -> None:
+    os.environ["IMGBENCH_CONFIG_DIR"] = str(root / "config")
+    os.environ["IMGBENCH_DATA_DIR"] = str(root / "data")
+    (root / "config").mkdir(parents=True, exist_ok=True)
+    # Every model's six runs in flight at once: the benchmark measures our overhead, not rate limits.
+    (root / "config" / "config.toml").write_text(
+        "".join(f"[providers.{name}]\nconcurrency = 16\n" for name in servers)
+    )
+    for name, server in servers.items():
+        os.environ[f"IMGBENCH_{name.upper()}_BASE_URL"] = server.base_url
+        os.environ[KEY_ENV[name]] = f"bench-{name}-key-0123456789"
+
+
+def parallel(root: Path) -> tuple[float, list[float], dict[str, int]]:
+    from PIL import Image
+
+    from tui.compose import CaseSpec, SessionSpec, build_session
+    from tui.context import Context
+    from tui.runner import Runner
+
+    root.mkdir(parents=True, exist_ok=True)
+    refs = []
+    for i, colour in enumerate([(200, 60, 60), (60, 200, 60), (60, 60, 200)]):
+        path = root / f"ref{i}.png"
+        Image.new("RGB", (256, 384), colour).save(path)
+        refs.append(path)
+    cases = [CaseSpec(preset_id=f"tier-a/cat{i}") for i in (1, 2, 3)]
+    cases += [
+        CaseSpec(preset_id="tier-a/cat4", refs=[(1, refs[0])]),
+        CaseSpec(preset_id="tier-a/cat5", refs=[(1, refs[1])]),
+        CaseSpec(preset_id="tier-a/cat6", refs=[(1, refs[0]), (2, refs[1]), (3, refs[2])]),
+    ]
+    ctx = Context()
+    session = build_session(
+        SessionSpec(cases=cases, models=MODELS), store=ctx.store, registry=ctx.registry, catalog=ctx.catalog
+    )
+    runner = Runner(ctx.store, ctx.registry, session)
+    started = time.perf_counter()
+    done = asyncio.run(runner.execute())
+    wall = time.perf_counter() - started
+    latencies = [r.latency_ms / 1000 for r in done.runs if r.latency_ms is not None]
+    return wall, latencies, done.status_counts()
+
+
+async def bare_loop(url: str, body: dict, n: int) -> float:
+    import httpx
+
+    headers = {"Authorization": "Bearer bench-openai-key-0123456789"}
+    async with httpx.AsyncClient() as client:
+        started = time.perf_counter()
+        for _ in range(n):
+            response = await client.post(url, json=body, headers=headers)
+            response.raise_for_status()
+            base64.b64decode(response.json()["data"][0]["b64_json"])
+        return (time.perf_counter() - started) / n
+
+
+async def adapter_loop(base_url: str, n: int) -> float:
+    from providers.base import CallContext, GenerationRequest, ProviderSettings
+    from providers.http import make_client
+    from providers.openai import OpenAIProvider
+
+    provider = OpenAIProvider(ProviderSettings(base_url=base_url, api_key="bench-openai-key-0123456789"))
+    request = GenerationRequest("gpt-image-2", "a red cube", params={"size": "1024x1024"})
+    async with make_client() as client:
+        ctx = CallContext(client=client)
+        started = time.perf_counter()
+        for _ in range(n):
+            await provider.generate(request, ctx)
+        return (time.perf_counter() - started) / n
+
+
+def runner_loop(n: int) -> float:
+    from tui.compose import CaseSpec, SessionSpec, build_session
+    from tui.context import Context
+    from tui.model import Params
+    from tui.runner import Runner
+
+    ctx = Context()
+    spec = SessionSpec(cases=[CaseSpec(prompt="a red cube")], models=["openai:gpt-image-2"], repeats=n,
+                       concurrency=1, params=Params(size="1024x1024"))
+    session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
+    runner = Runner(ctx.store, ctx.registry, session)
+    started = time.perf_counter()
+    asyncio.run(runner.execute())
+    return (time.perf_counter() - started) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=100, help="sequential requests per overhead round (<= 100)")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    n = max(10, min(100, args.requests))
+
+    with tempfile.TemporaryDirectory(prefix="imgbench-bench-") as tmp:
+        root = Path(tmp)
+        servers = {name: Loopback(name, latency=LATENCY_S).start() for name in KEY_ENV}
+        try:
+            setup(root, servers)
+            wall, latencies, counts = parallel(root / "parallel")
+        finally:
+            for server in servers.values():
+                server.stop()
+        print(f"parallel: {len(latencies)} runs, {counts}")
+        print(f"  wall {wall:.3f} s vs {LATENCY_S:.1f} s ideal = {wall / LATENCY_S:.3f}x (target <= 1.25x)")
+        print(
+            f"  per-run latency: p50 {statistics.median(latencies):.3f} s, max {max(latencies):.3f} s "
+            f"(fal includes queue polling)"
+        )
+
+        with Loopback("openai") as fast:
+            os.environ["IMGBENCH_OPENAI_BASE_URL"] = fast.base_url
+            url = f"{fast.base_url}/images/generations"
+            body = {"model": "gpt-image-2", "prompt": "a red cube", "size": "1024x1024"}
+            asyncio.run(bare_loop(url, body, 5))  # warm-up: imports, first connections
+            asyncio.run(adapter_loop(fast.base_url, 5))
+            bare, adapter, runner = [], [], []
+            for _ in range(args.rounds):  # interleaved, so drift hits all three alike
+                bare.append(asyncio.run(bare_loop(url, body, n)))
+                adapter.append(asyncio.run(adapter_loop(fast.base_url, n)))
+                runner.append(runner_loop(n))
+        b, a, r = (statistics.median(x) * 1000 for x in (bare, adapter, runner))
+        print(f"overhead: {n} sequential requests x {args.rounds} rounds, median per request")
+        print(f"  bare httpx loop      {b:7.3f} ms")
+        print(f"  adapter              {a:7.3f} ms   (+{a - b:.3f} ms)")
+        print(f"  adapter + runner     {r:7.3f} ms   (+{r - b:.3f} ms; includes a durable image write per run)")
+        print(f"  target: adapter + runner overhead < 5 ms -> {'met' if r - b < 5 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

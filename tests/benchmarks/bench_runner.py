@@ -1,0 +1,115 @@
+"""18 demo runs with latency_ms = 1000, all at once: wall time against the 1.0 s ideal, headless and in the TUI,
+and the longest the TUI's event loop was held while the runs finished.
+
+    .venv/bin/python tests/benchmarks/bench_runner.py
+
+Targets (issue 2): wall time within 1.15x of the ideal; no frame held longer than 100 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+LATENCY_S = 1.0
+MODELS = ["demo:mosaic", "demo:aurora", "demo:sketch"]
+
+
+def setup(root: Path) -> None:
+    os.environ["IMGBENCH_CONFIG_DIR"] = str(root / "config")
+    os.environ["IMGBENCH_DATA_DIR"] = str(root / "data")
+    (root / "config").mkdir(parents=True, exist_ok=True)
+    (root / "config" / "config.toml").write_text(f"[providers.demo]\nlatency_ms = {LATENCY_S * 1000:.0f}\n")
+
+
+def make_session(root: Path) -> str:
+    from PIL import Image
+
+    from tui.compose import CaseSpec, SessionSpec, build_session
+    from tui.context import Context
+
+    root.mkdir(parents=True, exist_ok=True)
+    refs = []
+    for i, colour in enumerate([(200, 60, 60), (60, 200, 60), (60, 60, 200)]):
+        path = root / f"ref{i}.png"
+        Image.new("RGB", (256, 384), colour).save(path)
+        refs.append(path)
+    cases = [CaseSpec(preset_id=f"tier-a/cat{i}") for i in (1, 2, 3)]
+    cases += [CaseSpec(preset_id="tier-a/cat4", refs=[(1, refs[0])]),
+              CaseSpec(preset_id="tier-a/cat5", refs=[(1, refs[1])]),
+              CaseSpec(preset_id="tier-a/cat6", refs=[(1, refs[0]), (2, refs[1]), (3, refs[2])])]
+    ctx = Context()
+    session = build_session(SessionSpec(cases=cases, models=MODELS), store=ctx.store, registry=ctx.registry,
+                            catalog=ctx.catalog)
+    return session.id
+
+
+def headless(root: Path) -> float:
+    from tui.context import Context
+    from tui.runner import Runner
+
+    session_id = make_session(root)
+    ctx = Context()
+    runner = Runner(ctx.store, ctx.registry, ctx.store.load(session_id))
+    start = time.perf_counter()
+    session = asyncio.run(runner.execute())
+    wall = time.perf_counter() - start
+    assert all(r.status == "succeeded" for r in session.runs), session.status_counts()
+    return wall
+
+
+async def in_tui(root: Path) -> tuple[float, float, float]:
+    """Wall time of the same 18 runs driven by the Run screen, and the event loop's worst stall."""
+    from screens.run import RunScreen
+    from tui.app import ImgbenchApp
+
+    session_id = make_session(root)
+    app = ImgbenchApp()
+    stalls: list[float] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        start = time.perf_counter()
+        app.push_screen(RunScreen(session_id))
+        done = False
+
+        async def probe() -> None:
+            while not done:
+                t = time.perf_counter()
+                await asyncio.sleep(0.005)
+                stalls.append(time.perf_counter() - t - 0.005)
+
+        probing = asyncio.create_task(probe())
+        await pilot.pause(0.05)
+        screen = app.screen
+        while screen.runner is not None or not all(r.finished for r in screen.session.runs):
+            await asyncio.sleep(0.01)
+        wall = time.perf_counter() - start
+        done = True
+        await probing
+    return wall, max(stalls) * 1000, statistics.quantiles(stalls, n=100)[98] * 1000
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        setup(root)
+        walls = [headless(root / f"h{i}") for i in range(3)]
+        tui_wall, worst_ms, p99_ms = asyncio.run(in_tui(root / "tui"))
+    best = min(walls)
+    print("18 demo runs, latency_ms = 1000, all at once (ideal: 1.000 s)")
+    print(f"  headless runner: best {best:.3f} s, runs {', '.join(f'{w:.3f}' for w in walls)}"
+          f"  -> {best / LATENCY_S:.3f}x ideal (target <= 1.15x)")
+    print(f"  TUI Run screen:  {tui_wall:.3f} s -> {tui_wall / LATENCY_S:.3f}x ideal")
+    print(f"  TUI event loop while runs finish: worst stall {worst_ms:.1f} ms, p99 {p99_ms:.1f} ms"
+          " (target: no frame held > 100 ms)")
+
+
+if __name__ == "__main__":
+    main()
