@@ -21,6 +21,10 @@ HANDLERS: dict[str, str] = {
     "run": "tui.commands:cmd_run",
     "sessions": "tui.commands:cmd_sessions",
     "locate": "tui.commands:cmd_locate",
+    "keys": "tui.cmd_keys:cmd_keys",
+    "report": "tui.cmd_report:cmd_report",
+    "leaderboard": "tui.cmd_report:cmd_leaderboard",
+    "preview": "tui.cmd_preview:cmd_preview",
 }
 
 
@@ -84,6 +88,36 @@ def build_parser() -> argparse.ArgumentParser:
     sr.add_argument("--quiet", "-q", action="store_true")
 
     sub.add_parser("locate", help="print the config, data and cache directories")
+
+    keys = sub.add_parser("keys", help="set, list and remove API keys (stored 0600, shown masked)")
+    ksub = keys.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
+    kset = ksub.add_parser("set", help="store a key: prompts without echo, or reads one line from stdin")
+    kset.add_argument("provider", metavar="PROVIDER")
+    klist = ksub.add_parser("list", help="every provider's key: masked, and where it comes from, or the fix")
+    klist.add_argument("--json", action="store_true")
+    krm = ksub.add_parser("rm", help="remove a stored key")
+    krm.add_argument("provider", metavar="PROVIDER")
+    ksub.add_parser("fix-permissions", help="make the keys file 0600 and its directory 0700")
+
+    rep = sub.add_parser("report", help="a session's results as Markdown, JSON or HTML, or a contact sheet PNG")
+    rep.add_argument("id")
+    rep.add_argument("--format", choices=["md", "json", "html"], help="default: from -o's suffix, else md")
+    rep.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    rep.add_argument("--rater", metavar="NAME", help="only this rater's scores (default: every rater)")
+    rep.add_argument("--sheet", metavar="FILE.png", help="write a contact sheet PNG instead of a report")
+    rep.add_argument("--thumb", type=int, default=224, metavar="PX", help="contact sheet thumbnail size")
+    board = sub.add_parser("leaderboard", help="pass rates per model across every session's shared presets")
+    board.add_argument("--json", action="store_true")
+    board.add_argument("--rater", metavar="NAME", help="only this rater's scores")
+    board.add_argument("--preset", action="append", default=[], metavar="ID", help="only these presets (repeatable)")
+
+    pv = sub.add_parser("preview", help="print an image, or a session's outputs as a grid, in the terminal")
+    pv.add_argument("target", metavar="FILE|SESSION_ID")
+    pv.add_argument("--cols", type=int, metavar="N", help="width in cells (default: the terminal's)")
+    pv.add_argument("--rows", type=int, metavar="N", help="height in cells (default: the terminal's)")
+    pv.add_argument("--mode", choices=["auto", "halfblock", "kitty", "sixel", "iterm"], help="default: config")
+    pv.add_argument("--colors", choices=["auto", "truecolor", "256", "16"], help="colour system (default: detect)")
+    pv.add_argument("--blind", action="store_true", help="label a session's outputs A, B, C… instead of models")
     return p
 
 

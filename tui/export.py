@@ -11,7 +11,7 @@ import msgspec
 
 from tui import TOOL_NAME, __version__
 from tui.migrations import migrate
-from tui.model import SCHEMA_VERSION, Session
+from tui.model import SCHEMA_VERSION, Preference, Session
 from tui.stats import summarize
 from tui.store import Store, check_session_id
 from tui.validation import InputError
@@ -153,8 +153,18 @@ def merge_sessions(into: Session, other: Session) -> int:
         if mine is None or (score.scored_at or "") > (mine.scored_at or ""):
             into.set_score(score)
             changed += 1
-    have = {(p.case_id, p.rater, p.run_a, p.run_b) for p in into.preferences}
-    into.preferences.extend(p for p in other.preferences if (p.case_id, p.rater, p.run_a, p.run_b) not in have)
+
+    # One vote per rater and pair of runs, whichever side each run was shown on; the newer vote wins,
+    # as for scores, so a re-vote replaces the old one instead of counting twice in Bradley–Terry.
+    def key(p: Preference) -> tuple[str, str, frozenset[str]]:
+        return p.case_id, p.rater, frozenset((p.run_a, p.run_b))
+
+    votes = {key(p): p for p in into.preferences}
+    for pref in other.preferences:
+        mine = votes.get(key(pref))
+        if mine is None or (pref.given_at or "") > (mine.given_at or ""):
+            votes[key(pref)] = pref
+    into.preferences = list(votes.values())
     runs = {r.id: i for i, r in enumerate(into.runs)}
     for run in other.runs:
         if run.id in runs and into.runs[runs[run.id]].status != "succeeded" and run.status == "succeeded":
