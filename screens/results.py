@@ -1,18 +1,25 @@
-"""Results: per model, items passed / scored, runs succeeded, latency, cost; export."""
+"""Results: per model, per category and per item pass rates with Wilson intervals, provider statistics,
+rater agreement and pairwise ratings; export JSON, reports and a contact sheet."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from tui.stats import summarize
+from tui.model import Session
 
 
 class ResultsScreen(Screen[None]):
     BINDINGS = [
         Binding("e", "export", "Export JSON", id="results.export"),
+        Binding("m", "report('md')", "Report .md", id="results.report_md"),
+        Binding("H", "report('html')", "Report .html", id="results.report_html"),
+        Binding("c", "sheet", "Contact sheet", id="results.sheet"),
         Binding("v", "review", "Review", id="results.review"),
         Binding("escape", "back", "Back", id="results.back"),
     ]
@@ -20,55 +27,89 @@ class ResultsScreen(Screen[None]):
     def __init__(self, session_id: str) -> None:
         super().__init__()
         self.session_id = session_id
+        self.session: Session | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="results-title")
-        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield TabbedContent(id="results-tabs")
         yield Static("", id="results-note")
         yield Footer()
 
-    def on_mount(self) -> None:
+    def on_screen_resume(self) -> None:  # also on first show
+        self.load()
+
+    @property
+    def hidden(self) -> bool:
+        """Blind and not every case revealed: model names stay masked here too."""
+        from screens.review import revealed_cases
+
+        s = self.session
+        return bool(s and s.blind and revealed_cases(self.app, s) != {c.id for c in s.cases})
+
+    @work(thread=True, exclusive=True, group="results", description="Computing results")
+    def load(self) -> None:
+        from tui.report import report_data, report_tables
+
         session = self.app.ctx.store.load(self.session_id)
+        tables = report_tables(report_data(session, store=self.app.ctx.store))
+        self.app.call_from_thread(self._show, session, tables)
+
+    async def _show(self, session: Session, tables) -> None:
+        from tui.blind import mask_models
+
+        self.session = session
         self.sub_title = session.name
-        blind = session.blind and not self._revealed()
-        table = self.query_one("#results", DataTable)
-        table.add_columns("Model", "Passed/scored", "Pass rate", "Runs ok", "Median", "p95", "Cost")
-        for s in summarize(session):
-            model = "(hidden: blind)" if blind else s.model
-            rate = f"{s.pass_rate:.0%}" if s.pass_rate is not None else "—"
-            median = f"{s.median_latency_ms / 1000:.1f}s" if s.median_latency_ms is not None else "—"
-            p95 = f"{s.p95_latency_ms / 1000:.1f}s" if s.p95_latency_ms is not None else "—"
-            cost = f"${s.cost_usd:.3f}" if s.cost_usd is not None else "unknown"
-            table.add_row(
-                model,
-                f"{s.items_passed:g}/{s.items_scored}",
-                rate,
-                f"{s.succeeded}/{s.runs}",
-                median,
-                p95,
-                cost,
-                key=s.model,
-            )
+        hide = self.hidden
+
+        def cell(text: str) -> str:
+            return mask_models(text, session, "[hidden]") if hide else text
+
+        tabs = self.query_one("#results-tabs", TabbedContent)
+        await tabs.clear_panes()
+        for table in tables:
+            grid = DataTable(cursor_type="row", zebra_stripes=True)
+            grid.add_columns(*(cell(h) for h in table.headers))
+            for row in table.rows:
+                grid.add_row(*(cell(str(c)) for c in row))
+            await tabs.add_pane(TabPane(table.title, grid))
         self.query_one("#results-title", Static).update(
             f"{session.name}: {len(session.cases)} case(s) × {len(session.models)} model(s), "
-            f"{len(session.scores)} score(s)"
+            f"{len(session.scores)} score(s) from {len({s.rater for s in session.scores})} rater(s)"
         )
-        self.query_one("#results-note", Static).update(
-            "Pass rate counts partial as half and leaves n/a out. "
-            + ("Model names stay hidden until you reveal them in Review (b)." if blind else "")
-        )
-        table.focus()
+        notes = [t.note for t in tables[:1] if t.note]
+        if hide:
+            notes.append("Blind: model names stay hidden until every case is revealed in Review (b).")
+        self.query_one("#results-note", Static).update(" ".join(notes))
 
-    def _revealed(self) -> bool:
-        from screens.review import ReviewScreen
+    # -- exports ------------------------------------------------------------------------------
+    def _out(self, suffix: str) -> Path:
+        from tui import paths
 
-        return any(isinstance(s, ReviewScreen) and s.revealed for s in self.app.screen_stack)
+        return paths.data_dir() / "exports" / f"{self.session_id}{suffix}"
 
     def action_export(self) -> None:
         from screens.export_flow import export_session
 
         export_session(self.app, self.session_id)
+
+    @work(thread=True, group="results-export", description="Writing the report")
+    def action_report(self, fmt: str) -> None:
+        from tui.atomic import atomic_write
+        from tui.report import render_report
+
+        store = self.app.ctx.store
+        path = self._out(f".{fmt}")
+        atomic_write(path, render_report(store.load(self.session_id), fmt, store=store).encode())  # type: ignore[arg-type]
+        self.app.call_from_thread(self.notify, str(path), title="Report written")
+
+    @work(thread=True, group="results-export", description="Making the contact sheet")
+    def action_sheet(self) -> None:
+        from tui.sheet import contact_sheet
+
+        store = self.app.ctx.store
+        path = contact_sheet(store.load(self.session_id), store, self._out(".png"))
+        self.app.call_from_thread(self.notify, str(path), title="Contact sheet written")
 
     def action_review(self) -> None:
         from screens.review import ReviewScreen
@@ -80,3 +121,6 @@ class ResultsScreen(Screen[None]):
 
     def palette_commands(self):
         yield "Export session JSON", "Write the export next to the others", self.action_export
+        yield "Markdown report", "Tables for a decision document", lambda: self.action_report("md")
+        yield "HTML report", "A self-contained page", lambda: self.action_report("html")
+        yield "Contact sheet", "One PNG: a row per case, a column per model", self.action_sheet

@@ -17,6 +17,11 @@ from tui.widgets.image_view import ImageView
 MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "partial": ("½", "yellow"), "na": ("–", "grey50")}
 
 
+def revealed_cases(app, session: Session) -> set[str]:
+    """Cases of a blind session whose model names this rater asked to see (after scoring them)."""
+    return app.__dict__.setdefault("_revealed", {}).setdefault(session.id, set())
+
+
 def best_columns(count: int, width: int, height: int) -> int:
     """The column count that gives each (roughly square) image the most cells; a cell is ~1:2."""
     if count <= 1:
@@ -57,6 +62,7 @@ class ReviewScreen(Screen[None]):
         Binding("z,enter", "zoom", "Zoom", id="review.zoom"),
         Binding("o", "note", "Note", id="review.note"),
         Binding("b", "reveal", "Reveal", id="review.reveal"),
+        Binding("w", "prefer", "Prefer", id="review.prefer"),
         Binding("s", "results", "Results", id="review.results"),
         Binding("escape", "back", "Back", id="review.back", show=False),
     ]
@@ -68,7 +74,6 @@ class ReviewScreen(Screen[None]):
         self.case_index = case_index
         self.output_index = 0
         self.item_index = 0
-        self.revealed = False
         self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="score-saver")
 
     # -- layout -------------------------------------------------------------------------------
@@ -83,6 +88,10 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.reload()
+        if not self.app.ctx.config.rater:
+            from screens.rater import RaterScreen
+
+            self.app.push_screen(RaterScreen())
 
     def on_resize(self) -> None:
         if self.session is not None:
@@ -117,7 +126,9 @@ class ReviewScreen(Screen[None]):
 
     @property
     def blind(self) -> bool:
-        return bool(self.session and self.session.blind and not self.revealed)
+        if not (self.session and self.session.blind):
+            return False
+        return self.session.cases[self.case_index].id not in revealed_cases(self.app, self.session)
 
     @property
     def rater(self) -> str:
@@ -139,7 +150,8 @@ class ReviewScreen(Screen[None]):
             from tui.blind import slot_label
 
             slot = slot_label(self.session, run)
-            return slot if self.blind else f"{slot} = {run.model}"
+            hidden = run.case_id not in revealed_cases(self.app, self.session)
+            return slot if hidden else f"{slot} = {run.model}"
         case = self.session.case(run.case_id)
         return run.model + (f" #{run.repeat + 1}" if case.repeats > 1 else "")
 
@@ -229,7 +241,12 @@ class ReviewScreen(Screen[None]):
         if score and score.note:
             text.append(f"\nNote: {score.note}", style="italic")
         if run.error:
-            text.append(f"\n{run.error.kind}: {run.error.message}", style="red")
+            message = run.error.message
+            if self.blind:
+                from tui.blind import mask_models
+
+                message = mask_models(message, self.session)
+            text.append(f"\n{run.error.kind}: {message}", style="red")
         self.query_one("#checklist", Static).update(text)
 
     # -- actions ------------------------------------------------------------------------------
@@ -342,13 +359,51 @@ class ReviewScreen(Screen[None]):
         if self.session and self.outputs():
             self.app.push_screen(ZoomScreen(self, self.output_index))
 
+    def items_left(self) -> int:
+        """Checklist items (or, without a checklist, notes) this rater has yet to give in this case."""
+        assert self.session is not None
+        case = self.session.cases[self.case_index]
+        left = 0
+        for run in self.session.runs_of(case.id):
+            if run.status != "succeeded":
+                continue
+            score = self.session.score_of(run.id, self.rater)
+            if case.checklist:
+                left += len(case.checklist) - len(score.verdicts if score else {})
+            elif score is None:
+                left += 1
+        return left
+
     def action_reveal(self) -> None:
         if self.session is None or not self.session.blind:
             self.notify("This session is not blind")
             return
-        self.revealed = not self.revealed
+        case = self.session.cases[self.case_index]
+        shown = revealed_cases(self.app, self.session)
+        if case.id in shown:
+            self.notify("Already revealed for this case")
+            return
+        if left := self.items_left():
+            self.notify(
+                f"Score this case first: {left} item(s) left. Names show only after scoring.",
+                title="Still blind",
+                severity="warning",
+            )
+            return
+        shown.add(case.id)
         self.render_captions()
         self.render_checklist()
+
+    def action_prefer(self) -> None:
+        from screens.preference import PreferenceScreen
+
+        if self.session is None:
+            return
+        done = [r for r in self.outputs() if r.status == "succeeded"]
+        if len(done) < 2:
+            self.notify("Pairwise preference needs two outputs that succeeded", severity="warning")
+            return
+        self.app.push_screen(PreferenceScreen(self, done))
 
     def action_results(self) -> None:
         from screens.results import ResultsScreen

@@ -111,7 +111,7 @@ class RunScreen(Screen[None]):
         if self.session is None:
             return
         for run in self.session.runs:
-            if run.status in ("running", "retrying"):
+            if run.status in ("running", "retrying") and not self.session.blind:
                 self.query_one("#runs", DataTable).update_cell(run.id, "time", self._elapsed(run))
 
     def _summarize(self) -> None:

@@ -9,6 +9,7 @@ import jsonschema
 
 from screens.compose import ComposeScreen
 from screens.file_picker import FilePickerScreen
+from screens.rater import RaterScreen
 from screens.results import ResultsScreen
 from screens.review import ReviewScreen
 from screens.run import RunScreen
@@ -66,6 +67,10 @@ async def test_compose_run_score_results_export(fast_demo: Path, make_image, dat
         assert session.cases[1].mode == "i2i" and session.cases[1].references[0].filename == "reference photo.png"
 
         await pilot.press("v")
+        # First scoring: the rater's name is asked once and saved.
+        await wait_for(pilot, lambda: isinstance(app.screen, RaterScreen))
+        app.screen.query_one("#rater-input").value = ""
+        await pilot.press(*"alice", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
         review = app.screen
         # cat1 has 8 items x 3 outputs; verdicts auto-advance to the next unscored item.
@@ -100,6 +105,8 @@ async def test_compose_run_score_results_export(fast_demo: Path, make_image, dat
             "c7": "pass",
             "c8": "fail",
         }
+    assert {s["rater"] for s in doc["scores"]} == {"alice"}
+    assert 'rater = "alice"' in (fast_demo / "config.toml").read_text()
     notes = [s["note"] for s in doc["scores"] if s["note"]]
     assert notes == ["looks fine"]
     for model, summary in doc["summary"].items():
