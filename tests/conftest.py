@@ -11,8 +11,19 @@ from pathlib import Path
 import pytest
 
 PROVIDER_ENV = (
-    "OPENAI_API_KEY", "OPENAI_BASE_URL", "XAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "FAL_KEY",
-    "OPENROUTER_API_KEY", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "XAI_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "FAL_KEY",
+    "OPENROUTER_API_KEY",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
 )
 
 
@@ -88,12 +99,15 @@ def make_image(tmp_path: Path):
     """Write a real image file: make_image("name.png", (w, h), colour, format)."""
     from PIL import Image
 
-    def make(name: str = "ref.png", size: tuple[int, int] = (64, 96), colour: tuple[int, int, int] = (200, 80, 40),
-             fmt: str | None = None) -> Path:
+    def make(
+        name: str = "ref.png",
+        size: tuple[int, int] = (64, 96),
+        colour: tuple[int, int, int] = (200, 80, 40),
+        fmt: str | None = None,
+    ) -> Path:
         path = tmp_path / "inputs" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", size, colour).save(path, fmt)
         return path
 
     return make
-

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,22 @@ def permission_problem(path: Path) -> str | None:
     return "; ".join(problems) + " — run `imgbench keys fix-permissions`" if problems else None
 
 
+class InsecureCredentialsWarning(UserWarning):
+    """credentials.toml or its directory can be read by other users."""
+
+
+_warned: set[Path] = set()
+
+
+def warn_permissions(path: Path) -> str | None:
+    """Warn (once per file and process) when the keys file is wider than 0600 or its directory than 0700."""
+    problem = permission_problem(path)
+    if problem and path not in _warned:
+        _warned.add(path)
+        warnings.warn(problem, InsecureCredentialsWarning, stacklevel=3)
+    return problem
+
+
 def fix_permissions(path: Path | None = None) -> None:
     path = path or paths.credentials_file()
     if path.parent.exists():
@@ -74,6 +91,7 @@ def load_stored(path: Path | None = None) -> dict[str, str]:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read credentials: {exc}", file=path) from None
+    warn_permissions(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -72,7 +71,7 @@ async def in_tui(root: Path) -> tuple[float, float, float]:
 
     session_id = make_session(root)
     app = ImgbenchApp()
-    stalls: list[float] = []
+    stalls: list[tuple[float, float]] = []  # (when, how long past its 5 ms)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.3)
         start = time.perf_counter()
@@ -83,7 +82,7 @@ async def in_tui(root: Path) -> tuple[float, float, float]:
             while not done:
                 t = time.perf_counter()
                 await asyncio.sleep(0.005)
-                stalls.append(time.perf_counter() - t - 0.005)
+                stalls.append((t - start, time.perf_counter() - t - 0.005))
 
         probing = asyncio.create_task(probe())
         await pilot.pause(0.05)
@@ -93,7 +92,10 @@ async def in_tui(root: Path) -> tuple[float, float, float]:
         wall = time.perf_counter() - start
         done = True
         await probing
-    return wall, max(stalls) * 1000, statistics.quantiles(stalls, n=100)[98] * 1000
+    # "While runs finish": from just before the first run can finish to the last one.
+    finishing = [d for when, d in stalls if when >= LATENCY_S * 0.9]
+    everything = [d for _, d in stalls]
+    return wall, max(finishing) * 1000, max(everything) * 1000
 
 
 def main() -> None:
@@ -101,14 +103,14 @@ def main() -> None:
         root = Path(tmp)
         setup(root)
         walls = [headless(root / f"h{i}") for i in range(3)]
-        tui_wall, worst_ms, p99_ms = asyncio.run(in_tui(root / "tui"))
+        tui_wall, worst_ms, overall_ms = asyncio.run(in_tui(root / "tui"))
     best = min(walls)
     print("18 demo runs, latency_ms = 1000, all at once (ideal: 1.000 s)")
     print(f"  headless runner: best {best:.3f} s, runs {', '.join(f'{w:.3f}' for w in walls)}"
           f"  -> {best / LATENCY_S:.3f}x ideal (target <= 1.15x)")
     print(f"  TUI Run screen:  {tui_wall:.3f} s -> {tui_wall / LATENCY_S:.3f}x ideal")
-    print(f"  TUI event loop while runs finish: worst stall {worst_ms:.1f} ms, p99 {p99_ms:.1f} ms"
-          " (target: no frame held > 100 ms)")
+    print(f"  TUI event loop while runs finish: worst stall {worst_ms:.1f} ms (target: none > 100 ms);"
+          f" worst over the whole run incl. opening the screen: {overall_ms:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -1,104 +1,224 @@
-"""An image drawn with half-block cells, decoded and scaled off the UI thread.
+"""An image in the terminal: half-block cells from the thumbnail cache, or a graphics protocol.
 
-Interim implementation: the previews issue replaces the renderer behind the same API.
+Nothing is decoded on the UI thread: a thread worker reads the cached thumbnail (or makes it) and
+builds the cells, then hands them back. The widget draws no border and no caption of its own (a
+highlight on a border makes Textual re-send the whole image on every key, see
+reference/terminal-images.md §5.8); the screen puts labels and the selection around it.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Hashable
 from pathlib import Path
+from typing import Any
 
-from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
+from tui import graphics, halfblock
+from tui.halfblock import Lines
 
-def _render(path: Path, cols: int, rows: int) -> list[Strip]:
-    from PIL import Image
-
-    with Image.open(path) as img:
-        img.draft("RGB", (cols, rows * 2))
-        img = img.convert("RGB")
-        w, h = img.size
-        scale = min(cols / w, rows * 2 / h)
-        tw, th = max(1, int(w * scale)), max(2, int(h * scale) // 2 * 2)
-        img = img.resize((tw, th))
-        px = img.load()
-    pad = (cols - tw) // 2
-    strips = []
-    for y in range(0, th, 2):
-        segs = [Segment(" " * pad)] if pad else []
-        for x in range(tw):
-            top, bottom = px[x, y], px[x, y + 1]
-            segs.append(Segment("▀", Style.from_color(Color.from_rgb(*top), Color.from_rgb(*bottom))))
-        strips.append(Strip(segs))
-    return strips
+_DIM = Style(dim=True)
 
 
-class ImageView(Widget):
+class CellCanvas(Widget):
+    """Base: draws ``Lines`` made in a worker thread for the current size; subclasses say what to draw."""
+
     DEFAULT_CSS = """
-    ImageView { width: 1fr; height: 1fr; }
+    CellCanvas { width: 1fr; height: 1fr; }
     """
 
     def __init__(
-        self, path: Path | None = None, *, name: str | None = None, id: str | None = None, classes: str | None = None
-    ) -> None:
+        self, *, caption: str | None = None, blind: bool = False, name: str | None = None, id: str | None = None,
+        classes: str | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(name=name, id=id, classes=classes)
-        self.path = path
+        self.caption = caption
+        self.blind = blind
         self.message = ""
-        self._strips: list[Strip] = []
-        self._rendered_for: tuple[Path | None, int, int] | None = None
+        self._lines: Lines = []
+        self._drawn_for: tuple[Hashable, ...] | None = None
+        self._wanted: tuple[Hashable, ...] | None = None
 
-    def show(self, path: Path | None, message: str = "") -> None:
-        self.path = path
-        self.message = message
-        self._rendered_for = None
-        self._strips = []
+    # -- what subclasses provide --------------------------------------------------------------
+    def _source(self) -> Hashable | None:
+        """Identity of what to draw now; None draws the message only."""
+        return None
+
+    def _produce(self, source: Hashable, cols: int, rows: int, color_system: str) -> tuple[Lines, str]:
+        """Runs in a worker thread: the cells, and a message (an error) or ''."""
+        raise NotImplementedError
+
+    # -- scheduling ---------------------------------------------------------------------------
+    @property
+    def color_system(self) -> str:
+        try:
+            return halfblock.normalise_color_system(self.app.console.color_system)
+        except Exception:
+            return halfblock.TRUECOLOR
+
+    def _box(self) -> tuple[int, int]:
+        cols, rows = self.content_size.width, self.content_size.height
+        if self.caption:
+            rows -= 1
+        return cols, rows
+
+    def on_mount(self) -> None:
         self._schedule()
 
     def on_resize(self) -> None:
         self._schedule()
 
-    def on_mount(self) -> None:
+    def redraw(self) -> None:
+        """Draw again (after a change of what ``_source`` returns).
+
+        The old cells stay until the new ones arrive (a few ms from the caches): flipping between
+        outputs then never flashes an empty frame.
+        """
+        self._drawn_for = self._wanted = None
         self._schedule()
 
     def _schedule(self) -> None:
-        cols, rows = self.size.width, self.size.height
-        if self.path is None or cols < 2 or rows < 1:
+        if not self.is_mounted:
+            return
+        source = self._source()
+        cols, rows = self._box()
+        if source is None or cols < 2 or rows < 1:
+            self._lines = []
             self.refresh()
             return
-        key = (self.path, cols, rows)
-        if key == self._rendered_for:
+        key = (source, cols, rows, self.color_system)
+        if key in (self._drawn_for, self._wanted):
             return
-        self._rendered_for = key
+        self._wanted = key
         self.run_worker(
-            lambda: self._decode(key), thread=True, exclusive=True, group="image-decode", exit_on_error=False
+            lambda: self._work(key), thread=True, exclusive=True, group=f"canvas-{id(self)}", exit_on_error=False
         )
 
-    def _decode(self, key: tuple[Path | None, int, int]) -> None:
-        path, cols, rows = key
+    def _work(self, key: tuple[Any, ...]) -> None:
+        source, cols, rows, system = key
         try:
-            strips = _render(path, cols, rows) if path else []
-            message = ""
-        except Exception as exc:
-            strips, message = [], f"cannot show image: {exc}"
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._done, key, strips, message)
+            lines, message = self._produce(source, cols, rows, system)
+        except Exception as exc:  # a preview must never take the screen down
+            lines, message = [], self._error_text(exc)
+        worker = get_current_worker()
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._done, key, lines, message)
 
-    def _done(self, key: tuple[Path | None, int, int], strips: list[Strip], message: str) -> None:
-        if key != self._rendered_for:
-            return
-        self._strips = strips
-        if message:
-            self.message = message
+    def _error_text(self, exc: Exception) -> str:
+        if self.blind:
+            return "cannot show this image"  # the reason may name a file; blind raters see none
+        return f"cannot show image: {exc}"
+
+    def _done(self, key: tuple[Any, ...], lines: Lines, message: str) -> None:
+        if key != self._wanted:
+            return  # a newer request is on its way
+        self._drawn_for = key
+        self._lines = lines
+        self.message = message
         self.refresh()
 
+    # -- drawing ------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
-        if y < len(self._strips):
-            return self._strips[y]
-        if y == 0 and (self.message or not self._strips):
-            text = self.message or ("no image" if self.path is None else "…")
-            return Strip([Segment(text[: self.size.width], Style(dim=True))])
-        return Strip.blank(self.size.width)
+        width = self.content_size.width
+        cols, rows = self._box()
+        if self.caption and y == rows:
+            return Strip([Segment(self.caption[:width].center(width), _DIM)], width)
+        if self._lines and not self.message:
+            if y < len(self._lines):
+                return Strip(self._lines[y], cols)
+            return Strip.blank(width)
+        if y == max(0, rows // 2 - 1):
+            text = self.message or ("…" if self._source() is not None else "no image")
+            return Strip([Segment(text[:width].center(width), _DIM)], width)
+        return Strip.blank(width)
+
+
+class ImageView(CellCanvas):
+    """One image. ``show(path)`` swaps it; ``blind`` keeps file names and metadata off the screen."""
+
+    DEFAULT_CSS = """
+    ImageView { width: 1fr; height: 1fr; align: center middle; }
+    """
+
+    def __init__(
+        self, path: Path | None = None, *, sha256: str | None = None, caption: str | None = None,
+        blind: bool = False, mode: str | None = None, name: str | None = None, id: str | None = None,
+        classes: str | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(caption=caption, blind=blind, name=name, id=id, classes=classes)
+        self.path = path
+        self.sha256 = sha256
+        self.mode = mode or graphics.current().mode
+        self._graphic: Widget | None = None
+
+    def show(self, path: Path | None, message: str = "", *, sha256: str | None = None) -> None:
+        """Draw ``path`` (None: only ``message``, e.g. 'failed: rate_limit')."""
+        self.path = path
+        self.sha256 = sha256
+        self.message = message
+        if path is None:
+            self._drop_graphic()
+        self.redraw()
+
+    def _source(self) -> Hashable | None:
+        if self.path is None:
+            return None
+        return (str(self.path), self.sha256, self._uses_graphics())
+
+    def _uses_graphics(self) -> bool:
+        # Only when detection imported textual-image before the App started: importing it now would
+        # run its terminal probe while Textual owns stdin (a 2 s freeze).
+        return self.mode in graphics.GRAPHICS and "textual_image.widget" in sys.modules
+
+    def _produce(self, source: Hashable, cols: int, rows: int, color_system: str) -> tuple[Lines, str]:
+        from tui.thumbs import load_thumbnail
+
+        assert self.path is not None
+        path, sha256 = self.path, self.sha256
+        if self._uses_graphics():
+            cell_w, cell_h = graphics.current().cell_size or (10, 20)
+            img = load_thumbnail(path, sha256, max_side=max(cols * cell_w, rows * cell_h))
+            key = (source, cols, rows, color_system)
+            self.app.call_from_thread(self._show_graphic, key, img, (cell_w, cell_h))
+            return [], ""
+        return halfblock.render_file(path, cols, rows, sha256=sha256, color_system=color_system), ""
+
+    def _show_graphic(self, key: tuple[Any, ...], img: Any, cell: tuple[int, int]) -> None:
+        from textual_image.widget import SixelImage, TGPImage
+
+        if key != self._wanted:
+            return  # the user has moved on
+        _source, cols, rows, _system = key
+        cls = TGPImage if self.mode == "kitty" else SixelImage
+        if self._graphic is None or not isinstance(self._graphic, cls):
+            if self._graphic is not None:
+                self._graphic.remove()
+            self._graphic = cls(None)
+            self.mount(self._graphic)
+        # Size it in cells ourselves: two integer sizes would stretch it, 'auto' can overflow the box.
+        scale = min(cols * cell[0] / img.width, rows * cell[1] / img.height)
+        self._graphic.styles.width = max(1, round(img.width * scale / cell[0]))
+        self._graphic.styles.height = max(1, round(img.height * scale / cell[1]))
+        self._graphic.image = img  # type: ignore[attr-defined]
+
+    def _drop_graphic(self) -> None:
+        if self._graphic is not None:
+            self._graphic.remove()
+            self._graphic = None
+
+    def _done(self, key: tuple[Any, ...], lines: Lines, message: str) -> None:
+        super()._done(key, lines, message)
+        if message or lines:
+            self._drop_graphic()  # an error, or half-blocks again
+
+    def render_line(self, y: int) -> Strip:
+        if self._graphic is not None and not self.message:
+            _cols, rows = self._box()
+            if not (self.caption and y == rows):
+                return Strip.blank(self.content_size.width)  # the graphics child draws the image
+        return super().render_line(y)

@@ -1,0 +1,162 @@
+"""Classifying provider failures: every error body shape, Retry-After, the taxonomy of kinds."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from providers.base import ProviderError
+
+_POLICY_CODES = {
+    "moderation_blocked",
+    "content_policy_violation",
+    "content_policy",
+    "content_filter",
+    "image_safety",
+    "prohibited_content",
+    "safety",
+}
+_POLICY_PHRASES = ("safety system", "content policy", "flagged by a content checker", "safety filter")
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` (OpenAI) or ``retry-after`` (seconds or an HTTP date)."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _duration(value: Any) -> float | None:
+    """A protobuf JSON Duration ("27s", "1.5s")."""
+    if isinstance(value, str) and (m := re.fullmatch(r"\s*(\d+(?:\.\d+)?)s\s*", value)):
+        return float(m.group(1))
+    return None
+
+
+def _clean_html(text: str) -> str:
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+    body = title.group(1) if title else re.sub(r"<[^>]+>", " ", text)
+    return "HTML error page: " + " ".join(body.split())[:160]
+
+
+def error_details(body: bytes, content_type: str = "") -> tuple[str, str | None, float | None]:
+    """(message, provider code, retry delay) from any provider's error body shape."""
+    text = body.decode("utf-8", "replace").strip()
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        data = None
+    if isinstance(data, list) and data and isinstance(data[0], dict):
+        data = data[0]  # Google sometimes wraps the error in a one-element list
+    if isinstance(data, dict):
+        err = data.get("error")
+        if isinstance(err, dict):  # OpenAI, Gemini, OpenRouter, gateways
+            message = str(err.get("message") or err.get("type") or "")
+            code = err.get("code") if isinstance(err.get("code"), str) else None
+            code = code or err.get("status") or err.get("type")
+            delay = None
+            for detail in err.get("details") or []:
+                if isinstance(detail, dict):
+                    delay = delay if delay is not None else _duration(detail.get("retryDelay"))
+                    reason = detail.get("reason")
+                    code = reason if isinstance(reason, str) and "KEY" in reason else code
+            raw = (err.get("metadata") or {}).get("raw") if isinstance(err.get("metadata"), dict) else None
+            if raw and isinstance(raw, str) and raw not in message:
+                message = f"{message}: {raw[:300]}"
+            return message or text[:300], code, delay
+        if isinstance(err, str):  # xAI: {"code": "...", "error": "..."} or {"error": "..."}
+            code = data.get("code") if isinstance(data.get("code"), str) else None
+            return err, code, None
+        detail = data.get("detail")
+        if isinstance(detail, list):  # fal / FastAPI validation errors
+            parts, code = [], None
+            for item in detail:
+                if isinstance(item, dict):
+                    loc = ".".join(str(x) for x in (item.get("loc") or [])[1:])
+                    parts.append(f"{loc}: {item.get('msg')}" if loc else str(item.get("msg")))
+                    code = code or item.get("type")
+            return "; ".join(parts) or text[:300], code, None
+        if isinstance(detail, str):  # fal infrastructure errors
+            return detail, data.get("error_type") if isinstance(data.get("error_type"), str) else None, None
+        if isinstance(data.get("message"), str):
+            return data["message"], data.get("code") if isinstance(data.get("code"), str) else None, None
+    if "html" in content_type or text[:15].lower().startswith(("<!doctype", "<html")):
+        return _clean_html(text), None, None
+    return " ".join(text.split())[:300], None, None
+
+
+def _is_policy(code: str | None, message: str) -> bool:
+    low_code = (code or "").lower()
+    if low_code in _POLICY_CODES or low_code.endswith("sensitivecontentdetected"):
+        return True
+    low = message.lower()
+    return any(phrase in low for phrase in _POLICY_PHRASES)
+
+
+def _is_bad_key(code: str | None, message: str) -> bool:
+    if code and code.upper() in {"API_KEY_INVALID", "INVALID_API_KEY"}:
+        return True
+    low = message.lower()
+    return "api key" in low and any(w in low for w in ("invalid", "incorrect", "not valid", "expired"))
+
+
+def classify(
+    status: int,
+    message: str,
+    code: str | None = None,
+    *,
+    provider: str,
+    headers: Mapping[str, str] | None = None,
+    retry_after: float | None = None,
+) -> ProviderError:
+    """The ProviderError an HTTP status plus the provider's own words amount to."""
+    headers = headers or {}
+    message = message or f"HTTP {status}"
+    kind: Any
+    retryable: bool | None = None
+    if status in (401, 403) or (status == 400 and _is_bad_key(code, message)):
+        kind, message = "auth", f"{message} (check the {provider} API key: `imgbench keys list`)"
+    elif status == 402:
+        kind = "auth"  # out of credit: an account problem another attempt will not fix
+    elif status == 429:
+        kind = "rate_limit"
+        retry_after = parse_retry_after(headers) if retry_after is None else retry_after
+        retryable = False if (code or "") == "insufficient_quota" else None
+    elif status in (408, 504) and headers.get("x-fal-request-timeout-type") == "user":
+        kind, retryable = "timeout", False  # fal: our own start deadline passed; trying again will not help
+    elif status == 408:
+        kind = "timeout"
+    elif status == 409:
+        kind = "server"  # a conflict the official SDKs retry
+    elif status >= 500:
+        kind = "server"
+        retry_after = parse_retry_after(headers) if retry_after is None else retry_after
+    elif _is_policy(code, message):
+        kind = "content_policy"
+    else:
+        kind = "bad_request"
+    should = (headers.get("x-should-retry") or headers.get("x-fal-retryable") or "").lower()
+    if should in ("true", "false"):
+        retryable = should == "true"
+    return ProviderError(
+        kind, message, http_status=status, provider_code=code, retry_after=retry_after, retryable=retryable
+    )

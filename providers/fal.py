@@ -1,0 +1,222 @@
+"""fal.ai through its queue: submit, poll the status URL, fetch the result, download the images.
+
+The model id is the endpoint path (``fal:fal-ai/flux-2-pro``); any path is accepted. A run that is
+cancelled (by the user or the runner's timeout) sends fal's cancel request so no paid work is left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from providers import pricing
+from providers.base import CallContext, GenerationRequest, GenerationResult, ModelInfo, ProviderError
+from providers.common import (
+    HttpAdapter,
+    box_for_area,
+    client_for,
+    data_uri,
+    model_info,
+    nearest_tier,
+    read_refs,
+    wanted,
+)
+from providers.http import classify, download_image, json_body, send
+from providers.params import nearest_aspect
+
+# Every 0.1 s (as fal's own client polls) while most images land, then backing off to once a second.
+POLL_FIRST_S, POLL_FAST_FOR_S, POLL_GROWTH, POLL_MAX_S = 0.1, 5.0, 1.25, 1.0
+POLL_TIMEOUT = httpx.Timeout(30.0, connect=15.0)
+CANCEL_TIMEOUT_S = 5.0
+NANO_ASPECTS = ("21:9", "16:9", "3:2", "4:3", "5:4", "1:1", "4:5", "3:4", "2:3", "9:16")
+
+
+@dataclass(frozen=True)
+class FalModel:
+    label: str
+    shape: str  # "image_size" ({width, height}) or "aspect_ratio"
+    edit_path: str | None = None  # where a request with references goes
+    resolutions: tuple[str, ...] = ()
+    t2i: bool = True
+
+
+MODELS: dict[str, FalModel] = {
+    "fal-ai/flux-2-pro": FalModel("FLUX.2 [pro]", "image_size", "fal-ai/flux-2-pro/edit"),
+    "fal-ai/flux-2-dev": FalModel("FLUX.2 [dev]", "image_size"),
+    "fal-ai/flux/dev": FalModel("FLUX.1 [dev]", "image_size"),
+    "fal-ai/nano-banana": FalModel("Nano Banana", "aspect_ratio", "fal-ai/nano-banana/edit"),
+    "fal-ai/nano-banana/edit": FalModel("Nano Banana edit", "aspect_ratio", "fal-ai/nano-banana/edit", t2i=False),
+    "fal-ai/nano-banana-2": FalModel(
+        "Nano Banana 2", "aspect_ratio", "fal-ai/nano-banana-2/edit", ("0.5K", "1K", "2K", "4K")
+    ),
+    "fal-ai/bytedance/seedream/v4/text-to-image": FalModel(
+        "Seedream 4", "image_size", "fal-ai/bytedance/seedream/v4/edit"
+    ),
+    "bytedance/seedream/v5/lite/text-to-image": FalModel(
+        "Seedream 5 lite", "image_size", "bytedance/seedream/v5/lite/edit"
+    ),
+    "xai/grok-imagine-image": FalModel(
+        "Grok Imagine Image (via fal)", "aspect_ratio", "xai/grok-imagine-image/edit", ("1K", "2K")
+    ),
+}
+
+
+def _app_id(path: str) -> str:
+    """owner/app: status and result URLs never carry the subpath (fal's documented gotcha)."""
+    return "/".join(path.split("/")[:2])
+
+
+class FalProvider(HttpAdapter):
+    name = "fal"
+    open_catalogue = True
+    default_base_url = "https://queue.fal.run"
+
+    def models(self) -> list[ModelInfo]:
+        return [
+            model_info(self.name, path, spec.label, modes=("t2i", "i2i") if spec.t2i else ("i2i",))
+            for path, spec in MODELS.items()
+        ]
+
+    def _spec(self, model: str) -> FalModel:
+        return MODELS.get(model) or FalModel(model, "image_size")
+
+    def effective_params(self, model: str, params: Mapping[str, Any], n_refs: int) -> dict[str, Any]:
+        spec, want = self._spec(model), wanted(params)
+        out: dict[str, Any] = {"endpoint": (spec.edit_path or model) if n_refs else model}
+        ignored = []
+        if spec.shape == "aspect_ratio":
+            if want.ratio is not None:
+                out["aspect_ratio"] = nearest_aspect(want.ratio, NANO_ASPECTS)
+            if want.scale_px and spec.resolutions:
+                tier = nearest_tier(want.scale_px, spec.resolutions)
+                out["resolution"] = tier.lower() if model.startswith("xai/") else tier
+            elif want.scale_px:
+                ignored.append("resolution")
+        elif want.size or want.ratio is not None or want.tier_px:
+            if want.size:
+                width, height = (max(16, v // 16 * 16) for v in want.size)
+            else:
+                tier = want.tier_px or 1024
+                width, height = box_for_area(want.ratio or 1.0, tier * tier)
+            out["image_size"] = {"width": width, "height": height}
+        if want.seed is not None:
+            out["seed"] = want.seed
+        if want.quality and want.quality != "auto":
+            ignored.append("quality")
+        if ignored:
+            out["ignored"] = ignored
+        return out
+
+    def _same_origin(self, url: Any) -> bool:
+        """The key only goes back to fal's own host: a status URL pointing elsewhere is not followed."""
+        if not isinstance(url, str):
+            return False
+        a, b = urlsplit(url), urlsplit(self.base_url)
+        return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+    async def generate(self, request: GenerationRequest, ctx: CallContext) -> GenerationResult:
+        spec = self._spec(request.model)
+        n_refs = len(request.references)
+        self.check_refs(request.model, n_refs, 16, ("t2i", "i2i") if spec.t2i else ("i2i",))
+        effective = self.effective_params(request.model, request.params, n_refs)
+        body: dict[str, Any] = {"prompt": request.prompt}
+        body.update({k: v for k, v in effective.items() if k not in ("endpoint", "ignored")})
+        if n_refs:
+            body["image_urls"] = [data_uri(ref, data) for ref, data in await read_refs(request.references)]
+        headers = {"Authorization": f"Key {self.key()}"}
+        path = effective["endpoint"]
+        async with client_for(ctx) as client:
+            submitted = json_body(
+                await send(client, "POST", f"{self.base_url}/{path}", provider=self.name, headers=headers, json=body),
+                self.name,
+            )
+            request_id = submitted.get("request_id")
+            if not isinstance(request_id, str) or not request_id:
+                raise ProviderError("bad_response", "fal accepted the request without a request_id")
+            base = f"{self.base_url}/{_app_id(path)}/requests/{request_id}"
+            urls = {
+                key: submitted[key] if self._same_origin(submitted.get(key)) else f"{base}{suffix}"
+                for key, suffix in (("status_url", "/status"), ("response_url", ""), ("cancel_url", "/cancel"))
+            }
+            try:
+                final = await self._wait(client, urls["status_url"], headers, ctx)
+                result = await send(
+                    client,
+                    "GET",
+                    urls["response_url"],
+                    provider=self.name,
+                    headers=headers,
+                    on_first_byte=ctx.on_first_byte,
+                )
+            except asyncio.CancelledError:
+                await self._cancel(client, urls["cancel_url"], headers)
+                raise
+            output = json_body(result, self.name)
+            if final.get("error") and not output.get("images"):
+                raise classify(500, str(final["error"]), final.get("error_type"), provider=self.name)
+            images = await self._images(client, output)
+        effective["request_id"] = request_id  # lets a paid result be found again on fal's dashboard
+        return GenerationResult(
+            images=images,
+            params_effective=effective,
+            usage={"request_id": request_id, **({"timings": output["timings"]} if "timings" in output else {})},
+            cost_usd=pricing.cost_per_image(self.name, request.model, len(images)),
+        )
+
+    async def _wait(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str], ctx: CallContext
+    ) -> dict[str, Any]:
+        delay = POLL_FIRST_S
+        fast_until = asyncio.get_running_loop().time() + POLL_FAST_FOR_S
+        last = ""
+        while True:
+            await asyncio.sleep(delay)
+            if asyncio.get_running_loop().time() > fast_until:
+                delay = min(POLL_MAX_S, delay * POLL_GROWTH)
+            status = json_body(
+                await send(client, "GET", url, provider=self.name, headers=headers, timeout=POLL_TIMEOUT), self.name
+            )
+            state = status.get("status")
+            if state == "COMPLETED":
+                # A failed request is COMPLETED too; its result URL then answers with the classified error.
+                return status
+            if state == "IN_QUEUE":
+                message = f"in fal queue, position {status.get('queue_position', '?')}"
+            elif state == "IN_PROGRESS":
+                message = "generating on fal"
+            else:
+                raise ProviderError("bad_response", f"fal reported an unknown request status {state!r}")
+            if message != last:
+                ctx.on_progress(message)
+                last = message
+
+    async def _cancel(self, client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> None:
+        # Best effort and bounded: a cancel that cannot reach fal must not hold the user's cancel up.
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CANCEL_TIMEOUT_S):
+                await client.put(url, headers=headers)
+
+    async def _images(self, client: httpx.AsyncClient, output: dict[str, Any]) -> list[Any]:
+        items = output.get("images")
+        if not isinstance(items, list) and isinstance(output.get("image"), dict):
+            items = [output["image"]]  # some endpoints answer with a single `image`
+        if not isinstance(items, list) or not items:
+            raise ProviderError("bad_response", "fal's result holds no images", http_status=200)
+        flags = output.get("has_nsfw_concepts")
+        if isinstance(flags, list) and flags and all(flags):
+            raise ProviderError(
+                "content_policy", "fal's safety checker flagged the output (has_nsfw_concepts)", http_status=200
+            )
+        images = []
+        for item in items:
+            url = item.get("url") if isinstance(item, dict) else None
+            if not isinstance(url, str):
+                raise ProviderError("bad_response", "a fal image has no url")
+            images.append(await download_image(client, url, provider=self.name, trusted=(self.settings.base_url,)))
+        return images

@@ -1,0 +1,132 @@
+"""OpenRouter: image output through chat completions with ``modalities``; any model path is accepted."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from providers.base import CallContext, GenerationRequest, GenerationResult, ModelInfo, ProviderError
+from providers.common import HttpAdapter, client_for, data_uri, model_info, nearest_tier, read_refs, wanted
+from providers.http import (
+    classify,
+    download_image,
+    error_details,
+    image_from_b64,
+    json_body,
+    redact,
+    request_secrets,
+    send,
+)
+from providers.params import nearest_aspect
+
+ASPECTS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+IMAGE_SIZES = ("1K", "2K", "4K")
+# Models that only output images must not be asked for text too (OpenRouter docs: Flux, Sourceful).
+IMAGE_ONLY_PREFIXES = ("black-forest-labs/", "sourceful/")
+MODELS: dict[str, str] = {
+    "google/gemini-2.5-flash-image": "Gemini 2.5 Flash Image (via OpenRouter)",
+    "google/gemini-3-pro-image-preview": "Gemini 3 Pro Image (via OpenRouter)",
+}
+
+
+def _image_size_supported(model: str) -> bool:
+    # "image_size … currently only supported by Gemini models"; 2.5 Flash Image is 1K only.
+    return model.startswith("google/gemini") and "2.5" not in model
+
+
+class OpenRouterProvider(HttpAdapter):
+    name = "openrouter"
+    open_catalogue = True
+    default_base_url = "https://openrouter.ai/api/v1"
+
+    def models(self) -> list[ModelInfo]:
+        return [model_info(self.name, name, label) for name, label in MODELS.items()]
+
+    def effective_params(self, model: str, params: Mapping[str, Any], n_refs: int) -> dict[str, Any]:
+        want = wanted(params)
+        image_only = model.startswith(IMAGE_ONLY_PREFIXES)
+        out: dict[str, Any] = {"modalities": ["image"] if image_only else ["image", "text"]}
+        ignored = []
+        image_config: dict[str, str] = {}
+        if want.ratio is not None:
+            image_config["aspect_ratio"] = nearest_aspect(want.ratio, ASPECTS)
+        if want.scale_px:
+            if _image_size_supported(model):
+                image_config["image_size"] = nearest_tier(want.scale_px, IMAGE_SIZES)
+            else:
+                ignored.append("resolution")
+        if image_config:
+            out["image_config"] = image_config
+        if want.seed is not None:
+            out["seed"] = want.seed
+        if want.quality and want.quality != "auto":
+            ignored.append("quality")
+        if ignored:
+            out["ignored"] = ignored
+        return out
+
+    async def generate(self, request: GenerationRequest, ctx: CallContext) -> GenerationResult:
+        effective = self.effective_params(request.model, request.params, len(request.references))
+        content: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
+        for ref, data in await read_refs(request.references):
+            content.append({"type": "image_url", "image_url": {"url": data_uri(ref, data)}})
+        body: dict[str, Any] = {
+            "model": request.model,
+            "messages": [{"role": "user", "content": content}],
+            **{k: v for k, v in effective.items() if k != "ignored"},
+            "usage": {"include": True},  # ask for usage.cost in the answer
+        }
+        headers = {"Authorization": f"Bearer {self.key()}", "X-Title": "imgbench"}
+        async with client_for(ctx) as client:
+            response = await send(
+                client,
+                "POST",
+                f"{self.base_url}/chat/completions",
+                provider=self.name,
+                headers=headers,
+                json=body,
+                on_first_byte=ctx.on_first_byte,
+            )
+            data = json_body(response, self.name)
+            if isinstance(data.get("error"), dict):  # an upstream failure can arrive with HTTP 200
+                message, code, _ = error_details(response.content)
+                message = redact(message, request_secrets(response.request))
+                status = data["error"].get("code")
+                raise classify(status if isinstance(status, int) else 502, message, code, provider=self.name)
+            choices = data.get("choices")
+            if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+                raise ProviderError("bad_response", "OpenRouter answered without choices", http_status=200)
+            choice = choices[0]
+            message = choice.get("message") or {}
+            said = message.get("content") if isinstance(message.get("content"), str) else ""
+            reason = str(choice.get("native_finish_reason") or choice.get("finish_reason") or "")
+            urls = []
+            for item in message.get("images") or []:
+                holder = (item.get("image_url") or item.get("imageUrl")) if isinstance(item, dict) else None
+                if isinstance(holder, dict) and isinstance(holder.get("url"), str):
+                    urls.append(holder["url"])
+            if not urls:
+                if reason.upper() in ("CONTENT_FILTER", "IMAGE_SAFETY", "SAFETY", "PROHIBITED_CONTENT"):
+                    raise ProviderError(
+                        "content_policy", f"OpenRouter: blocked ({reason}) {said[:300]}".strip(), http_status=200
+                    )
+                raise ProviderError(
+                    "bad_response",
+                    "OpenRouter answered without an image" + (f"; the model said: {said[:400]}" if said else ""),
+                    http_status=200,
+                    provider_code=reason or None,
+                )
+            images = [
+                image_from_b64(url)
+                if url.startswith("data:")
+                else await download_image(client, url, provider=self.name, trusted=(self.settings.base_url,))
+                for url in urls
+            ]
+        usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
+        cost = (usage or {}).get("cost")
+        return GenerationResult(
+            images=images,
+            params_effective=effective,
+            usage=usage,
+            cost_usd=float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None,
+        )

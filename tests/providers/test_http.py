@@ -1,0 +1,263 @@
+"""The shared HTTP layer: error classification, Retry-After, downloads, base64, redaction."""
+
+from __future__ import annotations
+
+import base64
+import time
+from email.utils import formatdate
+
+import httpx
+import pytest
+
+from providers.base import ProviderError
+from providers.http import (
+    check_download_url,
+    decode_b64_image,
+    download_image,
+    make_client,
+    parse_retry_after,
+    raise_for_status,
+    send,
+)
+from tests.providers.conftest import mock_response
+from tests.providers.loopback import Reply, png_bytes
+
+
+def _error(response: httpx.Response, provider: str = "openai") -> ProviderError:
+    with pytest.raises(ProviderError) as info:
+        raise_for_status(response, provider)
+    return info.value
+
+
+def test_client_is_configured() -> None:
+    client = make_client()
+    assert client.timeout.connect == 15 and client.timeout.read == 300
+    assert client.timeout.write == 60 and client.timeout.pool == 600
+    assert client.follow_redirects is False
+    assert client.headers["user-agent"].startswith("imgbench/")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind", "retryable"),
+    [
+        (401, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}, "auth", False),
+        (403, {"error": {"message": "Your organization must be verified", "code": None}}, "auth", False),
+        (
+            400,
+            {
+                "error": {
+                    "message": "Your request was rejected by the safety system.",
+                    "type": "image_generation_user_error",
+                    "code": "moderation_blocked",
+                }
+            },
+            "content_policy",
+            False,
+        ),
+        (400, {"error": {"message": "Blocked", "code": "content_policy_violation"}}, "content_policy", False),
+        (
+            400,
+            {
+                "error": {
+                    "message": "Unknown parameter: 'response_format'.",
+                    "code": "unknown_parameter",
+                    "param": "response_format",
+                }
+            },
+            "bad_request",
+            False,
+        ),
+        (404, {"error": {"message": "The model `x` does not exist"}}, "bad_request", False),
+        (
+            422,
+            {"detail": [{"loc": ["body", "prompt"], "msg": "field required", "type": "missing"}]},
+            "bad_request",
+            False,
+        ),
+        (
+            422,
+            {
+                "detail": [
+                    {
+                        "loc": ["body", "prompt"],
+                        "msg": "The content was flagged by a content checker.",
+                        "type": "content_policy_violation",
+                    }
+                ]
+            },
+            "content_policy",
+            False,
+        ),
+        (
+            400,
+            {
+                "error": {
+                    "code": 400,
+                    "message": "API key not valid. Please pass a valid API key.",
+                    "status": "INVALID_ARGUMENT",
+                    "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}],
+                }
+            },
+            "auth",
+            False,
+        ),
+        (408, {"error": {"message": "timeout"}}, "timeout", True),
+        (409, {"error": {"message": "conflict"}}, "server", True),
+        (500, {"error": {"message": "The server had an error"}}, "server", True),
+        (503, {"detail": "Runner unavailable", "error_type": "runner_scheduling_failure"}, "server", True),
+        (
+            429,
+            {
+                "error": {
+                    "message": "You exceeded your current quota",
+                    "type": "insufficient_quota",
+                    "code": "insufficient_quota",
+                }
+            },
+            "rate_limit",
+            False,
+        ),
+    ],
+)
+def test_classification_keeps_the_providers_words(status: int, body: dict, kind: str, retryable: bool) -> None:
+    err = _error(mock_response(status, body))
+    assert (err.kind, err.retryable, err.http_status) == (kind, retryable, status)
+    first = body.get("error", {}).get("message") if isinstance(body.get("error"), dict) else None
+    if first:
+        assert first in err.message
+    if kind == "auth":
+        assert "API key" in err.message
+
+
+def test_xai_error_shapes() -> None:
+    assert (
+        _error(mock_response(400, {"code": "Client specified an invalid argument", "error": "bad size"})).message
+        == "bad size"
+    )
+    assert _error(mock_response(422, {"error": "Invalid field"})).message == "Invalid field"
+
+
+def test_gemini_429_retry_delay() -> None:
+    body = {
+        "error": {
+            "code": 429,
+            "message": "You exceeded your current quota",
+            "status": "RESOURCE_EXHAUSTED",
+            "details": [
+                {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": []},
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "27s"},
+            ],
+        }
+    }
+    err = _error(mock_response(429, [body]), "gemini")
+    assert err.kind == "rate_limit" and err.retry_after == 27.0 and err.provider_code == "RESOURCE_EXHAUSTED"
+
+
+def test_retry_after_forms() -> None:
+    assert parse_retry_after({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
+    assert parse_retry_after({"retry-after": "2"}) == 2.0
+    assert parse_retry_after({"retry-after": "0.25"}) == 0.25
+    now = time.time()
+    date = formatdate(now + 30, usegmt=True)
+    assert 28 <= parse_retry_after({"retry-after": date}, now=now) <= 31
+    assert parse_retry_after({"retry-after": "soon"}) is None
+    err = _error(mock_response(429, {"error": {"message": "slow down"}}, headers={"retry-after": "3"}))
+    assert err.kind == "rate_limit" and err.retry_after == 3.0 and err.retryable
+
+
+def test_should_retry_header_wins() -> None:
+    err = _error(mock_response(500, {"error": {"message": "x"}}, headers={"x-should-retry": "false"}))
+    assert err.retryable is False
+    err = _error(mock_response(504, {"detail": "Request timed out"}, headers={"x-fal-request-timeout-type": "user"}))
+    assert err.kind == "timeout" and err.retryable is False
+
+
+def test_html_and_text_bodies_become_short_messages() -> None:
+    html = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>" + b"x" * 5000 + b"</body></html>"
+    err = _error(mock_response(502, content=html, headers={"content-type": "text/html"}))
+    assert err.message == "HTML error page: 502 Bad Gateway" and err.kind == "server"
+    err = _error(mock_response(400, content=b"plain words " * 100, headers={"content-type": "text/plain"}))
+    assert len(err.message) <= 300 and err.message.startswith("plain words")
+
+
+def test_keys_are_redacted_from_messages() -> None:
+    body = {"error": {"message": "Incorrect API key provided: fake-SECRETKEY123. Find yours at …"}}
+    err = _error(mock_response(401, body))
+    assert "fake-SECRETKEY123" not in str(err) and "[redacted]" in err.message
+
+
+def test_decode_b64_image() -> None:
+    png = png_bytes()
+    raw = base64.b64encode(png).decode()
+    assert decode_b64_image(raw) == png
+    assert decode_b64_image("data:image/png;base64," + raw) == png
+    assert decode_b64_image(raw[:40] + "\n" + raw[40:]) == png
+    for bad in ("", "not base64 at all!", "data:image/png,abc", "abc"):
+        with pytest.raises(ProviderError) as info:
+            decode_b64_image(bad)
+        assert info.value.kind == "bad_response"
+
+
+def test_download_url_rules() -> None:
+    check_download_url("https://cdn.example.com/a.png")
+    check_download_url("http://127.0.0.1:9/a.png")
+    check_download_url("http://localhost/a.png")
+    check_download_url("http://[::1]:8080/a.png")
+    check_download_url("http://gateway.lan:8080/img/a.png", trusted=("http://gateway.lan:8080/v1",))
+    for url in ("http://cdn.example.com/a.png", "ftp://x/a.png", "file:///etc/passwd", "http://gateway.lan:9/a"):
+        with pytest.raises(ProviderError) as info:
+            check_download_url(url, trusted=("http://gateway.lan:8080/v1",))
+        assert info.value.kind == "bad_response"
+
+
+async def test_download_image(servers, client) -> None:
+    server = servers("openai")
+    image = await download_image(client, f"{server.url}/files/ok.png")
+    assert image.mime == "image/png" and image.data == server.image
+    assert "authorization" not in server.requests[-1].headers  # no key to a CDN
+
+    server.files["gone.png"] = Reply(404, {"error": "not found"})
+    server.files["big.png"] = Reply(body=b"\x89PNG\r\n\x1a\n" + b"0" * 5000, headers={"Content-Type": "image/png"})
+    server.files["page.png"] = Reply(body=b"<html>login</html>", headers={"Content-Type": "text/html"})
+    server.files["junk.png"] = Reply(body=b"GIF-not-really", headers={"Content-Type": "image/png"})
+    for name, words in (("gone", "HTTP 404"), ("big", "cap"), ("page", "text/html"), ("junk", "not an image")):
+        with pytest.raises(ProviderError) as info:
+            await download_image(client, f"{server.url}/files/{name}.png", max_bytes=1000)
+        assert info.value.kind == "bad_response" and words in info.value.message
+
+
+async def test_download_follows_checked_redirects(servers, client) -> None:
+    server = servers("openai")
+    server.files["moved.png"] = Reply(302, body=b"", headers={"Location": "/files/ok.png"})
+    assert (await download_image(client, f"{server.url}/files/moved.png")).data == server.image
+    server.files["away.png"] = Reply(302, body=b"", headers={"Location": "http://example.com/a.png"})
+    with pytest.raises(ProviderError, match="plain http"):
+        await download_image(client, f"{server.url}/files/away.png")
+
+
+async def test_transport_errors_are_classified(client) -> None:
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    with pytest.raises(ProviderError) as info:
+        await send(
+            client,
+            "POST",
+            f"http://127.0.0.1:{port}/v1/x",
+            provider="openai",
+            headers={"Authorization": "Bearer fake-NOPE-123456"},
+            json={},
+        )
+    assert info.value.kind == "network" and "fake-NOPE-123456" not in str(info.value)
+
+
+async def test_read_timeout_is_a_timeout(servers) -> None:
+    server = servers("openai")
+    server.script("POST", "/v1/images", Reply(delay=5))
+    async with make_client(timeout=httpx.Timeout(0.2)) as client:
+        with pytest.raises(ProviderError) as info:
+            await send(client, "POST", f"{server.base_url}/images/generations", provider="openai", json={})
+    assert info.value.kind == "timeout" and info.value.retryable

@@ -1,0 +1,132 @@
+"""``imgbench keys``: set, list, remove API keys, and tighten the keys file's permissions.
+
+Keys are read from a TTY without echo (getpass) or as one line from a pipe, never from argv
+(where shell history and ``ps`` would see them), and shown masked only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import warnings
+
+from tui import credentials, paths
+from tui.cli import EXIT_OK
+from tui.validation import InputError, suggest
+
+
+def _key_envs() -> dict[str, tuple[str, ...]]:
+    """Every provider that takes a key (built-ins, then configured endpoints) and its variables."""
+    from providers.catalog import BUILTIN
+    from tui.config import load_config
+
+    names: dict[str, tuple[str, ...]] = {
+        spec.name: credentials.ENV_VARS.get(spec.name, ()) for spec in BUILTIN.values() if spec.needs_key
+    }
+    for name, endpoint in load_config().endpoints.items():
+        names[name] = (endpoint.key_env,) if endpoint.key_env else ()
+    return names
+
+
+def _provider(name: str, known: dict[str, tuple[str, ...]]) -> str:
+    if name not in known:
+        raise InputError(f"unknown provider {name!r}{suggest(name, known)}; known: {', '.join(known)}", key="PROVIDER")
+    return name
+
+
+def _read_key(provider: str) -> str:
+    # Never from argv: shell history and `ps` would see it.
+    tty = sys.stdin.isatty()
+    value = (getpass.getpass(f"{provider} API key (input hidden): ") if tty else sys.stdin.readline()).strip()
+    if not value:
+        raise InputError("no key given (empty input); nothing stored", key=provider)
+    if any(c.isspace() for c in value):
+        raise InputError("the key contains whitespace: paste it as one line", key=provider)
+    if not (value.isascii() and value.isprintable()):
+        # It goes into an HTTP header, which takes printable ASCII only.
+        raise InputError("the key contains characters an API key never has (non-ASCII or control)", key=provider)
+    return value
+
+
+def _keys_set(args: argparse.Namespace) -> int:
+    known = _key_envs()
+    provider = _provider(args.provider, known)
+    value = _read_key(provider)
+    credentials.store_key(provider, value)
+    path = paths.credentials_file()
+    print(f"stored the {provider} key {credentials.mask(value)} in {path} (mode 600)")
+    shadowing = [v for v in known[provider] if os.environ.get(v, "").strip()]
+    if shadowing:
+        print(f"note: ${shadowing[0]} is set and takes precedence over the stored key", file=sys.stderr)
+    return EXIT_OK
+
+
+def _keys_rm(args: argparse.Namespace) -> int:
+    known = _key_envs()
+    provider = _provider(args.provider, known)
+    if credentials.remove_key(provider):
+        print(f"removed the stored {provider} key")
+    else:
+        print(f"no stored {provider} key (nothing removed)")
+    still = [v for v in known[provider] if os.environ.get(v, "").strip()]
+    if still:
+        print(f"note: ${still[0]} still provides a {provider} key; unset it to stop using it", file=sys.stderr)
+    return EXIT_OK
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    known = _key_envs()
+    path = paths.credentials_file()
+    with warnings.catch_warnings():  # said once, below, in the command's own words
+        warnings.simplefilter("ignore", credentials.InsecureCredentialsWarning)
+        stored = credentials.load_stored(path)
+    rows = []
+    for provider, envs in known.items():
+        key = credentials.resolve(provider, envs, stored)
+        rows.append(
+            {
+                "provider": provider,
+                "present": key.value is not None,
+                "masked": key.masked if key.value else None,
+                "source": key.source,
+                "fix": key.hint or None,
+            }
+        )
+    problem = credentials.permission_problem(path)
+    if args.json:
+        sys.stdout.write(json.dumps({"file": str(path), "permissions": problem, "keys": rows}, indent=2) + "\n")
+        return EXIT_OK
+    width = max((len(r["provider"]) for r in rows), default=8)
+    for row in rows:
+        if row["present"]:
+            print(f"{row['provider']:<{width}}  {row['masked']:<12}  {row['source']}")
+        else:
+            print(f"{row['provider']:<{width}}  missing — {row['fix']}")
+    print(f"keys file: {path}" + ("" if path.exists() else " (not created yet)"))
+    if problem:
+        print(f"imgbench: warning: {problem}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _keys_fix_permissions(args: argparse.Namespace) -> int:
+    path = paths.credentials_file()
+    credentials.fix_permissions(path)
+    problem = credentials.permission_problem(path)
+    if problem:
+        raise InputError(problem, file=path)
+    state = "file 600, directory 700" if path.exists() else "no keys file yet; directory 700"
+    print(f"{path}: {state}" if path.parent.exists() else f"{path.parent} does not exist yet: nothing to fix")
+    return EXIT_OK
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    handler = {
+        "set": _keys_set,
+        "rm": _keys_rm,
+        "list": _keys_list,
+        "fix-permissions": _keys_fix_permissions,
+    }[args.keys_command]
+    return handler(args)
