@@ -42,7 +42,8 @@ class OutputTile(Vertical):
         self.index = index
 
     def compose(self) -> ComposeResult:
-        yield ImageView(classes="tile-image")
+        screen = self.screen
+        yield ImageView(classes="tile-image", blind=bool(getattr(screen, "session", None) and screen.session.blind))
         yield Static("", classes="tile-caption")
 
 
@@ -75,6 +76,8 @@ class ReviewScreen(Screen[None]):
         self.output_index = 0
         self.item_index = 0
         self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="score-saver")
+        # Edit regions for the difference view, per case, until a run records its own.
+        self.regions: dict[str, tuple[float, float, float, float] | None] = {}
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -188,7 +191,7 @@ class ReviewScreen(Screen[None]):
         for tile, run in zip(self.query(OutputTile), self.outputs(), strict=False):
             image = tile.query_one(ImageView)
             if run.images:
-                image.show(self.app.ctx.store.abspath(self.session.id, run.images[0].path))
+                image.show(self.app.ctx.store.abspath(self.session.id, run.images[0].path), sha256=run.images[0].sha256)
             elif run.status == "failed" and run.error:
                 image.show(None, message=f"failed: {run.error.kind}")
             else:

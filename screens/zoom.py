@@ -1,19 +1,36 @@
-"""Zoom: one output over the whole terminal; flip between outputs; compare with the reference."""
+"""Zoom: one output over the whole terminal; flip between outputs; compare with the reference; a difference
+view against the reference for edit cases, whose figures are recorded with the run."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tui.model import Run
+from tui.widgets.diff_view import DiffView
 from tui.widgets.image_view import ImageView
 
 if TYPE_CHECKING:
     from screens.review import ReviewScreen
+
+
+def parse_region(text: str) -> tuple[float, float, float, float] | None:
+    """ "x0,y0,x1,y1" in percent of the image (e.g. "10,40,45,80"); empty means no region."""
+    parts = [p.strip() for p in text.replace(" ", ",").split(",") if p.strip()]
+    if not parts:
+        return None
+    if len(parts) != 4:
+        raise ValueError("give four numbers: x0,y0,x1,y1 in percent")
+    x0, y0, x1, y1 = (float(p) / 100 for p in parts)
+    if not (0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1):
+        raise ValueError("the region must satisfy 0 <= x0 < x1 <= 100 and 0 <= y0 < y1 <= 100")
+    return x0, y0, x1, y1
 
 
 class ZoomScreen(Screen[None]):
@@ -21,6 +38,8 @@ class ZoomScreen(Screen[None]):
         Binding("left,h", "flip(-1)", "◀ prev", id="zoom.prev"),
         Binding("right,l", "flip(1)", "next ▶", id="zoom.next"),
         Binding("c", "compare", "Compare ref", id="zoom.compare"),
+        Binding("d", "diff", "Diff", id="zoom.diff"),
+        Binding("r", "region", "Edit region", id="zoom.region"),
         Binding("O", "open_full", "Open full size", id="zoom.open"),
         Binding("escape,z,q", "back", "Back", id="zoom.back"),
     ]
@@ -30,16 +49,30 @@ class ZoomScreen(Screen[None]):
         self.review = review
         self.index = index
         self.comparing = False
+        self.diffing = False
 
     def compose(self) -> ComposeResult:
+        blind = bool(self.review.session and self.review.session.blind)
         yield Static("", id="zoom-caption")
         with Horizontal(id="zoom-body"):
-            yield ImageView(id="zoom-reference")
-            yield ImageView(id="zoom-image")
+            yield ImageView(id="zoom-reference", blind=blind)
+            yield ImageView(id="zoom-image", blind=blind)
+            yield DiffView(id="zoom-diff", blind=blind)
         yield Footer()
 
     def on_mount(self) -> None:
         self.show()
+
+    @property
+    def run(self) -> Run:
+        return self.review.outputs()[self.index]
+
+    def _region(self) -> tuple[float, float, float, float] | None:
+        metrics = self.run.metrics
+        keys = ("diff_region_x0", "diff_region_y0", "diff_region_x1", "diff_region_y1")
+        if all(k in metrics for k in keys):
+            return tuple(metrics[k] for k in keys)  # type: ignore[return-value]
+        return self.review.regions.get(self.run.case_id)
 
     def show(self) -> None:
         review = self.review
@@ -48,17 +81,26 @@ class ZoomScreen(Screen[None]):
         run = outputs[self.index]
         case = review.session.case(run.case_id)
         store = self.app.ctx.store
+        ref_path = store.abspath(review.session.id, case.references[0].path) if case.references else None
+        out_path = store.abspath(review.session.id, run.images[0].path) if run.images else None
         reference = self.query_one("#zoom-reference", ImageView)
-        reference.display = self.comparing and bool(case.references)
+        reference.display = (self.comparing or self.diffing) and ref_path is not None
         if reference.display:
-            reference.show(store.abspath(review.session.id, case.references[0].path))
+            reference.show(ref_path, sha256=case.references[0].sha256)
         image = self.query_one("#zoom-image", ImageView)
-        if run.images:
-            image.show(store.abspath(review.session.id, run.images[0].path))
+        diff = self.query_one("#zoom-diff", DiffView)
+        image.display = not self.diffing
+        diff.display = self.diffing
+        if self.diffing:
+            diff.compare(out_path, ref_path, region=self._region())
+        elif run.images:
+            image.show(out_path, sha256=run.images[0].sha256)
         else:
-            image.show(None, message=f"{run.status}: {run.error.message if run.error else 'no image'}")
-        compare = "  (left: reference)" if reference.display else ""
-        self.query_one("#zoom-caption", Static).update(f"{self.index + 1}/{len(outputs)}  {review.label(run)}{compare}")
+            image.show(None, message=f"{run.status}: {run.error.kind if run.error else 'no image'}")
+        mode = "  (left: reference)" if self.comparing and not self.diffing else ""
+        if self.diffing:
+            mode = "  difference from the reference (r: edit region)"
+        self.query_one("#zoom-caption", Static).update(f"{self.index + 1}/{len(outputs)}  {review.label(run)}{mode}")
 
     def action_flip(self, step: int) -> None:
         self.index = (self.index + step) % len(self.review.outputs())
@@ -69,25 +111,75 @@ class ZoomScreen(Screen[None]):
         self.comparing = not self.comparing
         self.show()
 
+    def _case_has_reference(self) -> bool:
+        session = self.review.session
+        return bool(session and session.case(self.run.case_id).references)
+
+    def action_diff(self) -> None:
+        if not self._case_has_reference():
+            self.notify("This case has no reference image to compare with", severity="warning")
+            return
+        self.diffing = not self.diffing
+        self.show()
+
+    def action_region(self) -> None:
+        from screens.note import NoteScreen
+
+        if not self._case_has_reference():
+            return
+        current = self._region()
+        shown = ",".join(f"{v * 100:g}" for v in current) if current else ""
+
+        def apply(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                region = parse_region(text)
+            except ValueError as exc:
+                self.notify(str(exc), title="Region not changed", severity="error")
+                return
+            self.review.regions[self.run.case_id] = region
+            self.diffing = True
+            self.show()
+
+        self.app.push_screen(NoteScreen("Edit region x0,y0,x1,y1 in % (empty: none)", shown), apply)
+
+    @on(DiffView.Computed)
+    def _record(self, event: DiffView.Computed) -> None:
+        """The preservation figure is objective: it is stored with the run, for every rater and the export."""
+        run, review = self.run, self.review
+        metrics = dict(event.result.metrics())
+        region = event.result.region
+        if region is not None:
+            metrics.update(
+                zip(("diff_region_x0", "diff_region_y0", "diff_region_x1", "diff_region_y1"), region, strict=True)
+            )
+        stale = [k for k in run.metrics if k.startswith("diff_")]
+
+        def apply(session) -> None:
+            target = session.run(run.id)
+            target.metrics = {**{k: v for k, v in target.metrics.items() if k not in stale}, **metrics}
+
+        apply(review.session)
+        review._saver.submit(self.app.ctx.store.mutate, review.session_id, apply)
+
     def action_open_full(self) -> None:
         import shutil
         import subprocess
 
         review = self.review
         assert review.session is not None
-        run = review.outputs()[self.index]
+        run = self.run
         if not run.images:
             return
         path = self.app.ctx.store.abspath(review.session.id, run.images[0].path)
+        if review.blind:
+            self.notify("Blind: the viewer's title would show the file; reveal the case first", severity="warning")
+            return
         opener = shutil.which("xdg-open") or shutil.which("open")
-        if opener and not review.blind:
+        if opener and (__import__("os").environ.get("DISPLAY") or shutil.which("open")):
             subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             self.notify("Opened in the system viewer")
-        elif review.blind:
-            self.notify(
-                "Blind mode: the file name would reveal nothing, but the viewer's title might; reveal first",
-                severity="warning",
-            )
         else:
             self.notify(str(path), title="No viewer here; the file is at", timeout=15)
 

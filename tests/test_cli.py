@@ -209,3 +209,23 @@ def test_version_is_fast_and_imports_nothing_heavy():
 def test_locate_honours_overrides(capsys, config_dir, data_dir):
     code, out, _ = run_cli(capsys, "locate")
     assert code == 0 and str(config_dir / "config.toml") in out and str(data_dir / "sessions") in out
+
+
+def test_a_model_that_cannot_take_the_case_is_refused_before_anything_runs(
+    fast_demo, make_image, capsys, monkeypatch, data_dir
+):
+    monkeypatch.setenv("OPENAI_API_KEY", "PLANTED-NOT-A-KEY")
+    code, _, err = run_cli(
+        capsys,
+        "run",
+        "--prompt",
+        "x",
+        "--ref",
+        str(make_image()),
+        "--model",
+        "demo:mosaic",
+        "--model",
+        "openai:dall-e-3",
+    )
+    assert code == 2 and "openai:dall-e-3 does not do image-to-image" in err
+    assert not (data_dir / "sessions").exists() or not any((data_dir / "sessions").iterdir())

@@ -156,6 +156,8 @@ def build_session(
         cases.append(case)
         ref_files.append(refs)
 
+    check_capabilities(cases, ref_files, spec.models, registry)
+
     # Read and check every reference before the session directory exists.
     loaded: list[list[tuple[bytes, ImageInfo, str | None, str]]] = [
         [(*read_reference(path), slot, path.name) for path, slot in refs] for refs in ref_files
@@ -183,6 +185,28 @@ def build_session(
         shutil.rmtree(store.session_dir(session.id), ignore_errors=True)
         raise
     return session
+
+
+def check_capabilities(
+    cases: list[Case], ref_files: list[list[tuple[Path, str | None]]], models: list[str], registry: Registry
+) -> None:
+    """Every model must take every case as given: identical inputs or no comparison."""
+    for case, refs in zip(cases, ref_files, strict=True):
+        for model in models:
+            info = registry.info(model)
+            if info is None:
+                continue
+            if case.mode not in info.modes:
+                raise InputError(
+                    f"{model} does not do {'image-to-image' if case.mode == 'i2i' else 'text-to-image'}"
+                    f" ({case.label}); drop it or the case",
+                    key="--model",
+                )
+            if len(refs) > info.max_refs:
+                raise InputError(
+                    f"{model} takes at most {info.max_refs} reference image(s); {case.label} has {len(refs)}",
+                    key="--model",
+                )
 
 
 def _default_name(cases: list[Case]) -> str:

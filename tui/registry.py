@@ -50,6 +50,11 @@ class Registry:
             raise InputError(f"unknown model {name!r} for {provider_name}{suggest(name, known)}", key=model_id)
         return provider, name
 
+    def info(self, model_id: str) -> ModelInfo | None:
+        """What the provider says about a model it lists; None for names an open catalogue accepts unlisted."""
+        provider, name = self.resolve(model_id)
+        return next((m for m in provider.models() if m.name == name), None)
+
     def check_available(self, model_id: str) -> None:
         provider, _ = self.resolve(model_id)
         ok, detail = provider.available()

@@ -6,6 +6,8 @@ Knows nothing of Textual: the TUI and the headless CLI listen to the same events
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ import msgspec
 from providers.base import CallContext, GenerationRequest, Provider, ProviderError, ReferenceInput
 from providers.retry import RetryPolicy
 from tui.images import FORMATS
-from tui.model import Attempt, Run, RunError, Session, Timings, now_iso
+from tui.model import Attempt, OutputImage, Run, RunError, Session, Timings, now_iso
 from tui.registry import Registry
 from tui.store import Store
 from tui.validation import InputError
@@ -62,6 +64,7 @@ class Runner:
         self._flush_wanted = asyncio.Event()
         self._client: Any = None
         self._closing = False
+        self._side_work: set[asyncio.Future[None]] = set()
 
     # -- public -------------------------------------------------------------------------------
     def pending(self) -> list[Run]:
@@ -78,6 +81,7 @@ class Runner:
         for run in todo:
             self.registry.resolve(run.model)  # fail fast on an unknown model, before anything starts
         with self.store.runner_lock(self.session.id):
+            todo = self._not_finished_elsewhere(todo)
             writer = asyncio.create_task(self._writer(), name="imgbench-session-writer")
             try:
                 if any(getattr(self.registry.resolve(r.model)[0], "uses_http", False) for r in todo):
@@ -97,8 +101,28 @@ class Runner:
                 self._closing = True
                 self._flush_wanted.set()
                 await asyncio.shield(writer)
+                if self._side_work:
+                    await asyncio.gather(*self._side_work, return_exceptions=True)
         self.listener(RunEvent("idle", None))
         return self.session
+
+    def _not_finished_elsewhere(self, todo: list[Run]) -> list[Run]:
+        """Our copy may be older than the file: another process may have finished some of these runs since it
+        was read (a Run screen left open, a resume that loaded the session just before another runner let go).
+        Under the runner lock the file is the truth: a run that succeeded there is taken as it is, never run again
+        (that would replace its image under the scores given to it)."""
+        try:
+            on_disk = {r.id: r for r in self.store.load(self.session.id).runs}
+        except InputError:
+            return todo
+        done = {
+            r.id for r in todo if r.status != "succeeded" and getattr(on_disk.get(r.id), "status", "") == "succeeded"
+        }
+        if done:
+            self.session.runs = [on_disk[r.id] if r.id in done else r for r in self.session.runs]
+            for run_id in done:
+                self.listener(RunEvent("finished", _copy(on_disk[run_id]), "finished by another imgbench process"))
+        return [r for r in todo if r.id not in done]
 
     # -- one run ------------------------------------------------------------------------------
     def _reset(self, run: Run) -> None:
@@ -122,9 +146,9 @@ class Runner:
             )
             for ref in case.references
         )
-        run.params_effective = provider.effective_params(name, run.params_requested, len(references))
-        sem = self._per_provider.setdefault(provider.name, asyncio.Semaphore(max(1, provider.settings.concurrency)))
         try:
+            run.params_effective = provider.effective_params(name, run.params_requested, len(references))
+            sem = self._per_provider.setdefault(provider.name, asyncio.Semaphore(max(1, provider.settings.concurrency)))
             async with self._global, sem:
                 await self._attempts(run, provider, name, case.prompt, references)
         except asyncio.CancelledError:
@@ -179,7 +203,7 @@ class Runner:
                     except ValueError as exc:
                         raise ProviderError("bad_response", str(exc)) from None
             except TimeoutError:
-                error = ProviderError("timeout", f"no answer within {provider.settings.timeout_s:.0f} s")
+                error = ProviderError("timeout", f"no answer within {provider.settings.timeout_s:g} s")
             except ProviderError as exc:
                 error = exc
             else:
@@ -194,8 +218,10 @@ class Runner:
                 run.usage = result.usage
                 run.cost_usd = result.cost_usd
                 self._finish(run, "succeeded", None)
+                # Previews are made now, off the event loop, so no screen ever decodes a full-size output.
+                self._side_work.add(asyncio.ensure_future(asyncio.to_thread(self._thumbnails, images)))
                 return
-            wait, reason = self.retry.delay(run.attempts, error)
+            wait, reason = self._policy(provider).delay(run.attempts, error)
             run.attempt_log = [
                 *run.attempt_log,
                 Attempt(
@@ -216,6 +242,24 @@ class Runner:
             await asyncio.sleep(wait)
             run.status = "running"
             self._emit("started", run)
+
+    def _policy(self, provider: Provider) -> RetryPolicy:
+        """The session's retry policy, with the provider's own max_attempts / max_wait_s from config."""
+        options = provider.settings.options
+        if "max_attempts" not in options and "max_wait_s" not in options:
+            return self.retry
+        return dataclasses.replace(
+            self.retry,
+            max_attempts=int(options.get("max_attempts", self.retry.max_attempts)),
+            max_wait_s=float(options.get("max_wait_s", self.retry.max_wait_s)),
+        )
+
+    def _thumbnails(self, images: list[OutputImage]) -> None:
+        from tui import thumbs
+
+        for image in images:
+            with contextlib.suppress(ValueError, OSError):
+                thumbs.make_thumbnails(self.store.abspath(self.session.id, image.path), image.sha256)
 
     def _finish(self, run: Run, status: str, error: RunError | None) -> None:
         run.status = status  # type: ignore[assignment]
