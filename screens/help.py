@@ -15,6 +15,7 @@ def _screens():
     from screens.compose import ComposeScreen
     from screens.file_picker import FilePickerScreen
     from screens.home import HomeScreen
+    from screens.keys import KeysScreen
     from screens.results import ResultsScreen
     from screens.review import ReviewScreen
     from screens.run import RunScreen
@@ -29,6 +30,7 @@ def _screens():
         ("Review", ReviewScreen),
         ("Zoom", ZoomScreen),
         ("Results", ResultsScreen),
+        ("Keys", KeysScreen),
     ]
 
 

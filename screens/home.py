@@ -19,6 +19,7 @@ class HomeScreen(Screen[None]):
         Binding("enter", "open", "Open", id="home.open"),
         Binding("r", "results", "Results", id="home.results"),
         Binding("e", "export", "Export", id="home.export"),
+        Binding("k", "app.keys", "Keys", id="home.keys"),
         Binding("g", "refresh", "Refresh", id="home.refresh", show=False),
     ]
 

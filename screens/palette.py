@@ -16,6 +16,7 @@ def commands_for(app: ImgbenchApp, screen: Screen) -> Iterable[SystemCommand]:
     from screens.compose import ComposeScreen
 
     yield SystemCommand("New session", "Compose a new comparison", lambda: app.push_screen(ComposeScreen()))
+    yield SystemCommand("API keys", "Set, list and remove provider keys", app.action_keys)
     yield SystemCommand("Home", "Recent sessions and presets", app.action_home)
     yield SystemCommand("Help", "Every key, and how images are drawn", app.action_help)
     offer = getattr(screen, "palette_commands", None)

@@ -22,6 +22,7 @@ class ImgbenchApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+h", "home", "Home", id="app.home", show=False),
+        Binding("ctrl+k", "keys", "Keys", id="app.keys", show=False),
         Binding("f12", "screenshot", "Screenshot", id="app.screenshot", show=False),
     ]
 
@@ -39,6 +40,15 @@ class ImgbenchApp(App[None]):
         from screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
+        from tui import credentials, paths
+
+        if problem := credentials.permission_problem(paths.credentials_file()):
+            self.notify(
+                problem + " (ctrl+k, then f, fixes it)",
+                title="API keys readable by others",
+                severity="warning",
+                timeout=15,
+            )
         for err in self.ctx.catalog.errors:
             self.notify(str(err), title="Preset skipped", severity="warning", timeout=10)
 
@@ -54,6 +64,12 @@ class ImgbenchApp(App[None]):
 
         while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
+
+    def action_keys(self) -> None:
+        from screens.keys import KeysScreen
+
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen())
 
     def action_screenshot(self) -> None:
         path = self.save_screenshot(path=str(Path.cwd()))

@@ -18,7 +18,7 @@ from tui.cli import EXIT_OK
 from tui.validation import InputError, suggest
 
 
-def _key_envs() -> dict[str, tuple[str, ...]]:
+def key_envs() -> dict[str, tuple[str, ...]]:
     """Every provider that takes a key (built-ins, then configured endpoints) and its variables."""
     from providers.catalog import BUILTIN
     from tui.config import load_config
@@ -41,6 +41,12 @@ def _read_key(provider: str) -> str:
     # Never from argv: shell history and `ps` would see it.
     tty = sys.stdin.isatty()
     value = (getpass.getpass(f"{provider} API key (input hidden): ") if tty else sys.stdin.readline()).strip()
+    return check_key(provider, value)
+
+
+def check_key(provider: str, value: str) -> str:
+    """The key as it will be stored, or an InputError saying why it cannot be one (never quoting it)."""
+    value = value.strip()
     if not value:
         raise InputError("no key given (empty input); nothing stored", key=provider)
     if any(c.isspace() for c in value):
@@ -52,7 +58,7 @@ def _read_key(provider: str) -> str:
 
 
 def _keys_set(args: argparse.Namespace) -> int:
-    known = _key_envs()
+    known = key_envs()
     provider = _provider(args.provider, known)
     value = _read_key(provider)
     credentials.store_key(provider, value)
@@ -65,7 +71,7 @@ def _keys_set(args: argparse.Namespace) -> int:
 
 
 def _keys_rm(args: argparse.Namespace) -> int:
-    known = _key_envs()
+    known = key_envs()
     provider = _provider(args.provider, known)
     if credentials.remove_key(provider):
         print(f"removed the stored {provider} key")
@@ -78,7 +84,7 @@ def _keys_rm(args: argparse.Namespace) -> int:
 
 
 def _keys_list(args: argparse.Namespace) -> int:
-    known = _key_envs()
+    known = key_envs()
     path = paths.credentials_file()
     with warnings.catch_warnings():  # said once, below, in the command's own words
         warnings.simplefilter("ignore", credentials.InsecureCredentialsWarning)

@@ -1,0 +1,143 @@
+"""Keys: every provider's API key, masked, with where it comes from or the exact fix; set, remove, tighten."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from tui import credentials, paths
+from tui.validation import InputError
+
+
+class KeyInput(ModalScreen[str | None]):
+    """Paste a key; it is never echoed (password field) and never shown again unmasked."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="keyinput.cancel")]
+
+    def __init__(self, provider: str) -> None:
+        super().__init__()
+        self.provider = provider
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-box"):
+            yield Static(f"{self.provider} API key (hidden; enter stores it, escape cancels)", classes="pane-title")
+            yield Input(password=True, id="key-input")
+            yield Static("", id="key-error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        from tui.cmd_keys import check_key
+
+        try:
+            self.dismiss(check_key(self.provider, event.value))
+        except InputError as exc:
+            self.query_one("#key-error", Static).update(f"✗ {exc.reason}")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class KeysScreen(Screen[None]):
+    BINDINGS = [
+        Binding("s,enter", "set_key", "Set key", id="keys.set"),
+        Binding("d,delete", "remove_key", "Remove stored", id="keys.remove"),
+        Binding("f", "fix", "Fix permissions", id="keys.fix"),
+        Binding("escape", "back", "Back", id="keys.back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(
+            f"Stored keys live in {paths.credentials_file()} (mode 600). Environment variables win.", id="keys-title"
+        )
+        yield DataTable(id="keys", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="keys-warning", classes="warning")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#keys", DataTable)
+        table.add_columns("Provider", "Key", "From", "To make it available")
+        self.refresh_rows()
+        table.focus()
+
+    def refresh_rows(self) -> None:
+        from tui.cmd_keys import key_envs
+
+        table = self.query_one("#keys", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                stored = credentials.load_stored()
+            except InputError as exc:
+                stored = {}
+                self.notify(str(exc), title="Keys file unreadable", severity="error", timeout=10)
+        for name, envs in key_envs().items():
+            key = credentials.resolve(name, envs, stored)
+            source = key.source or "missing"
+            table.add_row(name, key.masked, source, key.hint or "", key=name)
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
+        problem = credentials.permission_problem(paths.credentials_file())
+        notes = [str(w.message) for w in caught] or ([problem] if problem else [])
+        self.query_one("#keys-warning", Static).update("\n".join(f"⚠ {n} (f fixes it)" for n in dict.fromkeys(notes)))
+
+    def _selected(self) -> str | None:
+        table = self.query_one("#keys", DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def _changed(self) -> None:
+        # Models' availability depends on keys: rebuild the registry on next use.
+        self.app.ctx.__dict__.pop("registry", None)
+        self.refresh_rows()
+
+    def action_set_key(self) -> None:
+        provider = self._selected()
+        if provider is None:
+            return
+
+        def store(value: str | None) -> None:
+            if not value:
+                return
+            try:
+                credentials.store_key(provider, value)
+            except (OSError, InputError) as exc:
+                self.notify(str(exc), title="Not stored", severity="error")
+                return
+            from tui.cmd_keys import key_envs
+
+            shadow = [v for v in key_envs().get(provider, ()) if os.environ.get(v, "").strip()]
+            note = f" (${shadow[0]} is set and takes precedence)" if shadow else ""
+            self.notify(f"{provider} key stored as {credentials.mask(value)}{note}", title="Key stored")
+            self._changed()
+
+        self.app.push_screen(KeyInput(provider), store)
+
+    def action_remove_key(self) -> None:
+        provider = self._selected()
+        if provider and credentials.remove_key(provider):
+            self.notify(f"Removed the stored {provider} key")
+        elif provider:
+            self.notify(f"No stored {provider} key", severity="warning")
+        self._changed()
+
+    def action_fix(self) -> None:
+        credentials.fix_permissions()
+        self.notify("credentials.toml is 600 and its directory 700")
+        self.refresh_rows()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
