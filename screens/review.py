@@ -235,12 +235,8 @@ class ReviewScreen(Screen[None]):
             if item.check:
                 text.append(f" — {item.check}", style=style or "dim")
             text.append("\n")
-        left = sum(
-            len(case.checklist) - len((self.session.score_of(r.id, self.rater) or Score("", "")).verdicts)
-            for r in outputs
-            if r.status == "succeeded"
-        )
-        text.append(f"\n{left} item(s) left in this case", style="dim")
+        if case.checklist:
+            text.append(f"\n{self.items_left()} item(s) left in this case", style="dim")
         if score and score.note:
             text.append(f"\nNote: {score.note}", style="italic")
         if run.error:
