@@ -20,8 +20,9 @@ from providers.base import (
     ProviderError,
     ProviderSettings,
 )
-from providers.common import HttpAdapter, box_for_area, client_for, model_info, read_refs, wanted
-from providers.http import download_image, image_from_b64, is_loopback_host, json_body, send
+from providers.common import HttpAdapter, box_for_area, client_for, model_info, wanted
+from providers.http import is_loopback_host, json_body
+from providers.images_api import images_from_data, post_images
 from providers.params import RESOLUTION_TIERS
 
 FROM_REQUEST = ("aspect_ratio", "resolution", "seed")
@@ -103,46 +104,16 @@ class CompatibleProvider(HttpAdapter):
         headers = {"Authorization": f"Bearer {self.settings.api_key}"} if self.settings.api_key else {}
         url = f"{self.base_url}/{effective['endpoint']}"
         async with client_for(ctx) as client:
-            if n_refs:
-                refs = await read_refs(request.references)
-                field = "image" if n_refs == 1 else "image[]"
-                files = [
-                    (field, (f"reference-{i + 1}.{(ref.mime or 'image/png').split('/')[-1]}", data, ref.mime))
-                    for i, (ref, data) in enumerate(refs)
-                ]
-                form = {"model": request.model, "prompt": request.prompt}
-                form.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()})
-                response = await send(
-                    client,
-                    "POST",
-                    url,
-                    provider=self.name,
-                    headers=headers,
-                    data=form,
-                    files=files,
-                    on_first_byte=ctx.on_first_byte,
-                )
-            else:
-                body = {"model": request.model, "prompt": request.prompt, **fields}
-                response = await send(
-                    client, "POST", url, provider=self.name, headers=headers, json=body, on_first_byte=ctx.on_first_byte
-                )
+            response = await post_images(
+                client, url, provider=self.name, headers=headers, model=request.model, prompt=request.prompt,
+                fields=fields, references=request.references, on_first_byte=ctx.on_first_byte,
+            )  # fmt: skip
             data = json_body(response, self.name)
             items = data.get("data")
             if not isinstance(items, list) or not items:
                 raise ProviderError("bad_response", f"{self.name} answered without any image (empty `data`)")
-            images, revised = [], None
-            for item in items:
-                if not isinstance(item, dict):
-                    raise ProviderError("bad_response", f"{self.name} `data` holds something that is not an object")
-                if item.get("b64_json"):
-                    images.append(image_from_b64(item["b64_json"]))
-                elif item.get("url"):
-                    images.append(
-                        await download_image(client, item["url"], provider=self.name, trusted=(self.base_url,))
-                    )
-                else:
-                    raise ProviderError("bad_response", f"a {self.name} image has neither b64_json nor url")
-                revised = revised or item.get("revised_prompt")
+            images, revised = await images_from_data(
+                items, client=client, provider=self.name, label=self.name, trusted=(self.base_url,)
+            )
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
         return GenerationResult(images=images, params_effective=effective, revised_prompt=revised, usage=usage)

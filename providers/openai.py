@@ -9,8 +9,9 @@ from typing import Any
 
 from providers import pricing
 from providers.base import CallContext, GenerationRequest, GenerationResult, ModelInfo, ProviderError
-from providers.common import HttpAdapter, Wanted, box_for_area, client_for, model_info, read_refs, wanted
-from providers.http import download_image, image_from_b64, json_body, send
+from providers.common import HttpAdapter, Wanted, box_for_area, client_for, model_info, wanted
+from providers.http import json_body
+from providers.images_api import images_from_data, post_images
 from providers.params import nearest_aspect
 
 GPT1_SIZES = {"1:1": "1024x1024", "3:2": "1536x1024", "2:3": "1024x1536"}
@@ -127,47 +128,17 @@ class OpenAIProvider(HttpAdapter):
         headers = {"Authorization": f"Bearer {self.key()}"}
         url = f"{self.base_url}/{effective['endpoint']}"
         async with client_for(ctx) as client:
-            if n_refs:
-                refs = await read_refs(request.references)
-                field = "image" if n_refs == 1 else "image[]"  # a repeated "image" is a duplicate_parameter
-                files = [
-                    (field, (f"reference-{i + 1}.{(ref.mime or 'image/png').split('/')[-1]}", data, ref.mime))
-                    for i, (ref, data) in enumerate(refs)
-                ]
-                form = {"model": request.model, "prompt": request.prompt, **{k: str(v) for k, v in fields.items()}}
-                response = await send(
-                    client,
-                    "POST",
-                    url,
-                    provider=self.name,
-                    headers=headers,
-                    data=form,
-                    files=files,
-                    on_first_byte=ctx.on_first_byte,
-                )
-            else:
-                body = {"model": request.model, "prompt": request.prompt, **fields}
-                response = await send(
-                    client, "POST", url, provider=self.name, headers=headers, json=body, on_first_byte=ctx.on_first_byte
-                )
+            response = await post_images(
+                client, url, provider=self.name, headers=headers, model=request.model, prompt=request.prompt,
+                fields=fields, references=request.references, on_first_byte=ctx.on_first_byte,
+            )  # fmt: skip
             data = json_body(response, self.name)
             items = data.get("data")
             if not isinstance(items, list) or not items:
                 raise ProviderError("bad_response", "OpenAI answered without any image (empty `data`)", http_status=200)
-            images = []
-            revised = None
-            for item in items:
-                if not isinstance(item, dict):
-                    raise ProviderError("bad_response", "OpenAI `data` holds something that is not an object")
-                if item.get("b64_json"):
-                    images.append(image_from_b64(item["b64_json"]))
-                elif item.get("url"):
-                    images.append(
-                        await download_image(client, item["url"], provider=self.name, trusted=(self.settings.base_url,))
-                    )
-                else:
-                    raise ProviderError("bad_response", "an OpenAI image has neither b64_json nor url")
-                revised = revised or item.get("revised_prompt")
+            images, revised = await images_from_data(
+                items, client=client, provider=self.name, label="OpenAI", trusted=(self.settings.base_url,)
+            )
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
         for key in ("size", "quality", "background", "output_format"):
             if isinstance(data.get(key), str):

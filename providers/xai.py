@@ -8,7 +8,8 @@ from typing import Any
 from providers import pricing
 from providers.base import CallContext, GenerationRequest, GenerationResult, ModelInfo, ProviderError
 from providers.common import HttpAdapter, client_for, data_uri, model_info, nearest_tier, read_refs, wanted
-from providers.http import download_image, image_from_b64, json_body, send
+from providers.http import json_body, send
+from providers.images_api import images_from_data
 from providers.params import nearest_aspect
 
 ASPECTS = ("1:1", "3:4", "4:3", "9:16", "16:9", "2:3", "3:2", "9:19.5", "19.5:9", "9:20", "20:9", "1:2", "2:1")
@@ -22,6 +23,15 @@ MODELS: dict[str, tuple[str, str]] = {
     "grok-imagine-image-quality": ("Grok Imagine Image (quality)", ""),
 }
 QUALITY_MODELS = {"grok-imagine-image-2.0"}
+
+
+def _moderation(item: dict[str, Any]) -> None:
+    if item.get("respect_moderation") is False:
+        raise ProviderError(
+            "content_policy",
+            "xAI moderation replaced the image with a placeholder (respect_moderation: false)",
+            http_status=200,
+        )
 
 
 class XAIProvider(HttpAdapter):
@@ -86,25 +96,14 @@ class XAIProvider(HttpAdapter):
             if not items:
                 # The whole request was blocked: xAI says so with HTTP 200 and no images.
                 raise ProviderError("content_policy", "xAI returned no image (blocked by moderation)", http_status=200)
-            images, revised = [], None
-            for item in items:
-                if not isinstance(item, dict):
-                    raise ProviderError("bad_response", "xAI `data` holds something that is not an object")
-                if item.get("respect_moderation") is False:
-                    raise ProviderError(
-                        "content_policy",
-                        "xAI moderation replaced the image with a placeholder (respect_moderation: false)",
-                        http_status=200,
-                    )
-                if item.get("b64_json"):
-                    images.append(image_from_b64(item["b64_json"]))
-                elif item.get("url"):
-                    images.append(
-                        await download_image(client, item["url"], provider=self.name, trusted=(self.settings.base_url,))
-                    )
-                else:
-                    raise ProviderError("bad_response", "an xAI image has neither url nor b64_json")
-                revised = revised or item.get("revised_prompt")
+            images, revised = await images_from_data(
+                items,
+                client=client,
+                provider=self.name,
+                label="xAI",
+                trusted=(self.settings.base_url,),
+                check=_moderation,
+            )
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
         cost = pricing.cost_from_ticks((usage or {}).get("cost_in_usd_ticks"))
         if cost is None and not n_refs:
