@@ -57,10 +57,10 @@ class RunScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)
-        table.add_column("Case", key="case", width=18)
-        table.add_column("Model", key="model", width=16)
-        table.add_column("Status", key="status", width=13)
-        table.add_column("Time", key="time", width=7)
+        table.add_column("Case", key="case", width=16)
+        table.add_column("Model", key="model", width=15)
+        table.add_column("Status", key="status", width=12)
+        table.add_column("Time", key="time", width=6)
         table.add_column("Try", key="try", width=3)
         self.session = self.app.ctx.store.load(self.session_id)
         self.sub_title = self.session.name
@@ -84,13 +84,10 @@ class RunScreen(Screen[None]):
         assert self.session is not None
         case = self.session.case(run.case_id)
         label = case.label + (f" #{run.repeat + 1}" if case.repeats > 1 else "")
-        return (
-            label[:18],
-            self._model_label(run)[:16],
-            STATUS_MARK.get(run.status, run.status),
-            self._elapsed(run),
-            str(run.attempts or ""),
-        )
+        status = STATUS_MARK.get(run.status, run.status)
+        if self.session.blind:  # elapsed time and retries would hint at the provider
+            return label[:16], self._model_label(run)[:15], status, "", ""
+        return label[:16], self._model_label(run)[:15], status, self._elapsed(run), str(run.attempts or "")
 
     def _elapsed(self, run: Run) -> str:
         if run.status in ("running", "retrying") and run.id in self.started:
@@ -120,7 +117,7 @@ class RunScreen(Screen[None]):
         total = len(self.session.runs)
         finished = sum(counts.get(s, 0) for s in ("succeeded", "failed", "cancelled"))
         parts = [f"{n} {s}" for s, n in counts.items()]
-        busy = self.runner is not None
+        busy = self.runner is not None or any(r.status in ("running", "retrying") for r in self.session.runs)
         self.query_one("#run-summary", Static).update(
             f"{self.session.name} — {finished}/{total} finished: {', '.join(parts)}"
             + ("   (c cancel · C cancel all)" if busy else "   (v review · s results · t retry failed)")
@@ -137,16 +134,20 @@ class RunScreen(Screen[None]):
             return
         run = self.session.run(run_id)
         lines = [f"{self._model_label(run)} · {STATUS_MARK.get(run.status, run.status)}"]
-        if run.error:
-            lines.append(
-                f"{run.error.kind}"
-                + (f" (HTTP {run.error.http_status})" if run.error.http_status else "")
-                + f": {run.error.message}"
-            )
-        if msg := self.messages.get(run.id):
-            lines.append(msg)
-        if run.params_effective and not self.session.blind:
-            lines.append("sent: " + ", ".join(f"{k}={v}" for k, v in run.params_effective.items()))
+        if self.session.blind:
+            # Provider messages and parameters name or hint at the model: only the kind of failure shows.
+            if run.error:
+                lines.append(run.error.kind)
+        else:
+            if run.error:
+                status = f" (HTTP {run.error.http_status})" if run.error.http_status else ""
+                lines.append(f"{run.error.kind}{status}: {run.error.message}")
+            if msg := self.messages.get(run.id):
+                lines.append(msg)
+            asked = ", ".join(f"{k}={v}" for k, v in run.params_requested.items()) or "provider defaults"
+            lines.append(f"asked: {asked}")
+            if run.params_effective:
+                lines.append("sent:  " + ", ".join(f"{k}={v}" for k, v in run.params_effective.items()))
         self.query_one("#run-detail", Static).update("\n".join(lines))
         preview = self.query_one("#run-preview", ImageView)
         if run.images:
@@ -182,7 +183,7 @@ class RunScreen(Screen[None]):
             self.messages[run.id] = event.message
         live = self.session.run(run.id)
         self._update_row(live)
-        if event.kind == "finished":
+        if event.kind in ("finished", "started", "retrying"):
             self._summarize()
             table = self.query_one("#runs", DataTable)
             if table.row_count and table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == run.id:

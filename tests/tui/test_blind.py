@@ -42,6 +42,10 @@ async def test_blind_tier_a_reveals_nothing_until_scored(blind_session: str, dat
         app.push_screen(RunScreen(session_id))
         await pilot.pause(0.5)
         assert leaks(app) == []
+        table = app.screen.query_one("#runs")
+        rows = [table.get_row(key) for key in table.rows]
+        assert len(rows) == 18 and all(row[3] == "" and row[4] == "" for row in rows), "no latency or retries"
+        assert all(row[1].startswith("slot ") for row in rows)
         app.push_screen(ResultsScreen(session_id))
         await pilot.pause(0.8)
         assert leaks(app) == [], "results must stay masked while blind"
