@@ -28,9 +28,14 @@ HANDLERS: dict[str, str] = {
 }
 
 
+def one_line(text: str) -> str:
+    """Control characters (a newline in a file name or an argument) escaped, so an error stays one line."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"imgbench: error: {message} (see `{self.prog} --help`)\n")
+        self.exit(EXIT_USAGE, f"imgbench: error: {one_line(message)} (see `{self.prog} --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -135,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         module, _, function = HANDLERS[args.command].partition(":")
         return getattr(importlib.import_module(module), function)(args)
     except InputError as exc:
-        print(f"imgbench: error: {exc}", file=sys.stderr)
+        print(f"imgbench: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("imgbench: interrupted", file=sys.stderr)

@@ -56,6 +56,23 @@ def check_params(params: Params) -> None:
                 raise InputError(str(exc), key=f"--{key}") from None
 
 
+def check_text(value: str, key: str) -> str:
+    """Text that will be stored must be UTF-8: an argument holding other bytes arrives with lone surrogates."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        byte = value[exc.start].encode("utf-8", "surrogateescape")[:1].hex()
+        raise InputError(
+            f"is not UTF-8 text (byte 0x{byte} at character {exc.start + 1}); convert it to UTF-8", key=key
+        ) from None
+    return value
+
+
+def _display_name(path: Path) -> str:
+    """A file name fit to store and show, even one whose bytes are not UTF-8."""
+    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _assign_refs(case_label: str, slots: int, refs: list[tuple[int | None, Path]]) -> list[Path | None]:
     """Place references into slots: numbered ones where they say, the rest in order."""
     filled: list[Path | None] = [None] * max(slots, 0)
@@ -120,6 +137,7 @@ def build_session(
         raise InputError("the same model is listed twice", key="--model")
     if not 1 <= spec.repeats <= 100:
         raise InputError("must be between 1 and 100", key="--repeat")
+    check_text(spec.name, "--name")
     check_params(spec.params)
     for model in spec.models:
         registry.check_available(model) if check_keys else registry.resolve(model)
@@ -136,7 +154,7 @@ def build_session(
                 ) from None
             case, refs = _preset_case(preset, cs, spec.params)
         else:
-            prompt = (cs.prompt or "").strip()
+            prompt = check_text((cs.prompt or "").strip(), "--prompt")
             if not prompt:
                 raise InputError("the prompt is empty", key="--prompt")
             if len(prompt) > MAX_PROMPT_CHARS:
@@ -160,7 +178,7 @@ def build_session(
 
     # Read and check every reference before the session directory exists.
     loaded: list[list[tuple[bytes, ImageInfo, str | None, str]]] = [
-        [(*read_reference(path), slot, path.name) for path, slot in refs] for refs in ref_files
+        [(*read_reference(path), slot, _display_name(path)) for path, slot in refs] for refs in ref_files
     ]
 
     session = Session(

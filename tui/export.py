@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import msgspec
@@ -66,9 +66,22 @@ def session_from_document(doc: Any, *, file: Path | str) -> Session:
         body["runs"] = [_relative_images(r, "images") for r in body["runs"]]
         body["cases"] = [_relative_images(c, "references") for c in body["cases"]]
         session = msgspec.convert(body, Session)
-    except (msgspec.ValidationError, TypeError, AttributeError) as exc:
+    except (msgspec.ValidationError, TypeError, AttributeError, ValueError) as exc:
         raise InputError(f"invalid export: {exc}", file=file) from None
-    check_session_id(session.id)
+    try:
+        check_session_id(session.id)
+    except InputError as exc:
+        raise InputError(exc.reason, file=file, key="session.id") from None
+    stored = [(f"runs[{i}].images[{j}]", im.path) for i, r in enumerate(session.runs) for j, im in enumerate(r.images)]
+    stored += [
+        (f"cases[{i}].references[{j}]", ref.path)
+        for i, c in enumerate(session.cases)
+        for j, ref in enumerate(c.references)
+    ]
+    for key, relative in stored:
+        parts = PurePosixPath(relative).parts
+        if len(parts) < 2 or parts[0] not in ("images", "refs") or any(p in ("..", ".") for p in parts):
+            raise InputError(f"{relative!r} is not a file inside the session (images/… or refs/…)", file=file, key=key)
     known_runs = {r.id for r in session.runs}
     for score in session.scores:
         if score.run_id not in known_runs:
@@ -88,7 +101,7 @@ def _relative_images(item: dict[str, Any], key: str) -> dict[str, Any]:
 def _source_for(entry: dict[str, Any], export_file: Path) -> Path | None:
     """Where an exported image is now: its absolute path, or beside the export file."""
     for candidate in (entry.get("path"), entry.get("file")):
-        if not candidate:
+        if not candidate or not isinstance(candidate, str):
             continue
         path = Path(candidate)
         if not path.is_absolute():
@@ -105,7 +118,7 @@ def import_document(raw: bytes, *, file: Path, store: Store) -> tuple[Session, s
     """
     try:
         doc = msgspec.json.decode(raw)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"not valid JSON: {exc}", file=file) from None
     incoming = session_from_document(doc, file=file)
     if store.exists(incoming.id):

@@ -41,6 +41,7 @@ def inspect_bytes(data: bytes, *, what: str = "image") -> ImageInfo:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 fmt, (width, height) = img.format or "", img.size
+                img.verify()  # a cut-off or corrupt file (PNG chunk CRCs); cheap: no pixels are decoded
     except UnidentifiedImageError:
         raise ValueError(f"{what} is not an image Pillow can read") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

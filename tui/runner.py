@@ -237,7 +237,7 @@ class Runner:
                 self._finish(run, "failed", RunError(error.kind, message, error.http_status, error.provider_code))
                 return
             run.status = "retrying"
-            run.error = RunError(error.kind, error.message, error.http_status, error.provider_code)
+            run.error = self._redacted(run, RunError(error.kind, error.message, error.http_status, error.provider_code))
             self._emit("retrying", run, f"attempt {run.attempts} failed ({error.kind}); retrying in {wait:.1f} s")
             await asyncio.sleep(wait)
             run.status = "running"
@@ -261,9 +261,24 @@ class Runner:
             with contextlib.suppress(ValueError, OSError):
                 thumbs.make_thumbnails(self.store.abspath(self.session.id, image.path), image.sha256)
 
+    def _redacted(self, run: Run, error: RunError | None) -> RunError | None:
+        """Defence in depth: whatever an adapter let through (a server echoing the key in an error code, an
+        exception's text), the run record never holds the provider's key."""
+        try:
+            key = self.registry.resolve(run.model)[0].settings.api_key
+        except Exception:
+            return error
+        if error is None or not key or len(key) < 4:
+            return error
+
+        def clean(text: str | None) -> str | None:
+            return text.replace(key, "[redacted]") if text else text
+
+        return msgspec.structs.replace(error, message=clean(error.message), provider_code=clean(error.provider_code))
+
     def _finish(self, run: Run, status: str, error: RunError | None) -> None:
         run.status = status  # type: ignore[assignment]
-        run.error = error
+        run.error = self._redacted(run, error)
         run.timings.finished_at = now_iso()
         self._emit("finished", run)
 

@@ -8,6 +8,7 @@ resuming) never lose each other's work.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import threading
@@ -82,7 +83,7 @@ def decode_session(data: bytes, *, file: Path | str) -> Session:
     """Validate and migrate a session document, or an InputError naming the file."""
     try:
         doc = msgspec.json.decode(data)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # bad UTF-8 inside a string is the latter
         raise InputError(f"corrupt session file: {exc}", file=file) from None
     if not isinstance(doc, dict):
         raise InputError("corrupt session file: not a JSON object", file=file)
@@ -146,13 +147,22 @@ class Store:
         directory = self.session_dir(session_id)
         directory.mkdir(parents=True, exist_ok=True)
         lock = FileLock(directory / ".runner.lock", timeout=0)
+        holder = directory / ".runner.pid"  # who holds the lock, for the message another process gets
         try:
             lock.acquire()
         except Timeout:
+            try:
+                pid = f" (pid {int(holder.read_text().strip())})"
+            except (OSError, ValueError):
+                pid = ""
             raise InputError(
-                "another imgbench process is running this session; wait for it or stop it", key=session_id
+                f"another imgbench process{pid} is running this session; wait for it to finish, "
+                f"or stop it and run `imgbench sessions resume {session_id}`",
+                key=session_id,
             ) from None
         try:
+            with contextlib.suppress(OSError):
+                atomic_write(holder, str(os.getpid()).encode(), durable=False)
             yield
         finally:
             lock.release()
@@ -202,14 +212,14 @@ class Store:
             file = entry / SESSION_FILE
             try:
                 data = file.read_bytes()
-            except FileNotFoundError:
-                continue  # a directory being created, or not a session
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # a directory being created, or not a session (a stray file, .DS_Store)
             except OSError as exc:
                 errors.append(InputError(f"cannot read: {exc.strerror}", file=file))
                 continue
             try:
                 header = _header_decoder.decode(data)
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
                 errors.append(InputError(f"corrupt session file: {exc}", file=file))
                 continue
             sessions.append(header)
