@@ -109,7 +109,9 @@ def raise_for_status(response: httpx.Response, provider: str) -> None:
         request: httpx.Request | None = response.request
     except RuntimeError:  # a Response built by hand has none
         request = None
-    message = redact(message, request_secrets(request))
+    secrets = request_secrets(request)
+    message = redact(message, secrets)
+    code = redact(code, secrets) if code else code  # some servers echo what they were sent in the code too
     raise classify(response.status_code, message, code, provider=provider, headers=response.headers, retry_after=delay)
 
 

@@ -3,11 +3,13 @@ rater agreement and pairwise ratings; export JSON, reports and a contact sheet."
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
@@ -28,6 +30,9 @@ class ResultsScreen(Screen[None]):
         super().__init__()
         self.session_id = session_id
         self.session: Session | None = None
+        self._show_lock = asyncio.Lock()
+        self._generation = 0
+        self._leaving = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -56,10 +61,22 @@ class ResultsScreen(Screen[None]):
         self.app.call_from_thread(self._show, session, tables)
 
     async def _show(self, session: Session, tables) -> None:
+        # The tables arrive from a worker: the screen may have been left, or a newer result may be on its way.
+        if not self.is_attached or self._leaving:
+            return
+        async with self._show_lock:
+            try:
+                await self._fill(session, tables)
+            except (NoMatches, ValueError):
+                if self.is_attached and not self._leaving:  # a real error, not a screen left while filling in
+                    raise
+
+    async def _fill(self, session: Session, tables) -> None:
         from tui.blind import mask_models
 
         self.session = session
-        self.sub_title = session.name
+        if self.is_current:  # the header of a screen on its way out may already be gone
+            self.sub_title = session.name
         hide = self.hidden
 
         def cell(text: str) -> str:
@@ -67,12 +84,14 @@ class ResultsScreen(Screen[None]):
 
         tabs = self.query_one("#results-tabs", TabbedContent)
         await tabs.clear_panes()
-        for table in tables:
+        self._generation += 1
+        for index, table in enumerate(tables):
             grid = DataTable(cursor_type="row", zebra_stripes=True)
             grid.add_columns(*(cell(h) for h in table.headers))
             for row in table.rows:
                 grid.add_row(*(cell(str(c)) for c in row))
-            await tabs.add_pane(TabPane(table.title, grid))
+            # Ids unique per fill: the panes of an earlier fill may still be on their way out.
+            await tabs.add_pane(TabPane(table.title, grid, id=f"results-{self._generation}-{index}"))
         self.query_one("#results-title", Static).update(
             f"{session.name}: {len(session.cases)} case(s) × {len(session.models)} model(s), "
             f"{len(session.scores)} score(s) from {len({s.rater for s in session.scores})} rater(s)"
@@ -117,7 +136,11 @@ class ResultsScreen(Screen[None]):
         self.app.push_screen(ReviewScreen(self.session_id))
 
     def action_back(self) -> None:
+        self._leaving = True
         self.app.pop_screen()
+
+    def on_unmount(self) -> None:
+        self._leaving = True
 
     def palette_commands(self):
         yield "Export session JSON", "Write the export next to the others", self.action_export

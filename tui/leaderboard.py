@@ -68,7 +68,7 @@ def load_lite(file: Path) -> LiteSession:
     data = file.read_bytes()
     try:
         session = _lite.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
         raise InputError(f"corrupt session file: {exc}", file=file) from None
     if session.schema_version != SCHEMA_VERSION:  # older file: take the migrating path, then slim it down
         full = decode_session(data, file=file)

@@ -1,0 +1,47 @@
+"""Results: leaving at once, or coming back while tables load, never raises; the tables are the report's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.css.query import NoMatches
+from textual.widgets import DataTable, TabbedContent
+
+from screens.results import ResultsScreen
+from tests.tui.test_walkthrough import wait_for
+from tui.app import ImgbenchApp
+from tui.cli import main
+
+
+@pytest.fixture
+def session_id(fast_demo: Path, capsys) -> str:
+    assert main(["run", "--preset", "tier-a/cat1", "--model", "demo:mosaic", "--model", "demo:aurora", "-q"]) == 0
+    return capsys.readouterr().out.strip()
+
+
+async def test_leaving_results_at_once_is_safe(session_id: str) -> None:
+    app = ImgbenchApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        for _ in range(5):
+            # Leave as soon as the screen is up, while its tables are still being computed.
+            await app.push_screen(ResultsScreen(session_id))
+            await pilot.press("escape")
+        app.push_screen(ResultsScreen(session_id))
+
+        def filled() -> bool:
+            try:
+                tables = app.screen.query(DataTable) if isinstance(app.screen, ResultsScreen) else []
+                return len(tables) >= 3 and len(app.screen.query(TabbedContent)) == 1
+            except NoMatches:
+                return False
+
+        await wait_for(pilot, filled)
+        screen = app.screen
+        first = screen.query(DataTable).first()
+        models = {first.get_row(k)[0] for k in first.rows}
+        assert models == {"demo:mosaic", "demo:aurora"}
+        await pilot.press("m")
+        await pilot.pause(0.5)
+    assert app.return_code in (None, 0)
