@@ -22,7 +22,7 @@ from tui import paths
 from tui.atomic import atomic_write
 from tui.images import ImageInfo, inspect_bytes
 from tui.migrations import migrate
-from tui.model import OutputImage, Reference, RunError, Session, now_iso
+from tui.model import SCHEMA_VERSION, OutputImage, Reference, RunError, Session, now_iso
 from tui.validation import InputError
 
 SESSION_FILE = "session.json"
@@ -79,8 +79,22 @@ def encode_session(session: Session) -> bytes:
     return msgspec.json.format(_encoder.encode(session), indent=1)
 
 
+class _Version(msgspec.Struct):
+    schema_version: int = 1
+
+
+_version_decoder = msgspec.json.Decoder(_Version)
+
+
 def decode_session(data: bytes, *, file: Path | str) -> Session:
     """Validate and migrate a session document, or an InputError naming the file."""
+    # A current file decodes straight into the typed model (one pass, ~3x faster than dict + convert);
+    # anything else, broken or older, takes the general path that migrates and explains.
+    try:
+        if _version_decoder.decode(data).schema_version == SCHEMA_VERSION:
+            return _decoder.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        pass
     try:
         doc = msgspec.json.decode(data)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # bad UTF-8 inside a string is the latter
