@@ -11,6 +11,7 @@ import pytest
 
 from tests.providers.conftest import multipart_as_schema_object, validate_openai
 from tests.providers.loopback import Reply, gemini_answer
+from tui import credentials
 from tui.cli import main
 
 MODELS = ["openai:gpt-image-2", "xai:grok-imagine-image", "gemini:gemini-2.5-flash-image", "fal:fal-ai/flux-2-pro"]
@@ -107,7 +108,7 @@ def test_tier_a_on_four_providers(four, tier_a_refs, capsys) -> None:
 
 def test_no_key_leaks_anywhere(servers, point, tier_a_refs, capsys, tmp_path, monkeypatch) -> None:
     planted = {
-        "openai": "fake-PLANTED-openai-a1b2c3d4e5f6",
+        "openai": "PLANTED-openai-a1b2c3d4e5f6",
         "xai": "xai-PLANTED-b2c3d4e5f6a1",
         "gemini": "PLANTED-gemini-c3d4e5f6a1b2",
         "fal": "fal-PLANTED-d4e5f6a1b2c3:secretpart",
@@ -146,7 +147,7 @@ def test_no_key_leaks_anywhere(servers, point, tier_a_refs, capsys, tmp_path, mo
     assert main(["keys", "list", "--json"]) == 0
     assert main(["models"]) == 0
     out, err = capsys.readouterr()
-    assert "sk-…" + planted["openai"][-4:] in out  # the masked form only
+    assert credentials.mask(planted["openai"]) in out  # the masked form only
     assert "[redacted]" in out  # the echoed key was scrubbed from the stored error
 
     for key in planted.values():

@@ -21,9 +21,9 @@ def _set(monkeypatch, provider: str, text: str) -> int:
 
 
 def test_set_list_rm(monkeypatch, capsys, config_dir) -> None:
-    assert _set(monkeypatch, "openai", "fake-stored-0123456789abcd\n") == 0
+    assert _set(monkeypatch, "openai", "stored-0123456789abcd\n") == 0
     out = capsys.readouterr().out
-    assert "sto…abcd" in out and "fake-stored-0123456789abcd" not in out
+    assert "sto…abcd" in out and "stored-0123456789abcd" not in out
     creds = config_dir / "credentials.toml"
     assert stat.S_IMODE(creds.stat().st_mode) == 0o600 and stat.S_IMODE(config_dir.stat().st_mode) == 0o700
 
@@ -73,7 +73,7 @@ def test_endpoints_are_listed(config_dir, capsys) -> None:
 
 
 def test_wide_permissions_warn_and_fix(monkeypatch, capsys, config_dir) -> None:
-    assert _set(monkeypatch, "openai", "fake-stored-0123456789abcd\n") == 0
+    assert _set(monkeypatch, "openai", "stored-0123456789abcd\n") == 0
     creds = config_dir / "credentials.toml"
     os.chmod(creds, 0o644)
     os.chmod(config_dir, 0o755)

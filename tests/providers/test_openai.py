@@ -12,7 +12,7 @@ from tests.providers.loopback import Reply
 
 
 def provider(server, **kw) -> OpenAIProvider:
-    return OpenAIProvider(ProviderSettings(base_url=server.base_url, api_key="fake-test-openai-0123456789", **kw))
+    return OpenAIProvider(ProviderSettings(base_url=server.base_url, api_key="test-openai-0123456789", **kw))
 
 
 @pytest.mark.parametrize(
@@ -68,7 +68,7 @@ async def test_generation_json_conforms(servers, client) -> None:
     )
     (call,) = server.requests
     assert call.path == "/v1/images/generations"
-    assert call.headers["authorization"] == "Bearer fake-test-openai-0123456789"
+    assert call.headers["authorization"] == "Bearer test-openai-0123456789"
     assert call.json == {"model": "gpt-image-2", "prompt": "a red cube", "size": "1360x768", "quality": "medium"}
     validate_openai("CreateImageRequest", call.json)
     assert result.images[0].data == server.image and result.images[0].mime == "image/png"
