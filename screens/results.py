@@ -47,7 +47,7 @@ class ResultsScreen(Screen[None]):
     @property
     def hidden(self) -> bool:
         """Blind and not every case revealed: model names stay masked here too."""
-        from screens.review import revealed_cases
+        from screens.review_parts import revealed_cases
 
         s = self.session
         return bool(s and s.blind and revealed_cases(self.app, s) != {c.id for c in s.cases})

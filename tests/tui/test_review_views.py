@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from textual.containers import Grid
 
-from screens.review import ReviewScreen, best_columns
+from screens.review import ReviewScreen
+from screens.review_parts import best_columns
 from screens.zoom import ZoomScreen, parse_region
 from tests.test_cli import DEMO3
 from tests.tui.test_walkthrough import wait_for
