@@ -1,6 +1,6 @@
 """Regenerate the SVG screenshots in docs/ from a real session of demo models.
 
-    .venv/bin/python docs/make_screenshots.py [--size 100x30]
+.venv/bin/python docs/make_screenshots.py [--size 100x30]
 """
 
 from __future__ import annotations
@@ -36,8 +36,11 @@ async def shoot(size: tuple[int, int], out: Path) -> None:
     draw.rectangle((360, 40, 460, 160), fill=(150, 180, 210))
     img.save(ref)
     ctx = Context()
-    spec = SessionSpec(cases=[CaseSpec(preset_id="tier-a/cat1"), CaseSpec(preset_id="tier-a/cat5", refs=[(1, ref)])],
-                       models=["demo:mosaic", "demo:aurora", "demo:sketch"], name="tier-a sample")
+    spec = SessionSpec(
+        cases=[CaseSpec(preset_id="tier-a/cat1"), CaseSpec(preset_id="tier-a/cat5", refs=[(1, ref)])],
+        models=["demo:mosaic", "demo:aurora", "demo:sketch"],
+        name="tier-a sample",
+    )
     session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
 
     app = ImgbenchApp(preview_line="halfblock")

@@ -4,15 +4,8 @@ No Textual, no ``tui`` imports, and nothing happens at import time (files are re
 ``load_catalog`` / ``load_preset_file`` are called).
 """
 
-from .loader import (
-    MAX_FILE_BYTES,
-    SCHEMA_VERSION,
-    PresetCatalog,
-    UnknownPresetError,
-    builtin_dir,
-    load_catalog,
-    load_preset_file,
-)
+from .catalog import PresetCatalog, UnknownPresetError, builtin_dir, load_catalog
+from .loader import MAX_FILE_BYTES, SCHEMA_VERSION, load_preset_file
 from .model import Preset, PresetError, PresetItem, ReferenceSlot
 
 __all__ = [

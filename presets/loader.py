@@ -1,34 +1,29 @@
-"""Load and validate preset TOML files; build the catalog of shipped + user presets.
+"""Load and validate one preset TOML file into a :class:`Preset`.
 
 Validation is strict and every problem is one :class:`PresetError` naming the file, the key
 (``checklist[2].parent``; array indexes count from 0) and, where it can be found, the line.
+Reading and TOML parsing live in :mod:`presets.toml_text`; the catalog in :mod:`presets.catalog`.
 Nothing here runs at import time.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .model import Preset, PresetError, PresetItem, ReferenceSlot
+from .toml_text import MAX_FILE_BYTES, Path_, _fmt_key, _key_lines, _parse_toml, _read_text, _type_name
 
 __all__ = [
     "MAX_FILE_BYTES",
     "SCHEMA_VERSION",
-    "PresetCatalog",
-    "UnknownPresetError",
-    "builtin_dir",
-    "load_catalog",
     "load_preset_file",
 ]
 
 SCHEMA_VERSION = 1
-MAX_FILE_BYTES = 1024 * 1024
 
 TOP_KEYS = (
     "schema_version",
@@ -59,93 +54,11 @@ _PRESET_ID_RE = re.compile(rf"{_ID_SEGMENT}(?:/{_ID_SEGMENT})*")
 _ITEM_ID_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 _SIZE_RE = re.compile(r"(\d+)x(\d+)")
 _ASPECT_RE = re.compile(r"(\d+):(\d+)")
-_TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_TOML_END_RE = re.compile(r"\s*\(at end of document\)\s*$")
-
-_TOML_TYPE_NAMES = {
-    str: "a string",
-    int: "an integer",
-    float: "a float",
-    bool: "a boolean",
-    list: "an array",
-    dict: "a table",
-}
-
-
-# --------------------------------------------------------------------------------------------
-# Locating keys in the raw text (best effort: tomllib keeps no positions)
-
-
-Path_ = tuple[str | int, ...]
-
-_HEADER_ARRAY_RE = re.compile(r"\[\[\s*(.+?)\s*\]\]")
-_HEADER_TABLE_RE = re.compile(r"\[\s*([^\[\]]+?)\s*\]")
-_KEY_RE = re.compile(
-    r"""((?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*=\s*(.*)"""
-)
-
-
-def _split_dotted(key: str) -> tuple[str, ...]:
-    parts = re.findall(r""""([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+)""", key)
-    return tuple(a or b or c for a, b, c in parts)
-
-
-def _key_lines(text: str) -> dict[Path_, int]:
-    """Map key paths (``("checklist", 2, "parent")``) to the 1-based line that defines them."""
-    lines: dict[Path_, int] = {}
-    counters: dict[tuple[str, ...], int] = {}
-    current: Path_ = ()
-    open_multiline: str | None = None
-    for lineno, raw in enumerate(text.splitlines(), 1):
-        s = raw.strip()
-        if open_multiline is not None:
-            if open_multiline in s:
-                open_multiline = None
-            continue
-        if not s or s.startswith("#"):
-            continue
-        m = _HEADER_ARRAY_RE.match(s)
-        if m:
-            name = _split_dotted(m.group(1))
-            idx = counters.get(name, 0)
-            counters[name] = idx + 1
-            current = (*name, idx)
-            lines.setdefault(current, lineno)
-            lines.setdefault(name, lineno)
-            continue
-        m = _HEADER_TABLE_RE.match(s)
-        if m:
-            current = _split_dotted(m.group(1))
-            lines.setdefault(current, lineno)
-            continue
-        m = _KEY_RE.match(s)
-        if m:
-            lines.setdefault((*current, *_split_dotted(m.group(1))), lineno)
-            value = m.group(2)
-            for delim in ('"""', "'''"):
-                if value.startswith(delim) and value.count(delim) == 1:
-                    open_multiline = delim
-                    break
-    return lines
-
-
-def _fmt_key(path: Path_) -> str | None:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + part
-    return out or None
 
 
 def _suggest(word: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _type_name(value: Any) -> str:
-    return _TOML_TYPE_NAMES.get(type(value), type(value).__name__)
 
 
 class _Ctx:
@@ -165,54 +78,6 @@ class _Ctx:
 
     def error(self, path: Path_, reason: str, *, at: Path_ | None = None) -> PresetError:
         return PresetError(self.file, reason, key=_fmt_key(path), line=self.line_for(at if at else path))
-
-
-# --------------------------------------------------------------------------------------------
-# Reading
-
-
-def builtin_dir() -> Path:
-    """The ``presets`` package directory (the shipped TOML files live under it)."""
-    return Path(__file__).resolve().parent
-
-
-def _read_text(path: Path) -> str:
-    file = str(path)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except IsADirectoryError:
-        raise PresetError(file, "is a directory, not a preset file") from None
-    except OSError as exc:
-        raise PresetError(file, f"cannot read file: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise PresetError(file, "file is larger than 1 MiB; a preset is a small text file")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise PresetError(
-            file, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8", line=line
-        ) from None
-    return text.removeprefix("\ufeff")
-
-
-def _parse_toml(file: str, text: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        line: int | None = None
-        m = _TOML_POS_RE.search(msg)
-        if m:
-            line = int(m.group(1))
-            msg = msg[: m.start()] + f" (column {m.group(2)})"
-        else:
-            m = _TOML_END_RE.search(msg)
-            if m:
-                line = max(1, len(text.splitlines()))
-                msg = msg[: m.start()] + " (at end of file)"
-        raise PresetError(file, f"invalid TOML: {msg}", line=line) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -469,130 +334,3 @@ def _load(path: Path, *, builtin: bool) -> tuple[Preset, _Ctx]:
 def load_preset_file(path: Path, *, builtin: bool = False) -> Preset:
     """Read and validate one preset file. Raises :class:`PresetError` (one line, file:line: key: reason)."""
     return _load(Path(path), builtin=builtin)[0]
-
-
-# --------------------------------------------------------------------------------------------
-# Catalog
-
-
-class UnknownPresetError(KeyError):
-    """A preset id or group that is not in the catalog. ``str()`` is the readable message."""
-
-    def __init__(self, ref: str, message: str) -> None:
-        super().__init__(message)
-        self.ref = ref
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def _natural_key(text: str) -> tuple[Any, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
-
-
-class PresetCatalog:
-    """Shipped + user presets in order (shipped first). Iterating yields :class:`Preset` objects."""
-
-    def __init__(self, presets: Iterable[Preset] = (), errors: Iterable[PresetError] = ()) -> None:
-        self.presets: dict[str, Preset] = {p.id: p for p in presets}
-        self.errors: list[PresetError] = list(errors)
-
-    def __repr__(self) -> str:
-        return f"PresetCatalog({len(self.presets)} presets, {len(self.errors)} errors)"
-
-    def __len__(self) -> int:
-        return len(self.presets)
-
-    def __iter__(self) -> Iterator[Preset]:
-        return iter(self.presets.values())
-
-    def __contains__(self, preset_id: object) -> bool:
-        return preset_id in self.presets
-
-    def groups(self) -> list[str]:
-        """Every group prefix that ``expand`` accepts (``"tier-a"``, …), in catalog order."""
-        out: dict[str, None] = {}
-        for preset_id in self.presets:
-            parts = preset_id.split("/")[:-1]
-            for n in range(1, len(parts) + 1):
-                out.setdefault("/".join(parts[:n]), None)
-        return list(out)
-
-    def _unknown(self, ref: str, options: Iterable[str]) -> UnknownPresetError:
-        options = list(options)
-        close = difflib.get_close_matches(ref, options, n=1, cutoff=0.6)
-        if close:
-            hint = f" (did you mean {close[0]!r}?)"
-        elif options:
-            shown = ", ".join(options[:8]) + (", …" if len(options) > 8 else "")
-            hint = f"; known: {shown}"
-        else:
-            hint = "; no presets are loaded"
-        return UnknownPresetError(ref, f"unknown preset {ref!r}{hint}")
-
-    def get(self, preset_id: str) -> Preset:
-        """The preset with exactly this id. Raises :class:`UnknownPresetError` (a KeyError) with a suggestion."""
-        try:
-            return self.presets[preset_id]
-        except KeyError:
-            raise self._unknown(preset_id, self.presets) from None
-
-    def expand(self, ref: str) -> list[Preset]:
-        """An exact id -> ``[that preset]``; a group (``"tier-a"``) -> every ``"tier-a/…"`` preset in order."""
-        key = ref.strip().rstrip("/")
-        if key in self.presets:
-            return [self.presets[key]]
-        prefix = key + "/"
-        found = [p for pid, p in self.presets.items() if key and pid.startswith(prefix)]
-        if found:
-            return found
-        raise self._unknown(ref, [*self.groups(), *self.presets])
-
-
-def _toml_files(root: Path, errors: list[PresetError] | None = None) -> list[Path]:
-    """Every ``*.toml`` under root (recursively), hidden files and dirs skipped, in natural order."""
-    found: list[Path] = []
-
-    def onerror(exc: OSError) -> None:
-        if errors is not None:
-            errors.append(PresetError(str(exc.filename or root), f"cannot read directory: {exc.strerror or exc}"))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
-        for name in filenames:
-            if name.endswith(".toml") and not name.startswith("."):
-                found.append(Path(dirpath, name))
-    return sorted(found, key=lambda p: tuple(_natural_key(part) for part in p.relative_to(root).parts))
-
-
-def load_catalog(user_dir: Path | None = None) -> PresetCatalog:
-    """The shipped presets, then every ``*.toml`` under ``user_dir`` (recursively).
-
-    Never raises for a bad file: each problem becomes a :class:`PresetError` in ``.errors`` and
-    the other presets still load. A user preset whose id is already taken (by a shipped preset or
-    an earlier user file) is an error for that file.
-    """
-    catalog = PresetCatalog()
-    sources: list[tuple[Path, bool]] = [(p, True) for p in _toml_files(builtin_dir(), catalog.errors)]
-    if user_dir is not None:
-        user_dir = Path(user_dir)
-        if user_dir.is_dir():
-            sources += [(p, False) for p in _toml_files(user_dir, catalog.errors)]
-        elif user_dir.exists():
-            catalog.errors.append(PresetError(str(user_dir), "presets location is not a directory"))
-    for path, builtin in sources:
-        try:
-            preset, ctx = _load(path, builtin=builtin)
-        except PresetError as exc:
-            catalog.errors.append(exc)
-            continue
-        other = catalog.presets.get(preset.id)
-        if other is not None:
-            what = "the shipped preset" if other.builtin else "the preset"
-            catalog.errors.append(
-                ctx.error(("id",), f"id {preset.id!r} is already used by {what} in {other.path}; choose another id")
-            )
-            continue
-        catalog.presets[preset.id] = preset
-    return catalog

@@ -41,12 +41,15 @@ def make_session(root: Path) -> str:
         Image.new("RGB", (256, 384), colour).save(path)
         refs.append(path)
     cases = [CaseSpec(preset_id=f"tier-a/cat{i}") for i in (1, 2, 3)]
-    cases += [CaseSpec(preset_id="tier-a/cat4", refs=[(1, refs[0])]),
-              CaseSpec(preset_id="tier-a/cat5", refs=[(1, refs[1])]),
-              CaseSpec(preset_id="tier-a/cat6", refs=[(1, refs[0]), (2, refs[1]), (3, refs[2])])]
+    cases += [
+        CaseSpec(preset_id="tier-a/cat4", refs=[(1, refs[0])]),
+        CaseSpec(preset_id="tier-a/cat5", refs=[(1, refs[1])]),
+        CaseSpec(preset_id="tier-a/cat6", refs=[(1, refs[0]), (2, refs[1]), (3, refs[2])]),
+    ]
     ctx = Context()
-    session = build_session(SessionSpec(cases=cases, models=MODELS), store=ctx.store, registry=ctx.registry,
-                            catalog=ctx.catalog)
+    session = build_session(
+        SessionSpec(cases=cases, models=MODELS), store=ctx.store, registry=ctx.registry, catalog=ctx.catalog
+    )
     return session.id
 
 
@@ -106,11 +109,15 @@ def main() -> None:
         tui_wall, worst_ms, overall_ms = asyncio.run(in_tui(root / "tui"))
     best = min(walls)
     print("18 demo runs, latency_ms = 1000, all at once (ideal: 1.000 s)")
-    print(f"  headless runner: best {best:.3f} s, runs {', '.join(f'{w:.3f}' for w in walls)}"
-          f"  -> {best / LATENCY_S:.3f}x ideal (target <= 1.15x)")
+    print(
+        f"  headless runner: best {best:.3f} s, runs {', '.join(f'{w:.3f}' for w in walls)}"
+        f"  -> {best / LATENCY_S:.3f}x ideal (target <= 1.15x)"
+    )
     print(f"  TUI Run screen:  {tui_wall:.3f} s -> {tui_wall / LATENCY_S:.3f}x ideal")
-    print(f"  TUI event loop while runs finish: worst stall {worst_ms:.1f} ms (target: none > 100 ms);"
-          f" worst over the whole run incl. opening the screen: {overall_ms:.1f} ms")
+    print(
+        f"  TUI event loop while runs finish: worst stall {worst_ms:.1f} ms (target: none > 100 ms);"
+        f" worst over the whole run incl. opening the screen: {overall_ms:.1f} ms"
+    )
 
 
 if __name__ == "__main__":
