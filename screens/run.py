@@ -57,9 +57,9 @@ class RunScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)
-        table.add_column("Case", key="case", width=16)
-        table.add_column("Model", key="model", width=15)
-        table.add_column("Status", key="status", width=12)
+        table.add_column("Case", key="case", width=14)
+        table.add_column("Model", key="model", width=14)
+        table.add_column("Status", key="status", width=11)
         table.add_column("Time", key="time", width=6)
         table.add_column("Try", key="try", width=3)
         self.session = self.app.ctx.store.load(self.session_id)
@@ -86,8 +86,8 @@ class RunScreen(Screen[None]):
         label = case.label + (f" #{run.repeat + 1}" if case.repeats > 1 else "")
         status = STATUS_MARK.get(run.status, run.status)
         if self.session.blind:  # elapsed time and retries would hint at the provider
-            return label[:16], self._model_label(run)[:15], status, "", ""
-        return label[:16], self._model_label(run)[:15], status, self._elapsed(run), str(run.attempts or "")
+            return label[:14], self._model_label(run)[:14], status, "", ""
+        return label[:14], self._model_label(run)[:14], status, self._elapsed(run), str(run.attempts or "")
 
     def _elapsed(self, run: Run) -> str:
         if run.status in ("running", "retrying") and run.id in self.started:
