@@ -1,4 +1,4 @@
-"""fal.ai through its queue: submit, poll the status URL, fetch the result, download the images.
+"""fal.ai through its queue: submit, follow the status (streamed, else polled), fetch the result, download the images.
 
 The model id is the endpoint path (``fal:fal-ai/flux-2-pro``); any path is accepted. A run that is
 cancelled (by the user or the runner's timeout) sends fal's cancel request so no paid work is left behind.
@@ -7,11 +7,14 @@ cancelled (by the user or the runner's timeout) sends fal's cancel request so no
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -34,6 +37,8 @@ from providers.params import nearest_aspect
 POLL_FIRST_S, POLL_FAST_FOR_S, POLL_GROWTH, POLL_MAX_S = 0.1, 5.0, 1.25, 1.0
 POLL_TIMEOUT = httpx.Timeout(30.0, connect=15.0)
 CANCEL_TIMEOUT_S = 5.0
+MAX_STREAM_EVENT_CHARS = 1024 * 1024  # a status event is a few hundred bytes; logs stay off
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 NANO_ASPECTS = ("21:9", "16:9", "3:2", "4:3", "5:4", "1:1", "4:5", "3:4", "2:3", "9:16")
 
 
@@ -65,6 +70,80 @@ MODELS: dict[str, FalModel] = {
         "Grok Imagine Image (via fal)", "aspect_ratio", "xai/grok-imagine-image/edit", ("1K", "2K")
     ),
 }
+
+
+class _Progress:
+    """Turns fal statuses into progress lines (each said once); tells when the request is COMPLETED."""
+
+    def __init__(self, report: Callable[[str], None]) -> None:
+        self._report = report
+        self._last = ""
+
+    def update(self, status: dict[str, Any]) -> bool:
+        state = status.get("status")
+        if state == "COMPLETED":
+            # A failed request is COMPLETED too; its result URL then answers with the classified error.
+            return True
+        if state == "IN_QUEUE":
+            message = f"in fal queue, position {status.get('queue_position', '?')}"
+        elif state == "IN_PROGRESS":
+            message = "generating on fal"
+        else:
+            raise ProviderError("bad_response", f"fal reported an unknown request status {state!r}")
+        if message != self._last:
+            self._report(message)
+            self._last = message
+        return False
+
+
+class _StreamTooLarge(Exception):
+    pass
+
+
+class _SSEParser:
+    """Server-Sent Events read incrementally: bytes in, each complete event's data out.
+
+    Lines end in CRLF, LF or CR (also split across chunks); ``data:`` lines of one event are joined
+    with newlines; a blank line ends the event; comments (``:`` heartbeats) and other fields
+    (``event:``, ``id:``, ``retry:``) are skipped; an event cut off by the end of the stream is dropped.
+    """
+
+    def __init__(self, max_chars: int = MAX_STREAM_EVENT_CHARS) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._max = max_chars
+        self._buffer = ""
+        self._data: list[str] = []
+        self._size = 0
+        self._after_cr = False
+        self._started = False
+
+    def feed(self, chunk: bytes) -> list[str]:
+        text = self._decoder.decode(chunk)
+        if not self._started and text:
+            text, self._started = text.removeprefix("\ufeff"), True
+        if self._after_cr and text:
+            text, self._after_cr = text.removeprefix("\n"), False  # the LF of a CRLF split across chunks
+        if text:
+            self._after_cr = text.endswith("\r")
+        *lines, self._buffer = _LINE_BREAK.split(self._buffer + text)
+        if len(self._buffer) > self._max:
+            raise _StreamTooLarge
+        events = []
+        for line in lines:
+            if not line:
+                data = "\n".join(self._data)
+                self._data, self._size = [], 0
+                if data:
+                    events.append(data)
+            elif not line.startswith(":"):
+                name, _, value = line.partition(":")
+                if name == "data":
+                    value = value.removeprefix(" ")
+                    self._data.append(value)
+                    self._size += len(value) + 1
+                    if self._size > self._max:
+                        raise _StreamTooLarge
+        return events
 
 
 def _app_id(path: str) -> str:
@@ -172,9 +251,52 @@ class FalProvider(HttpAdapter):
     async def _wait(
         self, client: httpx.AsyncClient, url: str, headers: dict[str, str], ctx: CallContext
     ) -> dict[str, Any]:
+        """The final (COMPLETED) status: from the streamed status if fal serves it, else by polling."""
+        progress = _Progress(ctx.on_progress)
+        final = await self._stream(client, url, headers, progress)
+        if final is not None:
+            return final
+        return await self._poll(client, url, headers, progress)
+
+    async def _stream(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str], progress: _Progress
+    ) -> dict[str, Any] | None:
+        """Follow ``{status_url}/stream`` (SSE) to COMPLETED; None when it is not served or ends early.
+
+        The stream URL is the status URL's, so it stays on fal's own host (see ``_same_origin``).
+        """
+        parts = urlsplit(url)
+        stream_url = urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/stream"))
+        parser = _SSEParser()
+        try:
+            async with client.stream(
+                "GET",
+                stream_url,
+                headers={**headers, "Accept": "text/event-stream"},
+                timeout=POLL_TIMEOUT,
+            ) as response:
+                media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                if not response.is_success or media_type != "text/event-stream":
+                    return None
+                async for chunk in response.aiter_bytes():
+                    for data in parser.feed(chunk):
+                        try:
+                            status = json.loads(data)
+                        except ValueError:
+                            return None  # not fal's status object: polling knows what to do
+                        if not isinstance(status, dict):
+                            return None
+                        if progress.update(status):
+                            return status
+        except (httpx.HTTPError, _StreamTooLarge):
+            pass  # refused, timed out or broken: polling continues from where the stream left off
+        return None
+
+    async def _poll(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str], progress: _Progress
+    ) -> dict[str, Any]:
         delay = POLL_FIRST_S
         fast_until = asyncio.get_running_loop().time() + POLL_FAST_FOR_S
-        last = ""
         while True:
             await asyncio.sleep(delay)
             if asyncio.get_running_loop().time() > fast_until:
@@ -182,19 +304,8 @@ class FalProvider(HttpAdapter):
             status = json_body(
                 await send(client, "GET", url, provider=self.name, headers=headers, timeout=POLL_TIMEOUT), self.name
             )
-            state = status.get("status")
-            if state == "COMPLETED":
-                # A failed request is COMPLETED too; its result URL then answers with the classified error.
+            if progress.update(status):
                 return status
-            if state == "IN_QUEUE":
-                message = f"in fal queue, position {status.get('queue_position', '?')}"
-            elif state == "IN_PROGRESS":
-                message = "generating on fal"
-            else:
-                raise ProviderError("bad_response", f"fal reported an unknown request status {state!r}")
-            if message != last:
-                ctx.on_progress(message)
-                last = message
 
     async def _cancel(self, client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> None:
         # Best effort and bounded: a cancel that cannot reach fal must not hold the user's cancel up.

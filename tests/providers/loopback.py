@@ -1,7 +1,7 @@
 """A real HTTP server on 127.0.0.1 that speaks one provider's wire format, scriptable per test.
 
 ``Loopback("openai")`` answers like OpenAI Images, ``"xai"``, ``"gemini"``, ``"fal"`` (the queue:
-submit, status, result, cancel) and ``"openrouter"`` likewise. Every request is recorded (method,
+submit, status, streamed status (SSE), result, cancel) and ``"openrouter"`` likewise. Every request is recorded (method,
 path, headers, body; multipart parsed). ``script(method, path_prefix, *replies)`` queues one-shot
 answers that win over the default, in order: a 429 then the default success, a hang, a bad body.
 Threads, not asyncio: the adapters under test own the event loop.
@@ -16,13 +16,14 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+SSE_HEARTBEAT_S = 0.5  # fal's stream sends `: ping`-style comments while nothing changes
 PREFIX = {"openai": "/v1", "xai": "/v1", "gemini": "/v1beta", "fal": "", "openrouter": "/api/v1", "compat": "/v1"}
 
 
@@ -41,6 +42,27 @@ class Reply:
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering; a long one is a hung server
+    # A body written chunk by chunk as it is produced (Server-Sent Events); ``cut`` then drops the
+    # connection instead of ending the body, as a stream that breaks mid-way.
+    stream: Callable[[], Iterable[bytes]] | None = None
+    cut: bool = False
+
+
+def sse_event(data: Any, *, multiline: bool = False) -> bytes:
+    """One SSE event carrying ``data`` as JSON; ``multiline`` spreads it over several ``data:`` lines."""
+    text = json.dumps(data, indent=1 if multiline else None)
+    return "".join(f"data: {line}\n" for line in text.split("\n")).encode() + b"\n"
+
+
+def sse(*events: Any, cut: bool = False, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
+    """A scripted event stream: dicts become ``data:`` events, bytes go out as they are (comments, raw lines)."""
+    chunks = [e if isinstance(e, bytes) else sse_event(e) for e in events]
+    return Reply(
+        status,
+        headers={"Content-Type": "text/event-stream", **(headers or {})},
+        stream=lambda: iter(chunks),
+        cut=cut,
+    )
 
 
 @dataclass
@@ -167,6 +189,9 @@ class Loopback:
                 reply = Reply(404, {"error": {"message": f"no route for {h.command} {h.path}", "type": "not_found"}})
         if reply.delay and self._stop.wait(reply.delay):
             return
+        if reply.stream is not None:
+            self._send_stream(h, reply)
+            return
         payload = reply.body if reply.body is not None else json.dumps(reply.json).encode()
         try:
             h.send_response(reply.status)
@@ -178,6 +203,25 @@ class Loopback:
             h.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to answer
+
+    def _send_stream(self, h: BaseHTTPRequestHandler, reply: Reply) -> None:
+        try:
+            h.send_response(reply.status)
+            headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", **reply.headers}
+            for name, value in headers.items():
+                h.send_header(name, value)
+            h.send_header("Transfer-Encoding", "chunked")
+            h.end_headers()
+            for chunk in reply.stream():
+                if chunk:
+                    h.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    h.wfile.flush()
+            # One stream a connection: a client that has what it wanted closes it mid-body (as fal's does).
+            h.close_connection = True
+            if not reply.cut:  # cut: no last chunk, the client sees the body broken off
+                h.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            h.close_connection = True  # the client stopped listening (it got what it wanted, or was cancelled)
 
     def _file(self, _rec: Recorded, m: re.Match[str]) -> Reply:
         name = m.group("name")
@@ -259,17 +303,49 @@ class Loopback:
                 }
             )
 
+        def state(job: dict[str, Any]) -> tuple[dict[str, Any], float | None]:
+            """The job's status now, and the seconds until it changes (None: not by itself)."""
+            elapsed = time.monotonic() - job["submitted"]
+            latency = job.get("latency", self.latency)
+            if job["cancelled"]:
+                return {"status": "IN_QUEUE", "queue_position": 1}, None
+            if elapsed < latency / 3:
+                return {"status": "IN_QUEUE", "queue_position": 1}, latency / 3 - elapsed
+            if elapsed < latency:
+                return {"status": "IN_PROGRESS", "logs": []}, latency - elapsed
+            return {"status": "COMPLETED", "logs": [], "metrics": {"inference_time": latency}}, None
+
         def status(_rec: Recorded, m: re.Match[str]) -> Reply:
             job = self.jobs.get(m.group("rid"))
             if job is None:
                 return Reply(404, {"detail": "Request not found"})
-            elapsed = time.monotonic() - job["submitted"]
-            latency = job.get("latency", self.latency)
-            if job["cancelled"] or elapsed < latency / 3:
-                return Reply(202, {"status": "IN_QUEUE", "queue_position": 1})
-            if elapsed < latency:
-                return Reply(202, {"status": "IN_PROGRESS", "logs": []})
-            return Reply(200, {"status": "COMPLETED", "logs": [], "metrics": {"inference_time": latency}})
+            now, _ = state(job)
+            return Reply(200 if now["status"] == "COMPLETED" else 202, now)
+
+        def status_stream(_rec: Recorded, m: re.Match[str]) -> Reply:
+            """Each status as it changes, a heartbeat comment after the first and every SSE_HEARTBEAT_S of quiet."""
+            job = self.jobs.get(m.group("rid"))
+            if job is None:
+                return Reply(404, {"detail": "Request not found"})
+
+            def events() -> Iterator[bytes]:
+                sent: dict[str, Any] | None = None
+                while True:
+                    now, change_in = state(job)
+                    if now != sent:
+                        yield sse_event(now)
+                        if now["status"] == "COMPLETED":
+                            return
+                        if sent is None:
+                            yield b": heartbeat\n\n"
+                        sent = now
+                    else:
+                        yield b": heartbeat\n\n"
+                    wait = SSE_HEARTBEAT_S if change_in is None else min(SSE_HEARTBEAT_S, change_in)
+                    if self._stop.wait(wait):
+                        return
+
+            return Reply(headers={"Content-Type": "text/event-stream"}, stream=events)
 
         def result(_rec: Recorded, m: re.Match[str]) -> Reply:
             rid = m.group("rid")
@@ -286,6 +362,7 @@ class Loopback:
 
         rid = r"/(?P<app>[^/]+/[^/]+)/requests/(?P<rid>[^/?]+)"
         self._route("GET", rid + "/status", status)
+        self._route("GET", rid + "/status/stream", status_stream)
         self._route("PUT", rid + "/cancel", cancel)
         self._route("GET", rid, result)
         self._route("POST", r"/(?P<path>(?!files/)[^?]+)", submit)
