@@ -284,7 +284,10 @@ class Runner:
 
     # -- persistence --------------------------------------------------------------------------
     def _emit(self, kind: EventKind, run: Run, message: str = "") -> None:
-        self._changed(run)
+        # First byte and queue progress only inform the screen; they reach the disk with the run's next
+        # state change, which saves a durable write per run (and one per fal status line).
+        if kind not in ("first_byte", "progress"):
+            self._changed(run)
         self.listener(RunEvent(kind, _copy(run), message))
 
     def _changed(self, run: Run) -> None:
