@@ -319,4 +319,7 @@ class Runner:
                 else:
                     session.runs.append(run)
 
-        self.store.mutate(self.session.id, apply)
+        # Only a finished run is work that must survive a power cut; "running" and "retrying" marks are not
+        # (a run still queued on disk simply runs again), so they skip the fsyncs.
+        durable = any(run.status not in ("running", "retrying") for run in batch.values())
+        self.store.mutate(self.session.id, apply, durable=durable)

@@ -246,16 +246,19 @@ class Store:
         with self._thread_lock(session.id), self.lock(session.id):
             self._write(session)
 
-    def _write(self, session: Session) -> None:
+    def _write(self, session: Session, *, durable: bool = True) -> None:
         session.updated_at = now_iso()
-        atomic_write(self.session_file(session.id), encode_session(session))
+        atomic_write(self.session_file(session.id), encode_session(session), durable=durable)
 
-    def mutate(self, session_id: str, change: Callable[[Session], None]) -> Session:
-        """Re-read, apply ``change``, write: under the session's lock, so no other writer's work is lost."""
+    def mutate(self, session_id: str, change: Callable[[Session], None], *, durable: bool = True) -> Session:
+        """Re-read, apply ``change``, write: under the session's lock, so no other writer's work is lost.
+
+        ``durable=False`` skips the fsyncs, for marks that may be lost in a power cut without losing work
+        (a run shown as started; it is still queued on disk and runs again). It is still atomic."""
         with self._thread_lock(session_id), self.lock(session_id):
             session = self.load(session_id)
             change(session)
-            self._write(session)
+            self._write(session, durable=durable)
             return session
 
     def delete(self, session_id: str) -> None:
