@@ -111,3 +111,15 @@ def make_image(tmp_path: Path):
         return path
 
     return make
+
+
+@pytest.fixture
+def fresh_preview_caches() -> Iterator[None]:
+    """The preview renderer's in-process caches emptied around a test (they outlive one test otherwise)."""
+    from tui import graphics, halfblock, thumbs
+
+    halfblock.cache_clear()
+    thumbs._failures.clear()
+    graphics.reset()
+    yield
+    graphics.reset()

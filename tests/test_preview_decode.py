@@ -11,16 +11,9 @@ import pytest
 from PIL import Image
 
 from tests.preview_support import BLUE, GREEN, RED, _near
-from tui import graphics, halfblock, thumbs
+from tui import halfblock, thumbs
 
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    halfblock.cache_clear()
-    thumbs._failures.clear()
-    graphics.reset()
-    yield
-    graphics.reset()
+pytestmark = pytest.mark.usefixtures("fresh_preview_caches")
 
 
 # -- thumbnails ---------------------------------------------------------------------------------

@@ -9,16 +9,9 @@ import pytest
 from rich.color import ColorType
 
 from tests.preview_support import _edited, _near
-from tui import diff, graphics, halfblock, thumbs
+from tui import diff, graphics
 
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    halfblock.cache_clear()
-    thumbs._failures.clear()
-    graphics.reset()
-    yield
-    graphics.reset()
+pytestmark = pytest.mark.usefixtures("fresh_preview_caches")
 
 
 # -- graphics detection -------------------------------------------------------------------------

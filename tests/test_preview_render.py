@@ -10,16 +10,9 @@ from PIL import Image
 from rich.color import ColorType
 
 from tests.preview_support import BLACK, BLUE, GREEN, RED, WHITE, _edited
-from tui import diff, graphics, halfblock, thumbs
+from tui import diff, halfblock
 
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    halfblock.cache_clear()
-    thumbs._failures.clear()
-    graphics.reset()
-    yield
-    graphics.reset()
+pytestmark = pytest.mark.usefixtures("fresh_preview_caches")
 
 
 def _cells(lines: halfblock.Lines) -> list[list[tuple[object, object]]]:
