@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 
 from textual import on
@@ -119,7 +118,7 @@ class KeysScreen(Screen[None]):
                 return
             from tui.cmd_keys import key_envs
 
-            shadow = [v for v in key_envs().get(provider, ()) if os.environ.get(v, "").strip()]
+            shadow = credentials.env_overrides(key_envs().get(provider, ()))
             note = f" (${shadow[0]} is set and takes precedence)" if shadow else ""
             self.notify(f"{provider} key stored as {credentials.mask(value)}{note}", title="Key stored")
             self._changed()

@@ -164,6 +164,7 @@ class ZoomScreen(Screen[None]):
         review._saver.submit(self.app.ctx.store.mutate, review.session_id, apply)
 
     def action_open_full(self) -> None:
+        import os
         import shutil
         import subprocess
 
@@ -177,7 +178,7 @@ class ZoomScreen(Screen[None]):
             self.notify("Blind: the viewer's title would show the file; reveal the case first", severity="warning")
             return
         opener = shutil.which("xdg-open") or shutil.which("open")
-        if opener and (__import__("os").environ.get("DISPLAY") or shutil.which("open")):
+        if opener and (os.environ.get("DISPLAY") or shutil.which("open")):
             subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             self.notify("Opened in the system viewer")
         else:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 import warnings
 
@@ -64,7 +63,7 @@ def _keys_set(args: argparse.Namespace) -> int:
     credentials.store_key(provider, value)
     path = paths.credentials_file()
     print(f"stored the {provider} key {credentials.mask(value)} in {path} (mode 600)")
-    shadowing = [v for v in known[provider] if os.environ.get(v, "").strip()]
+    shadowing = credentials.env_overrides(known[provider])
     if shadowing:
         print(f"note: ${shadowing[0]} is set and takes precedence over the stored key", file=sys.stderr)
     return EXIT_OK
@@ -77,7 +76,7 @@ def _keys_rm(args: argparse.Namespace) -> int:
         print(f"removed the stored {provider} key")
     else:
         print(f"no stored {provider} key (nothing removed)")
-    still = [v for v in known[provider] if os.environ.get(v, "").strip()]
+    still = credentials.env_overrides(known[provider])
     if still:
         print(f"note: ${still[0]} still provides a {provider} key; unset it to stop using it", file=sys.stderr)
     return EXIT_OK

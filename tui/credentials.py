@@ -130,6 +130,11 @@ def remove_key(provider: str, path: Path | None = None) -> bool:
     return True
 
 
+def env_overrides(names: tuple[str, ...]) -> list[str]:
+    """The variables among ``names`` that are set, so they win over a stored key."""
+    return [name for name in names if os.environ.get(name, "").strip()]
+
+
 def resolve(
     provider: str, env_names: tuple[str, ...] | None = None, stored: dict[str, str] | None = None
 ) -> ResolvedKey:
