@@ -104,28 +104,12 @@ async def bare_parallel(servers: dict[str, str]) -> float:
 
 
 def parallel(root: Path, label: str) -> tuple[float, list[float], dict[str, int]]:
-    from PIL import Image
-
-    from tui.compose import CaseSpec, SessionSpec, build_session
+    from tests.benchmarks.tier_a_session import tier_a_session
     from tui.context import Context
     from tui.runner import Runner
 
-    root.mkdir(parents=True, exist_ok=True)
-    refs = []
-    for i, colour in enumerate([(200, 60, 60), (60, 200, 60), (60, 60, 200)]):
-        path = root / f"ref{i}.png"
-        Image.new("RGB", (256, 384), colour).save(path)
-        refs.append(path)
-    cases = [CaseSpec(preset_id=f"tier-a/cat{i}") for i in (1, 2, 3)]
-    cases += [
-        CaseSpec(preset_id="tier-a/cat4", refs=[(1, refs[0])]),
-        CaseSpec(preset_id="tier-a/cat5", refs=[(1, refs[1])]),
-        CaseSpec(preset_id="tier-a/cat6", refs=[(1, refs[0]), (2, refs[1]), (3, refs[2])]),
-    ]
+    session = tier_a_session(root, MODELS)
     ctx = Context()
-    session = build_session(
-        SessionSpec(cases=cases, models=MODELS), store=ctx.store, registry=ctx.registry, catalog=ctx.catalog
-    )
     runner = Runner(ctx.store, ctx.registry, session)
     started = time.perf_counter()
     done = asyncio.run(runner.execute())

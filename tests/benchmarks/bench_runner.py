@@ -29,28 +29,9 @@ def setup(root: Path) -> None:
 
 
 def make_session(root: Path) -> str:
-    from PIL import Image
+    from tests.benchmarks.tier_a_session import tier_a_session
 
-    from tui.compose import CaseSpec, SessionSpec, build_session
-    from tui.context import Context
-
-    root.mkdir(parents=True, exist_ok=True)
-    refs = []
-    for i, colour in enumerate([(200, 60, 60), (60, 200, 60), (60, 60, 200)]):
-        path = root / f"ref{i}.png"
-        Image.new("RGB", (256, 384), colour).save(path)
-        refs.append(path)
-    cases = [CaseSpec(preset_id=f"tier-a/cat{i}") for i in (1, 2, 3)]
-    cases += [
-        CaseSpec(preset_id="tier-a/cat4", refs=[(1, refs[0])]),
-        CaseSpec(preset_id="tier-a/cat5", refs=[(1, refs[1])]),
-        CaseSpec(preset_id="tier-a/cat6", refs=[(1, refs[0]), (2, refs[1]), (3, refs[2])]),
-    ]
-    ctx = Context()
-    session = build_session(
-        SessionSpec(cases=cases, models=MODELS), store=ctx.store, registry=ctx.registry, catalog=ctx.catalog
-    )
-    return session.id
+    return tier_a_session(root, MODELS).id
 
 
 def headless(root: Path) -> float:
