@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.robustness.support import realistic_session, write_sessions  # noqa: E402
+from tests.tui_support import workers_idle  # noqa: E402
 
 PY = sys.executable
 TARGETS = {"list_cli": 0.300, "export": 0.200, "version": 0.250, "first_paint": 1.0, "home_list": 0.300}
@@ -147,7 +148,7 @@ async def home_listing(naive: bool, n: int) -> float:
         while screen.query_one("#sessions").row_count < 1000:
             await pilot.pause(0.05)
         await pilot.pause(0.5)
-        await app.workers.wait_for_complete()
+        await workers_idle(app)
         shown = screen._show_sessions
         filled = asyncio.Event()
         done: list[float] = []
@@ -166,7 +167,7 @@ async def home_listing(naive: bool, n: int) -> float:
             await filled.wait()  # no polling: a busy loop would compete with the worker for the GIL
             times.append(done[0] - start)
             assert screen.query_one("#sessions").row_count >= 1000
-            await app.workers.wait_for_complete()
+            await workers_idle(app)
             await pilot.pause(0.1)
     return min(times)
 

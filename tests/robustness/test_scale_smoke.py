@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.robustness.support import write_sessions
+from tests.tui_support import workers_idle
 from tui.store import Store
 
 COUNT = 1000
@@ -64,7 +65,7 @@ async def test_home_screen_shows_a_thousand_and_names_the_broken(thousand: list[
     async with app.run_test(size=(100, 30)) as pilot:
         while not isinstance(app.screen, HomeScreen) or app.screen.query_one("#sessions").row_count < COUNT:
             await pilot.pause(0.05)
-        await app.workers.wait_for_complete()
+        await workers_idle(app)
         table = app.screen.query_one("#sessions")
         assert table.row_count == COUNT
         assert table.coordinate_to_cell_key((0, 0)).row_key.value == Store().list().sessions[0].id

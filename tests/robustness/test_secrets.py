@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.robustness.support import run_cli
+from tests.tui_support import workers_idle
 from tui import credentials
 
 CORE = "KEY-0123456789abcdef"  # in every planted key; it must never be seen, whole or with a prefix cut off
@@ -238,7 +239,7 @@ def scan_tree(root: Path, skip: Path) -> list[str]:
 async def settle(app, pilot) -> None:
     """Until the screen's workers (listings, tables) are done and what they send is painted."""
     await pilot.pause(0.1)
-    await app.workers.wait_for_complete()
+    await workers_idle(app)
     await pilot.pause(0.2)
 
 
