@@ -65,6 +65,9 @@ class ComposeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        from providers.http import warm_up
+
+        warm_up()  # while the user composes, so the first run does not wait for TLS set-up
         models = self.query_one("#models", SelectionList)
         wanted = set(self.app.ctx.config.defaults.models)
         for status in self.app.ctx.registry.models():

@@ -98,9 +98,11 @@ def parse_refs(refs: list[str], known_presets: set[str]) -> tuple[list[Path], di
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from providers.http import warm_up
     from tui.compose import CaseSpec, SessionSpec, build_session
     from tui.model import Params
 
+    warm_up()  # TLS set-up overlaps composing the session
     ctx = Context()
     _report_catalog_errors(ctx)
     if args.concurrency is not None and not 1 <= args.concurrency <= 256:
@@ -135,8 +137,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool = False) -> int:
+    from providers.http import warm_up
     from tui.runner import RunEvent, Runner
 
+    warm_up()
     session = ctx.store.load(session_id)
     total = len(session.runs)
     labels = {c.id: c.label for c in session.cases}

@@ -25,6 +25,7 @@ from tui.validation import InputError
 
 EventKind = Literal["started", "first_byte", "retrying", "progress", "finished", "idle"]
 PENDING: frozenset[str] = frozenset({"queued", "interrupted"})
+FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Runner:
         self._per_provider: dict[str, asyncio.Semaphore] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._dirty: dict[str, Run] = {}
+        self._unsynced: list[OutputImage] = []  # written, not yet fsynced: the writer syncs them with the session
         self._flush_wanted = asyncio.Event()
         self._client: Any = None
         self._closing = False
@@ -85,8 +87,9 @@ class Runner:
             writer = asyncio.create_task(self._writer(), name="imgbench-session-writer")
             try:
                 if any(getattr(self.registry.resolve(r.model)[0], "uses_http", False) for r in todo):
-                    from providers.http import make_client
+                    from providers.http import make_client, ssl_context
 
+                    await asyncio.to_thread(ssl_context)  # the first one loads the CA bundle: not on the event loop
                     self._client = make_client()
                 for run in todo:
                     self._reset(run)
@@ -197,11 +200,13 @@ class Runner:
                 images = []
                 for index, image in enumerate(result.images):
                     try:
-                        images.append(
-                            await asyncio.to_thread(self.store.write_output, self.session.id, run.id, index, image.data)
+                        stored = await asyncio.to_thread(
+                            self.store.write_output, self.session.id, run.id, index, image.data, durable=False
                         )
                     except ValueError as exc:
                         raise ProviderError("bad_response", str(exc)) from None
+                    images.append(stored)
+                    self._unsynced.append(stored)
             except TimeoutError:
                 error = ProviderError("timeout", f"no answer within {provider.settings.timeout_s:g} s")
             except ProviderError as exc:
@@ -299,15 +304,21 @@ class Runner:
         while True:
             await self._flush_wanted.wait()
             self._flush_wanted.clear()
-            await asyncio.to_thread(self._persist, self._take_dirty())
+            await asyncio.to_thread(self._persist, *self._take_dirty())
             if self._closing and not self._dirty:
                 return
 
-    def _take_dirty(self) -> dict[str, Run]:
+    def _take_dirty(self) -> tuple[dict[str, Run], list[OutputImage]]:
+        """The runs changed since the last write, and every image they may refer to that is not yet durable
+        (taken together on the event loop: an image is stored before its run is marked finished)."""
         batch, self._dirty = self._dirty, {}
-        return batch
+        images, self._unsynced = self._unsynced, []
+        return batch, images
 
-    def _persist(self, batch: dict[str, Run]) -> None:
+    def _persist(self, batch: dict[str, Run], images: list[OutputImage]) -> None:
+        if images:
+            # Before the session refers to them: a finished run on disk always has its image on disk.
+            self.store.sync_outputs(self.session.id, images)
         if not batch:
             return
 
@@ -319,7 +330,7 @@ class Runner:
                 else:
                     session.runs.append(run)
 
-        # Only a finished run is work that must survive a power cut; "running" and "retrying" marks are not
-        # (a run still queued on disk simply runs again), so they skip the fsyncs.
-        durable = any(run.status not in ("running", "retrying") for run in batch.values())
+        # Only a finished run is work that must survive a power cut; "queued", "running" and "retrying" marks are
+        # not (lost, the run is left as it was on disk and runs again), so they skip the fsyncs.
+        durable = any(run.status in FINISHED for run in batch.values())
         self.store.mutate(self.session.id, apply, durable=durable)

@@ -12,14 +12,14 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
 
 from tui import paths
-from tui.atomic import atomic_write
+from tui.atomic import atomic_write, make_durable
 from tui.images import ImageInfo, inspect_bytes
 from tui.migrations import migrate
 from tui.model import SCHEMA_VERSION, OutputImage, Reference, RunError, Session, now_iso
@@ -261,6 +261,10 @@ class Store:
             self._write(session, durable=durable)
             return session
 
+    def sync_outputs(self, session_id: str, images: Iterable[OutputImage]) -> None:
+        """Make images written with ``durable=False`` durable (files, then their directory)."""
+        make_durable(self.abspath(session_id, image.path) for image in images)
+
     def delete(self, session_id: str) -> None:
         shutil.rmtree(self.session_dir(session_id))
 
@@ -286,13 +290,18 @@ class Store:
             filename=filename,
         )
 
-    def write_output(self, session_id: str, run_id: str, index: int, data: bytes) -> OutputImage:
-        """Store one output image durably; only then may the session refer to it."""
+    def write_output(
+        self, session_id: str, run_id: str, index: int, data: bytes, *, durable: bool = True
+    ) -> OutputImage:
+        """Store one output image; the session may refer to it only once it is durable.
+
+        ``durable=False`` leaves the fsync to the caller (``sync_outputs`` just before the session write that
+        refers to the image), so a runner syncs a batch of finished images at once, off each run's path."""
         import hashlib
 
         info = inspect_bytes(data, what="the provider's image")
         relative = f"images/{run_id}-{index}.{info.extension}"
-        atomic_write(self.session_dir(session_id) / relative, data)
+        atomic_write(self.session_dir(session_id) / relative, data, durable=durable)
         return OutputImage(
             path=relative,
             sha256=hashlib.sha256(data).hexdigest(),

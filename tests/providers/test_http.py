@@ -18,6 +18,8 @@ from providers.http import (
     parse_retry_after,
     raise_for_status,
     send,
+    ssl_context,
+    warm_up,
 )
 from tests.providers.conftest import mock_response
 from tests.providers.loopback import Reply, png_bytes
@@ -35,6 +37,33 @@ def test_client_is_configured() -> None:
     assert client.timeout.write == 60 and client.timeout.pool == 600
     assert client.follow_redirects is False
     assert client.headers["user-agent"].startswith("imgbench/")
+
+
+def test_tls_context_is_built_once_whoever_asks_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from providers import http
+
+    built: list[str] = []
+    real = httpx.create_ssl_context
+
+    def create(*args, **kwargs):
+        built.append(threading.current_thread().name)
+        time.sleep(0.05)  # slow enough that the threads below overlap
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(http, "_ssl_cached", [])
+    monkeypatch.setattr(httpx, "create_ssl_context", create)
+    warm_up()
+    contexts: list[object] = []
+    threads = [threading.Thread(target=lambda: contexts.append(ssl_context())) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(built) == 1, built
+    assert len({id(c) for c in contexts}) == 1 and contexts[0] is ssl_context()
+    assert make_client()._transport._pool._ssl_context is contexts[0]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,65 @@
+"""The runner's write order: an image is fsynced before any session write that records its run as succeeded."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from tui import atomic
+from tui.compose import CaseSpec, SessionSpec, build_session
+from tui.context import Context
+from tui.model import Session
+from tui.runner import Runner
+from tui.store import Store
+
+DEMO = ["demo:mosaic", "demo:aurora", "demo:sketch"]
+
+
+def _fd_path(fd: int) -> Path:
+    return Path(os.readlink(f"/proc/self/fd/{fd}"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name an fsynced descriptor")
+def test_images_are_durable_before_the_session_refers_to_them(fast_demo, monkeypatch) -> None:
+    log: list[tuple[str, object]] = []
+    real_fsync = os.fsync
+    real_write = Store._write
+
+    def fsync(fd: int) -> None:
+        log.append(("fsync", _fd_path(fd)))
+        real_fsync(fd)
+
+    def write(self: Store, session: Session, *, durable: bool = True) -> None:
+        done = [r for r in session.runs if r.status == "succeeded"]
+        succeeded = {self.abspath(session.id, image.path) for run in done for image in run.images}
+        log.append(("session", (durable, succeeded)))
+        real_write(self, session, durable=durable)
+
+    monkeypatch.setattr(atomic.os, "fsync", fsync)
+    monkeypatch.setattr(Store, "_write", write)
+
+    ctx = Context()
+    spec = SessionSpec(cases=[CaseSpec(prompt="a red cube"), CaseSpec(prompt="a blue cone")], models=DEMO, repeats=2)
+    session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
+    log.clear()
+    done = asyncio.run(Runner(ctx.store, ctx.registry, session).execute())
+
+    assert done.status_counts() == {"succeeded": 12}
+    synced: set[Path] = set()
+    final: set[Path] = set()
+    durable_writes = 0
+    for kind, what in log:
+        if kind == "fsync":
+            synced.add(what)  # type: ignore[arg-type]
+            continue
+        durable, referred = what  # type: ignore[misc]
+        assert referred <= synced, f"the session refers to images not yet fsynced: {sorted(referred - synced)}"
+        durable_writes += durable
+        final = referred
+    images_dir = ctx.store.session_dir(session.id) / "images"
+    assert len(final) == 12 and images_dir.resolve() in synced, "the images' directory entry was never fsynced"
+    # Marks that a power cut may lose (queued, running) are written without fsync; finished runs are durable.
+    assert 1 <= durable_writes < len(log)
