@@ -92,7 +92,9 @@ def warm_up() -> None:
     """Make the first run's requests as fast as the later ones: build the TLS context and import what the first
     request would, in the background, while the user (or the CLI) is still composing."""
     if not _ssl_cached:
-        threading.Thread(target=_prepare, name="imgbench-http-warm-up", daemon=True).start()
+        # Not a daemon: a process that exits at once (a bad argument) waits the ~50 ms for it, where a daemon
+        # thread still importing C extensions while the interpreter shuts down can crash it.
+        threading.Thread(target=_prepare, name="imgbench-http-warm-up").start()
 
 
 def make_client(**overrides: Any) -> httpx.AsyncClient:

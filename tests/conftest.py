@@ -73,6 +73,10 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         if name.startswith("IMGBENCH_") and name.endswith("_BASE_URL"):
             monkeypatch.delenv(name, raising=False)
     yield
+    from tui import thumb_queue
+
+    # Background thumbnails read the cache dir from the environment: they finish before it is restored.
+    thumb_queue.wait(30)
 
 
 @pytest.fixture

@@ -38,16 +38,16 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, durable: bool = 
         _fsync_dir(path.parent)
 
 
-def make_durable(paths: Iterable[Path]) -> None:
-    """fsync files written with ``durable=False``, then each of their directories once: a writer that batches
-    several files pays one directory sync instead of one per file, and off the path that produced them."""
-    directories: dict[Path, None] = {}
-    for path in paths:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        directories[path.parent] = None
-    for directory in directories:
+def fsync_file(path: Path) -> None:
+    """Make a file written with ``durable=False`` durable; its directory entry needs ``fsync_dirs`` too."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dirs(paths: Iterable[Path]) -> None:
+    """fsync the directories holding ``paths``, each once: a batch of new files pays one directory sync."""
+    for directory in dict.fromkeys(path.parent for path in paths):
         _fsync_dir(directory)

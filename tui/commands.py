@@ -137,10 +137,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool = False) -> int:
-    from providers.http import warm_up
+    from tui import thumb_queue
     from tui.runner import RunEvent, Runner
 
-    warm_up()
     session = ctx.store.load(session_id)
     total = len(session.runs)
     labels = {c.id: c.label for c in session.cases}
@@ -173,6 +172,7 @@ def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool =
     if not quiet:
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         print(f"session {session.id}: {summary} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    thumb_queue.wait()  # previews ready for `imgbench preview` and the TUI
     return EXIT_OK if counts.get("succeeded", 0) == total else EXIT_RUNS_FAILED
 
 

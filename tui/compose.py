@@ -12,7 +12,7 @@ from pathlib import Path
 
 from presets import Preset, PresetCatalog
 from providers.params import parse_aspect, parse_resolution, parse_size
-from tui import __version__
+from tui import __version__, thumb_queue
 from tui.images import ImageInfo, read_reference
 from tui.model import Case, ChecklistItem, Params, Session, new_session_id, now_iso, plan_runs
 from tui.registry import Registry
@@ -202,6 +202,9 @@ def build_session(
     except BaseException:
         shutil.rmtree(store.session_dir(session.id), ignore_errors=True)
         raise
+    thumb_queue.submit(
+        (store.abspath(session.id, ref.path), ref.sha256) for case in session.cases for ref in case.references
+    )
     return session
 
 

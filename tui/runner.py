@@ -6,7 +6,6 @@ Knows nothing of Textual: the TUI and the headless CLI listen to the same events
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Iterable
@@ -17,6 +16,7 @@ import msgspec
 
 from providers.base import CallContext, GenerationRequest, Provider, ProviderError, ReferenceInput
 from providers.retry import RetryPolicy
+from tui import thumb_queue
 from tui.images import FORMATS
 from tui.model import Attempt, OutputImage, Run, RunError, Session, Timings, now_iso
 from tui.registry import Registry
@@ -62,11 +62,12 @@ class Runner:
         self._per_provider: dict[str, asyncio.Semaphore] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._dirty: dict[str, Run] = {}
-        self._unsynced: list[OutputImage] = []  # written, not yet fsynced: the writer syncs them with the session
+        # Images written but not yet durable: their fsyncs run in the background; the writer waits for them and
+        # syncs their directory before the session write that refers to them.
+        self._unsynced: list[tuple[OutputImage, asyncio.Future[None]]] = []
         self._flush_wanted = asyncio.Event()
         self._client: Any = None
         self._closing = False
-        self._side_work: set[asyncio.Future[None]] = set()
 
     # -- public -------------------------------------------------------------------------------
     def pending(self) -> list[Run]:
@@ -104,8 +105,6 @@ class Runner:
                 self._closing = True
                 self._flush_wanted.set()
                 await asyncio.shield(writer)
-                if self._side_work:
-                    await asyncio.gather(*self._side_work, return_exceptions=True)
         self.listener(RunEvent("idle", None))
         return self.session
 
@@ -206,7 +205,8 @@ class Runner:
                     except ValueError as exc:
                         raise ProviderError("bad_response", str(exc)) from None
                     images.append(stored)
-                    self._unsynced.append(stored)
+                    syncing = asyncio.ensure_future(asyncio.to_thread(self.store.fsync_output, self.session.id, stored))
+                    self._unsynced.append((stored, syncing))
             except TimeoutError:
                 error = ProviderError("timeout", f"no answer within {provider.settings.timeout_s:g} s")
             except ProviderError as exc:
@@ -223,8 +223,8 @@ class Runner:
                 run.usage = result.usage
                 run.cost_usd = result.cost_usd
                 self._finish(run, "succeeded", None)
-                # Previews are made now, off the event loop, so no screen ever decodes a full-size output.
-                self._side_work.add(asyncio.ensure_future(asyncio.to_thread(self._thumbnails, images)))
+                # Previews are made now, in the background, so no screen ever decodes a full-size output.
+                thumb_queue.submit((self.store.abspath(self.session.id, i.path), i.sha256) for i in images)
                 return
             wait, reason = self._policy(provider).delay(run.attempts, error)
             run.attempt_log = [
@@ -258,13 +258,6 @@ class Runner:
             max_attempts=int(options.get("max_attempts", self.retry.max_attempts)),
             max_wait_s=float(options.get("max_wait_s", self.retry.max_wait_s)),
         )
-
-    def _thumbnails(self, images: list[OutputImage]) -> None:
-        from tui import thumbs
-
-        for image in images:
-            with contextlib.suppress(ValueError, OSError):
-                thumbs.make_thumbnails(self.store.abspath(self.session.id, image.path), image.sha256)
 
     def _redacted(self, run: Run, error: RunError | None) -> RunError | None:
         """Defence in depth: whatever an adapter let through (a server echoing the key in an error code, an
@@ -304,21 +297,25 @@ class Runner:
         while True:
             await self._flush_wanted.wait()
             self._flush_wanted.clear()
-            await asyncio.to_thread(self._persist, *self._take_dirty())
+            batch, unsynced = self._take_dirty()
+            if unsynced:
+                # An fsync that fails (EIO) leaves the image as written: nothing better to do than record the run.
+                await asyncio.gather(*(syncing for _, syncing in unsynced), return_exceptions=True)
+            await asyncio.to_thread(self._persist, batch, [image for image, _ in unsynced])
             if self._closing and not self._dirty:
                 return
 
-    def _take_dirty(self) -> tuple[dict[str, Run], list[OutputImage]]:
+    def _take_dirty(self) -> tuple[dict[str, Run], list[tuple[OutputImage, asyncio.Future[None]]]]:
         """The runs changed since the last write, and every image they may refer to that is not yet durable
         (taken together on the event loop: an image is stored before its run is marked finished)."""
         batch, self._dirty = self._dirty, {}
-        images, self._unsynced = self._unsynced, []
-        return batch, images
+        unsynced, self._unsynced = self._unsynced, []
+        return batch, unsynced
 
     def _persist(self, batch: dict[str, Run], images: list[OutputImage]) -> None:
         if images:
             # Before the session refers to them: a finished run on disk always has its image on disk.
-            self.store.sync_outputs(self.session.id, images)
+            self.store.fsync_output_dirs(self.session.id, images)
         if not batch:
             return
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import msgspec
 
 from tui import paths
-from tui.atomic import atomic_write, make_durable
+from tui.atomic import atomic_write, fsync_dirs, fsync_file
 from tui.images import ImageInfo, inspect_bytes
 from tui.migrations import migrate
 from tui.model import SCHEMA_VERSION, OutputImage, Reference, RunError, Session, now_iso
@@ -261,9 +261,13 @@ class Store:
             self._write(session, durable=durable)
             return session
 
-    def sync_outputs(self, session_id: str, images: Iterable[OutputImage]) -> None:
-        """Make images written with ``durable=False`` durable (files, then their directory)."""
-        make_durable(self.abspath(session_id, image.path) for image in images)
+    def fsync_output(self, session_id: str, image: OutputImage) -> None:
+        """The first half of making an image written with ``durable=False`` durable: its bytes."""
+        fsync_file(self.abspath(session_id, image.path))
+
+    def fsync_output_dirs(self, session_id: str, images: Iterable[OutputImage]) -> None:
+        """The second half, once for a batch of images: the directory entries that name them."""
+        fsync_dirs(self.abspath(session_id, image.path) for image in images)
 
     def delete(self, session_id: str) -> None:
         shutil.rmtree(self.session_dir(session_id))
@@ -295,8 +299,9 @@ class Store:
     ) -> OutputImage:
         """Store one output image; the session may refer to it only once it is durable.
 
-        ``durable=False`` leaves the fsync to the caller (``sync_outputs`` just before the session write that
-        refers to the image), so a runner syncs a batch of finished images at once, off each run's path."""
+        ``durable=False`` leaves the fsyncs to the caller (``fsync_output``, then ``fsync_output_dirs`` before the
+        session write that refers to the image), so a runner makes them off each run's path, the directory once
+        per batch."""
         import hashlib
 
         info = inspect_bytes(data, what="the provider's image")

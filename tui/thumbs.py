@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 # 512 a full-screen zoom in half-blocks, 1024/2048 the graphics protocols (cells × cell pixels).
 SIDES: tuple[int, ...] = (128, 512, 1024, 2048)
 SAVE_TIME_SIDES: tuple[int, ...] = (128, 512)
+# Measured against a full LANCZOS on a noisy 1024x1536 image: 1.5 stays within 39-45 dB PSNR (invisible once the
+# cells are drawn) at half the time of 2.0, the bucket a burst of finishing runs waits on.
+REDUCING_GAP = 1.5
 MAX_PIXELS = 64_000_000  # the same limit as tui.images: 8000×8000
 CACHE_VERSION = "v1"  # bump when the thumbnail recipe changes; old files are then ignored
 BACKGROUND = ((56, 56, 60), (84, 84, 90))  # neutral dark checker behind transparent pixels
@@ -208,7 +211,14 @@ def decode_small(source: Path | bytes | Image, max_side: int) -> Image:
                 small = img.convert("L")
             else:
                 small = _to_8bit(img)
-            factor = min(small.size[0] // (target[0] * 2), small.size[1] // (target[1] * 2))
+            # Box-reduce to within REDUCING_GAP x the target, LANCZOS the rest (Pillow's reducing_gap); an exact
+            # integer ratio (1024 -> 512) is box-averaged all the way, which is the area-true result.
+            ratio = min(small.size[0] / target[0], small.size[1] / target[1])
+            exact = small.size[0] // target[0]
+            if exact >= 2 and small.size == (target[0] * exact, target[1] * exact):
+                factor = exact
+            else:
+                factor = int(ratio / REDUCING_GAP)
             if factor >= 2:
                 small = small.reduce(factor)
             if small.size != target:

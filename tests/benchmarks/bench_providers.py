@@ -131,6 +131,7 @@ async def bare_parallel(servers: dict[str, str]) -> float:
 def parallel(root: Path, label: str) -> tuple[float, list[float], dict[str, int]]:
     from providers.http import warm_up
     from tests.benchmarks.tier_a_session import tier_a_session
+    from tui import thumb_queue
     from tui.context import Context
     from tui.runner import Runner
 
@@ -141,6 +142,7 @@ def parallel(root: Path, label: str) -> tuple[float, list[float], dict[str, int]
     started = time.perf_counter()
     done = asyncio.run(runner.execute())
     wall = time.perf_counter() - started
+    thumb_queue.wait()  # as `imgbench run` does before it exits; not part of the runs' wall time
     latencies = [r.latency_ms / 1000 for r in done.runs if r.latency_ms is not None]
     for model in MODELS:
         mine = sorted(r.latency_ms / 1000 for r in done.runs if r.model == model and r.latency_ms is not None)
@@ -177,6 +179,7 @@ async def adapter_loop(base_url: str, n: int) -> float:
 
 
 def runner_loop(n: int) -> float:
+    from tui import thumb_queue
     from tui.compose import CaseSpec, SessionSpec, build_session
     from tui.context import Context
     from tui.model import Params
@@ -194,6 +197,7 @@ def runner_loop(n: int) -> float:
     runner = Runner(ctx.store, ctx.registry, session)
     started = time.perf_counter()
     asyncio.run(runner.execute())
+    thumb_queue.wait()  # each run's thumbnails are part of its cost here
     return (time.perf_counter() - started) / n
 
 

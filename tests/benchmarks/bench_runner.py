@@ -34,22 +34,29 @@ def make_session(root: Path) -> str:
     return tier_a_session(root, MODELS).id
 
 
-def headless(root: Path) -> float:
+def headless(root: Path) -> tuple[float, float]:
+    """Seconds until ``execute`` returns (every run recorded durably), and until the background thumbnails of
+    every output are made too (what `imgbench run` waits for before it exits)."""
+    from tui import thumb_queue
     from tui.context import Context
     from tui.runner import Runner
 
     session_id = make_session(root)
+    thumb_queue.wait()  # the references' thumbnails, queued when the session was composed
     ctx = Context()
     runner = Runner(ctx.store, ctx.registry, ctx.store.load(session_id))
     start = time.perf_counter()
     session = asyncio.run(runner.execute())
+    recorded = time.perf_counter() - start
+    thumb_queue.wait()
     wall = time.perf_counter() - start
     assert all(r.status == "succeeded" for r in session.runs), session.status_counts()
-    return wall
+    return recorded, wall
 
 
-async def in_tui(root: Path) -> tuple[float, float, float]:
-    """Wall time of the same 18 runs driven by the Run screen, and the event loop's worst stall."""
+async def in_tui(root: Path) -> tuple[float, float, float, float]:
+    """The same 18 runs driven by the Run screen, from opening it: until every run shows as finished, until the
+    runner is done (every run recorded durably); and the event loop's worst stalls."""
     from screens.run import RunScreen
     from tui.app import ImgbenchApp
 
@@ -71,30 +78,44 @@ async def in_tui(root: Path) -> tuple[float, float, float]:
         probing = asyncio.create_task(probe())
         await pilot.pause(0.05)
         screen = app.screen
+        shown = None
         while screen.runner is not None or not all(r.finished for r in screen.session.runs):
+            if shown is None and all(r.finished for r in screen.session.runs):
+                shown = time.perf_counter() - start
             await asyncio.sleep(0.01)
         wall = time.perf_counter() - start
         done = True
         await probing
+    from tui import thumb_queue
+
+    thumb_queue.wait()  # the thumbnails still being made use the temporary cache dir
     # "While runs finish": from just before the first run can finish to the last one.
     finishing = [d for when, d in stalls if when >= LATENCY_S * 0.9]
     everything = [d for _, d in stalls]
-    return wall, max(finishing) * 1000, max(everything) * 1000
+    return shown or wall, wall, max(finishing) * 1000, max(everything) * 1000
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         setup(root)
-        walls = [headless(root / f"h{i}") for i in range(3)]
-        tui_wall, worst_ms, overall_ms = asyncio.run(in_tui(root / "tui"))
-    best = min(walls)
+        rounds = [headless(root / f"h{i}") for i in range(3)]
+        tui_shown, tui_wall, worst_ms, overall_ms = asyncio.run(in_tui(root / "tui"))
+    recorded, walls = [r for r, _ in rounds], [w for _, w in rounds]
     print("18 demo runs, latency_ms = 1000, all at once (ideal: 1.000 s)")
     print(
-        f"  headless runner: best {best:.3f} s, runs {', '.join(f'{w:.3f}' for w in walls)}"
-        f"  -> {best / LATENCY_S:.3f}x ideal (target <= 1.15x)"
+        f"  headless, every run recorded durably: best {min(recorded):.3f} s,"
+        f" rounds {', '.join(f'{r:.3f}' for r in recorded)}"
+        f"  -> {min(recorded) / LATENCY_S:.3f}x ideal (target <= 1.15x)"
     )
-    print(f"  TUI Run screen:  {tui_wall:.3f} s -> {tui_wall / LATENCY_S:.3f}x ideal")
+    print(
+        f"  headless, thumbnails made too: best {min(walls):.3f} s,"
+        f" rounds {', '.join(f'{w:.3f}' for w in walls)}  -> {min(walls) / LATENCY_S:.3f}x ideal"
+    )
+    print(
+        f"  TUI Run screen, from opening it: every run shown finished {tui_shown:.3f} s"
+        f" ({tui_shown / LATENCY_S:.3f}x), recorded durably {tui_wall:.3f} s ({tui_wall / LATENCY_S:.3f}x)"
+    )
     print(
         f"  TUI event loop while runs finish: worst stall {worst_ms:.1f} ms (target: none > 100 ms);"
         f" worst over the whole run incl. opening the screen: {overall_ms:.1f} ms"

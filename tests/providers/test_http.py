@@ -55,6 +55,10 @@ def test_tls_context_is_built_once_whoever_asks_first(monkeypatch: pytest.Monkey
     monkeypatch.setattr(http, "_ssl_cached", [])
     monkeypatch.setattr(httpx, "create_ssl_context", create)
     warm_up()
+    (warming,) = [t for t in threading.enumerate() if t.name == "imgbench-http-warm-up"]
+    # A daemon thread still importing C extensions when a quick `imgbench` exits can crash the interpreter (SIGSEGV
+    # seen in the crash suite); a plain thread is waited for.
+    assert not warming.daemon
     contexts: list[object] = []
     threads = [threading.Thread(target=lambda: contexts.append(ssl_context())) for _ in range(4)]
     for thread in threads:

@@ -1,4 +1,4 @@
-"""The runner's write order: an image is fsynced before any session write that records its run as succeeded."""
+"""What the runner leaves on disk: images durable before the session refers to them, thumbnails made at save time."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tui import atomic
+from tui import atomic, thumb_queue, thumbs
 from tui.compose import CaseSpec, SessionSpec, build_session
 from tui.context import Context
 from tui.model import Session
@@ -63,3 +63,21 @@ def test_images_are_durable_before_the_session_refers_to_them(fast_demo, monkeyp
     assert len(final) == 12 and images_dir.resolve() in synced, "the images' directory entry was never fsynced"
     # Marks that a power cut may lose (queued, running) are written without fsync; finished runs are durable.
     assert 1 <= durable_writes < len(log)
+
+
+def test_outputs_and_references_get_their_thumbnails_at_save_time(fast_demo, make_image) -> None:
+    ctx = Context()
+    spec = SessionSpec(
+        cases=[CaseSpec(prompt="restyle this", refs=[(None, make_image("ref.png", (300, 200)))])], models=DEMO[:2]
+    )
+    session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
+    done = asyncio.run(Runner(ctx.store, ctx.registry, session).execute())
+    assert thumb_queue.wait(30)
+
+    images = [image for run in done.runs for image in run.images] + list(done.cases[0].references)
+    assert len(images) == 3
+    for image in images:
+        for side in thumbs.SAVE_TIME_SIDES:
+            cached = thumbs.cache_path(image.sha256, side)
+            assert cached.is_file(), f"no {side}px thumbnail for {image.path}"
+            assert cached.is_relative_to(thumbs.thumbs_dir())
