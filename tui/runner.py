@@ -25,7 +25,6 @@ from tui.validation import InputError
 
 EventKind = Literal["started", "first_byte", "retrying", "progress", "finished", "idle"]
 PENDING: frozenset[str] = frozenset({"queued", "interrupted"})
-INLINE_WRITE_BYTES = 256 * 1024
 FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
 
@@ -200,11 +199,9 @@ class Runner:
                 images = []
                 for index, image in enumerate(result.images):
                     try:
-                        write = (self.session.id, run.id, index, image.data)
-                        if len(image.data) <= INLINE_WRITE_BYTES:
-                            stored = self.store.write_output(*write, durable=False)
-                        else:
-                            stored = await asyncio.to_thread(self.store.write_output, *write, durable=False)
+                        stored = await asyncio.to_thread(
+                            self.store.write_output, self.session.id, run.id, index, image.data, durable=False
+                        )
                     except ValueError as exc:
                         raise ProviderError("bad_response", str(exc)) from None
                     images.append(stored)
