@@ -72,6 +72,7 @@ def test_outputs_and_references_get_their_thumbnails_at_save_time(fast_demo, mak
     )
     session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
     done = asyncio.run(Runner(ctx.store, ctx.registry, session).execute())
+    assert not thumb_queue.held(), "the runner left the thumbnail queue waiting"
     assert thumb_queue.wait(30)
 
     images = [image for run in done.runs for image in run.images] + list(done.cases[0].references)
@@ -81,3 +82,18 @@ def test_outputs_and_references_get_their_thumbnails_at_save_time(fast_demo, mak
             cached = thumbs.cache_path(image.sha256, side)
             assert cached.is_file(), f"no {side}px thumbnail for {image.path}"
             assert cached.is_relative_to(thumbs.thumbs_dir())
+
+
+def test_thumbnails_wait_while_a_runner_has_results_to_record(make_image, monkeypatch) -> None:
+    monkeypatch.setattr(thumb_queue, "MAX_YIELD_S", 10.0)
+    path = make_image("out.png", (256, 256))
+    sha = thumbs.file_sha256(path)
+    thumb_queue.hold()
+    try:
+        thumb_queue.submit([(path, sha)])
+        assert not thumb_queue.wait(0.3), "a thumbnail was made while a runner was recording"
+        assert not thumbs.cache_path(sha, 128).exists()
+    finally:
+        thumb_queue.release()
+    assert thumb_queue.wait(10)
+    assert all(thumbs.cache_path(sha, side).is_file() for side in thumbs.SAVE_TIME_SIDES)

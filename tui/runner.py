@@ -66,6 +66,7 @@ class Runner:
         # syncs their directory before the session write that refers to them.
         self._unsynced: list[tuple[OutputImage, asyncio.Future[None]]] = []
         self._flush_wanted = asyncio.Event()
+        self._holding_thumbs = False  # whether this runner asked the thumbnail queue to wait for its writes
         self._client: Any = None
         self._closing = False
 
@@ -104,7 +105,10 @@ class Runner:
                 # The writer drains what is left and stops; cancelling it could let an older batch land last.
                 self._closing = True
                 self._flush_wanted.set()
-                await asyncio.shield(writer)
+                try:
+                    await asyncio.shield(writer)
+                finally:
+                    self._hold_thumbs(False)
         self.listener(RunEvent("idle", None))
         return self.session
 
@@ -196,6 +200,7 @@ class Runner:
                     result = await provider.generate(request, ctx)
                 if not result.images:
                     raise ProviderError("bad_response", "the provider answered without an image")
+                self._hold_thumbs(True)
                 images = []
                 for index, image in enumerate(result.images):
                     try:
@@ -302,8 +307,15 @@ class Runner:
                 # An fsync that fails (EIO) leaves the image as written: nothing better to do than record the run.
                 await asyncio.gather(*(syncing for _, syncing in unsynced), return_exceptions=True)
             await asyncio.to_thread(self._persist, batch, [image for image, _ in unsynced])
+            if not self._dirty and not self._unsynced:
+                self._hold_thumbs(False)  # everything that finished is recorded: previews may take the CPU
             if self._closing and not self._dirty:
                 return
+
+    def _hold_thumbs(self, hold: bool) -> None:
+        if hold != self._holding_thumbs:
+            self._holding_thumbs = hold
+            (thumb_queue.hold if hold else thumb_queue.release)()
 
     def _take_dirty(self) -> tuple[dict[str, Run], list[tuple[OutputImage, asyncio.Future[None]]]]:
         """The runs changed since the last write, and every image they may refer to that is not yet durable

@@ -22,10 +22,38 @@ from pathlib import Path
 _guard = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _pending: set[Future[None]] = set()
+# Recording finished runs comes first: while a runner has results not yet written, thumbnails wait (at most
+# MAX_YIELD_S each, so a runner that never goes quiet cannot starve them).
+MAX_YIELD_S = 0.5
+_holders = 0
+_free = threading.Event()
+_free.set()
+
+
+def hold() -> None:
+    """A runner has results to record: let it have the CPU first."""
+    global _holders
+    with _guard:
+        _holders += 1
+        _free.clear()
+
+
+def release() -> None:
+    global _holders
+    with _guard:
+        _holders = max(0, _holders - 1)
+        if not _holders:
+            _free.set()
+
+
+def held() -> bool:
+    return not _free.is_set()
 
 
 def _make(path: Path, sha256: str | None) -> None:
     from tui import thumbs
+
+    _free.wait(MAX_YIELD_S)
 
     with contextlib.suppress(ValueError, OSError):  # ThumbnailError is a ValueError: the run itself is still fine
         thumbs.make_thumbnails(path, sha256)
