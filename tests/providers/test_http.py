@@ -67,7 +67,21 @@ def test_tls_context_is_built_once_whoever_asks_first(monkeypatch: pytest.Monkey
         thread.join()
     assert len(built) == 1, built
     assert len({id(c) for c in contexts}) == 1 and contexts[0] is ssl_context()
-    assert make_client()._transport._pool._ssl_context is contexts[0]
+    transport = make_client()._transport
+    assert transport.pool_for(httpx.URL("https://api.openai.com/v1"))._pool._ssl_context is contexts[0]
+
+
+async def test_each_origin_gets_its_own_pool_behind_one_client(servers, client) -> None:
+    a, b = servers("openai"), servers("xai")
+    for server in (a, b, a):
+        assert (await download_image(client, f"{server.url}/files/x.png")).data == server.image
+    transport = client._transport
+    pools = {origin[2]: pool for origin, pool in transport._pools.items()}  # by port: both are 127.0.0.1
+    assert len(pools) == 2, pools  # one per server; the second request to `a` reused its pool
+    assert transport.pool_for(httpx.URL(f"{a.url}/other")) is pools[httpx.URL(a.url).port]
+    assert [len(pool._pool.connections) for pool in pools.values()] == [1, 1]  # keep-alive within each origin
+    await client.aclose()
+    assert transport._pools == {}
 
 
 @pytest.mark.parametrize(
@@ -294,3 +308,22 @@ async def test_read_timeout_is_a_timeout(servers) -> None:
         with pytest.raises(ProviderError) as info:
             await send(client, "POST", f"{server.base_url}/images/generations", provider="openai", json={})
     assert info.value.kind == "timeout" and info.value.retryable
+
+
+def test_the_shared_client_honours_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx reads proxy variables only for its default transport; the per-origin pools must read them too."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):  # lowercase wins in urllib: none here
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "gateway.internal,127.0.0.1")
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    monkeypatch.delenv("ALL_PROXY", raising=False)
+    transport = make_client()._transport
+    cases = {
+        "https://api.openai.com/v1/images": "http://proxy.example:3128",
+        "https://gateway.internal/v1": None,
+        "http://127.0.0.1:8080/v1": None,
+        "http://api.example/v1": None,  # no HTTP_PROXY set
+    }
+    assert {url: transport.proxy_for(httpx.URL(url)) for url in cases} == cases
+    assert type(transport.pool_for(httpx.URL("https://api.openai.com/v1"))._pool).__name__ == "AsyncHTTPProxy"
