@@ -184,11 +184,15 @@ class ComposeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="compose", description="Creating the session")
     def create_session(self, spec) -> None:
-        from tui.compose import build_session
+        from tui.compose import MissingReferences, build_session
 
         ctx = self.app.ctx
         try:
             session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
+        except MissingReferences as exc:
+            hint = "select its row under References and press enter (or ctrl+o), or untick the preset"
+            self.app.call_from_thread(self._error, f"{exc.needs}: {hint}")
+            return
         except InputError as exc:
             self.app.call_from_thread(self._error, str(exc))
             return

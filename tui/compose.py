@@ -95,6 +95,16 @@ def _assign_refs(case_label: str, slots: int, refs: list[tuple[int | None, Path]
     return filled
 
 
+class MissingReferences(InputError):
+    """An edit preset without its reference images; the message says how to attach them on the command line, and
+    ``needs`` lets a screen say it its own way."""
+
+    def __init__(self, preset_id: str, missing: list[str]) -> None:
+        self.preset_id = preset_id
+        self.needs = f"{preset_id} is image-to-image and needs a reference for slot(s) {'; '.join(missing)}"
+        super().__init__(f"{self.needs}: pass --ref {preset_id}=FILE (or {preset_id}#N=FILE)", key="--ref")
+
+
 def _preset_case(preset: Preset, spec: CaseSpec, params: Params) -> tuple[Case, list[tuple[Path, str | None]]]:
     filled = _assign_refs(preset.id, len(preset.reference_slots), spec.refs)
     if preset.mode == "i2i":
@@ -104,11 +114,7 @@ def _preset_case(preset: Preset, spec: CaseSpec, params: Params) -> tuple[Case, 
             if path is None
         ]
         if missing:
-            raise InputError(
-                f"{preset.id} is image-to-image and needs a reference for slot(s) {'; '.join(missing)}: "
-                f"pass --ref {preset.id}=FILE (or {preset.id}#N=FILE)",
-                key="--ref",
-            )
+            raise MissingReferences(preset.id, missing)
     elif spec.refs:
         raise InputError(f"{preset.id} is text-to-image and takes no reference images", key="--ref")
     merged = Params(**{**preset.params, **params.to_dict()}) if preset.params else params

@@ -114,3 +114,19 @@ async def test_compose_run_score_results_export(fast_demo: Path, make_image, dat
     for run in doc["runs"]:
         image = run["images"][0]
         assert Path(image["path"]).is_file()
+
+
+async def test_an_edit_preset_without_its_reference_says_how_to_attach_it_here(fast_demo: Path, data_dir: Path) -> None:
+    app = ImgbenchApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        compose = app.screen
+        compose.query_one("#presets").select("tier-a/cat4")
+        await pilot.press("ctrl+r")
+        error = compose.query_one("#compose-error")
+        await wait_for(pilot, lambda: "needs a reference" in str(error.render()))
+        text = str(error.render())
+        assert "tier-a/cat4" in text and "ctrl+o" in text and "--ref" not in text
+        assert isinstance(app.screen, ComposeScreen)  # nothing started, nothing written
+        assert not (data_dir / "sessions").exists() or not any((data_dir / "sessions").iterdir())
