@@ -182,11 +182,13 @@ class Store:
             lock.release()
 
     def recover_interrupted(self, session_id: str) -> int:
-        """Mark runs left running by a killed process as interrupted; 0 while a runner is alive."""
+        """Mark runs left running by a killed process as interrupted, and remove the temp files it left half
+        written; 0 while a runner is alive."""
         from filelock import Timeout
 
         try:
             with self.runner_lock(session_id):
+                self._sweep_temp_files(session_id)
                 marked = 0
 
                 def mark(session: Session) -> None:
@@ -202,6 +204,17 @@ class Store:
                 return marked
         except (InputError, Timeout):
             return 0
+
+    def _sweep_temp_files(self, session_id: str) -> None:
+        """``atomic_write`` temp files (``.NAME.*.tmp``) that a killed process never renamed. Called under the runner
+        lock (nobody writes images) and taking the session lock (nobody writes the session file), so none of
+        them is a write in progress."""
+        folder = self.session_dir(session_id)
+        with self._thread_lock(session_id), self.lock(session_id):
+            for place in (folder, folder / "images", folder / "refs"):
+                for stray in place.glob(".*.tmp"):
+                    with contextlib.suppress(OSError):
+                        stray.unlink()
 
     # -- reading ------------------------------------------------------------------------------
     def load(self, session_id: str) -> Session:

@@ -100,6 +100,9 @@ def recover(store: Store, session: Session) -> None:
     in_flight = {r.id for r in session.runs if r.status in ("running", "retrying")}
     before = {r.id: r.status for r in session.runs}
     assert store.recover_interrupted(session.id) == len(in_flight)
+    folder = store.session_dir(session.id)
+    strays = [p for place in (folder, folder / "images", folder / "refs") for p in place.glob(".*.tmp")]
+    assert not strays, f"half-written temp files left behind: {strays}"
     after = store.load(session.id)
     for run in after.runs:
         if run.id in in_flight:
@@ -213,3 +216,26 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path, config_dir: Pat
         f"\n{kills} kills over {chains} chains ({kills_before_save} before the first save, "
         f"{resumed_in_flight} in-flight runs recovered by `resume`) in {time.monotonic() - started:.1f}s"
     )
+
+
+def test_recovery_removes_temp_files_a_killed_writer_left(fast_demo: Path, data_dir: Path) -> None:
+    from tui.compose import CaseSpec, SessionSpec, build_session
+    from tui.context import Context
+
+    ctx = Context()
+    session = build_session(
+        SessionSpec(cases=[CaseSpec(prompt="a red cube")], models=["demo:mosaic"]),
+        store=ctx.store,
+        registry=ctx.registry,
+        catalog=ctx.catalog,
+    )
+    folder = ctx.store.session_dir(session.id)
+    (folder / "images").mkdir(exist_ok=True)
+    strays = [folder / ".session.json.k1ll3d.tmp", folder / "images" / ".r-1-0.png.x.tmp"]
+    for stray in strays:
+        stray.write_bytes(b"half")
+    keep = folder / "images" / "r-1-0.png"
+    keep.write_bytes(b"not a temp file")
+    assert ctx.store.recover_interrupted(session.id) == 0
+    assert not any(stray.exists() for stray in strays) and keep.exists()
+    assert ctx.store.load(session.id).id == session.id
