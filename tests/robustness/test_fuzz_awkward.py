@@ -113,6 +113,7 @@ def awkward_images(folder: Path) -> dict[str, Path]:
         "bomb.png": png_header_only(100_000, 100_000),  # 10 gigapixels claimed in a 70-byte file
         "wide.png": png_header_only(9_000, 8_000),  # 72 MP: under Pillow's bomb limit, over imgbench's
         "jpeg-named.png": (folder / "cmyk.jpg").read_bytes(),
+        "truncated.jpg": _noisy_jpeg()[:-2000],  # verify() alone would pass it: the scan data is cut
     }.items():
         (folder / name).write_bytes(data)
         made[name] = folder / name
@@ -120,6 +121,14 @@ def awkward_images(folder: Path) -> dict[str, Path]:
     made["a-directory.png"] = folder / "a-directory.png"
     made["missing.png"] = folder / "missing.png"
     return made
+
+
+def _noisy_jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.effect_noise((160, 120), 60).convert("RGB").save(out, "JPEG", quality=90)
+    return out.getvalue()
 
 
 # What each awkward file gets: accepted (with the format it is stored as), or refused with these words.
@@ -136,6 +145,7 @@ AWKWARD_OUTCOME = {
     "bmp-file.bmp": "is BMP; supported: PNG, JPEG, WEBP, GIF",
     "tiff-file.tif": "is TIFF; supported: PNG, JPEG, WEBP, GIF",
     "truncated.png": "is damaged",
+    "truncated.jpg": "is damaged: image file is truncated",
     "header-only.png": "is not an image",
     "zero-byte.png": "is empty",
     "text.png": "is not an image",
