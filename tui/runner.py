@@ -170,6 +170,9 @@ class Runner:
         run.timings.started_at = now_iso()
         run.status = "running"
         self._emit("started", run)
+        # `attempts` counts every try the run ever had (the record); the retry budget is per execution, so a run
+        # resumed after a crash or retried by hand gets its full number of tries again.
+        before = run.attempts
         while True:
             run.attempts += 1
             attempt_started = time.perf_counter()
@@ -231,7 +234,7 @@ class Runner:
                 # Previews are made now, in the background, so no screen ever decodes a full-size output.
                 thumb_queue.submit((self.store.abspath(self.session.id, i.path), i.sha256) for i in images)
                 return
-            wait, reason = self._policy(provider).delay(run.attempts, error)
+            wait, reason = self._policy(provider).delay(run.attempts - before, error)
             run.attempt_log = [
                 *run.attempt_log,
                 Attempt(

@@ -121,3 +121,28 @@ def test_fal_queue_through_the_runner_with_references(servers, point, make_image
     assert run.params_effective["image_size"] == {"width": 768, "height": 1360}
     assert run.ttfb_ms is not None and run.images[0].format == "PNG"
     assert server.jobs["req-1"]["input"]["image_urls"][0].startswith("data:image/png;base64,")
+
+
+def test_a_retried_run_gets_its_full_retry_budget_again(servers, point) -> None:
+    """`attempts` is the run's whole record; the budget of tries (max_attempts) is per execution."""
+    import asyncio
+
+    from tui.context import Context
+    from tui.runner import Runner
+
+    server = servers("openai")
+    point("openai", server)
+    busy = Reply(500, {"error": {"message": "The server had an error", "type": "server_error"}})
+    server.script("POST", GEN, busy, busy, busy)
+    (run,) = run_prompt(["openai:gpt-image-2"]).runs  # FAST_RETRY: 3 tries, all 500
+    assert run.status == "failed" and run.attempts == 3 and run.error.kind == "server"
+
+    server.script("POST", GEN, busy, busy)  # the retry: two more 500s, then the default success
+    ctx = Context()
+    session = ctx.store.load(ctx.store.list().sessions[0].id)
+    retry = RetryPolicy(max_attempts=3, base_s=0.01, cap_s=0.05)
+    done = asyncio.run(Runner(ctx.store, ctx.registry, session, retry=retry).execute(session.runs))
+    (again,) = done.runs
+    assert again.status == "succeeded", again.error
+    assert again.attempts == 6 and [a.outcome for a in again.attempt_log][-3:] == ["server", "server", "ok"]
+    assert len(server.calls("POST")) == 6
