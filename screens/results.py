@@ -32,6 +32,7 @@ class ResultsScreen(Screen[None]):
         self.session: Session | None = None
         self._show_lock = asyncio.Lock()
         self._generation = 0
+        self._tables: list = []  # the report's tables now on show, for the note under the active one
         self._leaving = False
 
     def compose(self) -> ComposeResult:
@@ -96,10 +97,21 @@ class ResultsScreen(Screen[None]):
             f"{session.name}: {len(session.cases)} case(s) × {len(session.models)} model(s), "
             f"{len(session.scores)} score(s) from {len({s.rater for s in session.scores})} rater(s)"
         )
-        notes = [t.note for t in tables[:1] if t.note]
-        if hide:
+        self._tables = tables
+        self._show_note(0)
+
+    def _show_note(self, index: int) -> None:
+        """What the table on show means (its definitions), under it."""
+        tables = self._tables
+        notes = [tables[index].note] if index < len(tables) and tables[index].note else []
+        if self.hidden:
             notes.append("Blind: model names stay hidden until every case is revealed in Review (b).")
         self.query_one("#results-note", Static).update(" ".join(notes))
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane_id = event.pane.id or ""
+        if pane_id.startswith(f"results-{self._generation}-"):
+            self._show_note(int(pane_id.rsplit("-", 1)[1]))
 
     # -- exports ------------------------------------------------------------------------------
     def _out(self, suffix: str) -> Path:

@@ -17,7 +17,8 @@ from tui.agreement import agreement
 from tui.blind import slots
 from tui.bradley_terry import MIN_VOTES, bradley_terry
 from tui.model import Session
-from tui.stats import raters, results
+from tui.paired import ALPHA, MIN_PAIRS, paired_comparisons
+from tui.stats import counted, raters, results
 from tui.store import Store
 
 Format = Literal["md", "json", "html"]
@@ -32,6 +33,11 @@ DEFINITIONS = {
     "refused": "failed runs whose error kind is content_policy; 'failed' counts the other failures.",
     "kappa": "Cohen's kappa for two raters, Fleiss' kappa for more, over units every rater scored; "
     "above 0.6 is usually read as substantial agreement, below 0.4 as weak.",
+    "paired": "McNemar's exact test on the checklist units (case, repeat, item) both models were judged on: only "
+    "the units where exactly one passed carry evidence. Several raters' verdicts on a unit are averaged and a "
+    "unit counts only when unanimous and not partial ('mixed' otherwise). p is adjusted across all pairs with "
+    f"Holm's method; 'better' means adjusted p < {ALPHA:g}. Fewer than {MIN_PAIRS} discordant units cannot show a "
+    "difference at all. Items of one prompt are correlated: read p as a guide.",
     "bradley_terry": f"Elo-like scale (1000 = average), ties and both-bad count as half a win; "
     f"fewer than {MIN_VOTES} votes for a model is marked low confidence.",
 }
@@ -48,7 +54,9 @@ class Table:
 def report_data(session: Session, *, store: Store, rater: str | None = None) -> dict[str, Any]:
     """Everything the report shows, as plain JSON-ready data (rates are 0..1, times in ms, cost in USD)."""
     who = raters(session)
-    res = results(session, rater)
+    obs = counted(session, rater)
+    res = results(session, rater, obs)
+    paired = paired_comparisons(session, rater, obs)
     agree = agreement(session) if rater is None else None
     bt = bradley_terry(session, rater=rater) if session.preferences else None
     slot_of = {r.id: label for c in session.cases for label, r in slots(session, c.id)} if session.blind else {}
@@ -93,6 +101,7 @@ def report_data(session: Session, *, store: Store, rater: str | None = None) -> 
             "per_item": {k: f.to_dict() for k, f in agree.per_item.items()},
             "disagreements": disagreements,
         },
+        "paired": [c.to_dict() for c in paired],
         "bradley_terry": bt.to_dict() if bt is not None else None,
         "definitions": DEFINITIONS,
     }
@@ -227,6 +236,32 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
                 ],
             )
         )
+    if data.get("paired"):
+        tables.append(
+            Table(
+                "Paired (McNemar)",
+                [
+                    *("A vs B", "Reading", "p (Holm)", "p", "A only passed", "B only passed"),
+                    *("Both passed", "Both failed", "Mixed", "Units"),
+                ],
+                [
+                    [
+                        f"{c['a']} vs {c['b']}",
+                        c["reading"],
+                        _p(c["p_holm"]),
+                        _p(c["p_value"]),
+                        str(c["a_only"]),
+                        str(c["b_only"]),
+                        str(c["both_pass"]),
+                        str(c["both_fail"]),
+                        str(c["mixed"]),
+                        str(c["units"]),
+                    ]
+                    for c in data["paired"]
+                ],
+                data["definitions"]["paired"],
+            )
+        )
     bt = data.get("bradley_terry")
     if bt and bt["ratings"]:
         tables.append(
@@ -248,6 +283,10 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
             )
         )
     return tables
+
+
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def _interval(rate: float | None, low: float | None, high: float | None) -> str:

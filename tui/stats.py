@@ -383,7 +383,12 @@ class Results:
     items: list[ItemRow]
 
 
-def results(session: Session, rater: str | None = None) -> Results:
+def counted(session: Session, rater: str | None = None) -> list[Observation]:
+    """The session's counted verdicts, to hand to several of these functions: walked once."""
+    return _Observed(observations(session, rater))
+
+
+def results(session: Session, rater: str | None = None, obs: list[Observation] | None = None) -> Results:
     """``summarize``, ``category_rates`` and ``item_rates`` together, the verdicts walked once."""
-    obs = _Observed(observations(session, rater))
+    obs = obs if isinstance(obs, _Observed) else _Observed(obs if obs is not None else observations(session, rater))
     return Results(summarize(session, rater, obs), category_rates(session, rater, obs), item_rates(session, rater, obs))

@@ -45,3 +45,35 @@ async def test_leaving_results_at_once_is_safe(session_id: str) -> None:
         await pilot.press("m")
         await pilot.pause(0.5)
     assert app.return_code in (None, 0)
+
+
+async def test_the_paired_tab_shows_its_test_and_its_own_definition(session_id: str) -> None:
+    from tui.model import Score
+    from tui.store import Store
+
+    store = Store()
+    session = store.load(session_id)
+    mosaic = {r.model: r for r in session.runs}["demo:mosaic"]
+    aurora = {r.model: r for r in session.runs}["demo:aurora"]
+    items = [i.id for i in session.cases[0].checklist]
+    session.scores += [
+        Score(mosaic.id, "ann", dict.fromkeys(items, "pass")),
+        Score(aurora.id, "ann", dict.fromkeys(items, "fail")),
+    ]
+    store.save(session)
+    app = ImgbenchApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(ResultsScreen(session_id))
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and len(app.screen.query(DataTable)) >= 6)
+        screen = app.screen
+        tabs = screen.query_one("#results-tabs", TabbedContent)
+        pane = next(p for p in tabs.query("TabPane") if "McNemar" in str(p._title))
+        tabs.active = pane.id
+        note = screen.query_one("#results-note")
+        await wait_for(pilot, lambda: "McNemar's exact test" in str(note.render()))
+        grid = pane.query_one(DataTable)
+        (row,) = [grid.get_row(k) for k in grid.rows]
+        n = len(items)  # every item: mosaic passed, aurora failed
+        p = f"{2 / 2**n:.3f}"
+        assert list(row[:4]) == ["demo:mosaic vs demo:aurora", "demo:mosaic better", p, p]
+        assert list(row[4:]) == [str(n), "0", "0", "0", "0", str(n)]
