@@ -18,6 +18,7 @@ from tui.blind import slots
 from tui.bradley_terry import MIN_VOTES, bradley_terry
 from tui.model import Session
 from tui.paired import ALPHA, MIN_PAIRS, paired_comparisons
+from tui.position import position_report
 from tui.stats import counted, raters, results
 from tui.store import Store
 
@@ -38,6 +39,10 @@ DEFINITIONS = {
     "unit counts only when unanimous and not partial ('mixed' otherwise). p is adjusted across all pairs with "
     f"Holm's method; 'better' means adjusted p < {ALPHA:g}. Fewer than {MIN_PAIRS} discordant units cannot show a "
     "difference at all. Items of one prompt are correlated: read p as a guide.",
+    "position": "blind verdicts by the slot the output was shown in (the order is shuffled per case). 'vs models' "
+    "is the mean of (verdict - that model's own blind pass rate), in points: a slot well above 0 is favoured "
+    "whatever the model. Left/right: blind preferences for the left output against the right one, with an "
+    "exact binomial p against an even split.",
     "bradley_terry": f"Elo-like scale (1000 = average), ties and both-bad count as half a win; "
     f"fewer than {MIN_VOTES} votes for a model is marked low confidence.",
 }
@@ -57,6 +62,7 @@ def report_data(session: Session, *, store: Store, rater: str | None = None) -> 
     obs = counted(session, rater)
     res = results(session, rater, obs)
     paired = paired_comparisons(session, rater, obs)
+    position = position_report(session, rater, obs)
     agree = agreement(session) if rater is None else None
     bt = bradley_terry(session, rater=rater) if session.preferences else None
     slot_of = {r.id: label for c in session.cases for label, r in slots(session, c.id)} if session.blind else {}
@@ -102,6 +108,7 @@ def report_data(session: Session, *, store: Store, rater: str | None = None) -> 
             "disagreements": disagreements,
         },
         "paired": [c.to_dict() for c in paired],
+        "position": position.to_dict() if position is not None else None,
         "bradley_terry": bt.to_dict() if bt is not None else None,
         "definitions": DEFINITIONS,
     }
@@ -262,6 +269,27 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
                 data["definitions"]["paired"],
             )
         )
+    position = data.get("position")
+    if position:
+        rows = [[s["slot"], str(s["scored"]), rate_cell(s), _points(s["vs_models"])] for s in position["slots"]]
+        sides = position["preferences"]
+        if sides:
+            rows.append(
+                [
+                    "left vs right (preferences)",
+                    str(sides["left"] + sides["right"] + sides["ties"]),
+                    f"left {sides['left']}, right {sides['right']}, tie/both bad {sides['ties']}",
+                    f"left share {pct(sides['left_share'])}, p {_p(sides['p_value'])}",
+                ]
+            )
+        tables.append(
+            Table(
+                "Position (blind)",
+                ["Slot", "Verdicts", "Pass rate [95% CI]", "vs models"],
+                rows,
+                data["definitions"]["position"],
+            )
+        )
     bt = data.get("bradley_terry")
     if bt and bt["ratings"]:
         tables.append(
@@ -283,6 +311,10 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
             )
         )
     return tables
+
+
+def _points(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:+.0f} pts"
 
 
 def _p(value: float) -> str:
