@@ -48,6 +48,8 @@ class ComposeScreen(Screen[None]):
             )
             yield Label("Free prompt  (optional; runs as its own case)", classes="field-label")
             yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False)
+            yield Label("Its checklist  (a check per line; indented: depends on the line above)", classes="field-label")
+            yield TextArea(id="checklist", soft_wrap=True, show_line_numbers=False)
             yield Label("References  (enter or ctrl+o: attach, delete: clear)", classes="field-label")
             yield OptionList(id="refs")
             with Horizontal(id="params"):
@@ -144,7 +146,7 @@ class ComposeScreen(Screen[None]):
 
     # -- run ----------------------------------------------------------------------------------
     def _spec(self):
-        from tui.compose import CaseSpec, SessionSpec
+        from tui.compose import CaseSpec, SessionSpec, parse_checklist
         from tui.model import Params
 
         presets = list(self.query_one("#presets", SelectionList).selected)
@@ -153,10 +155,13 @@ class ComposeScreen(Screen[None]):
             for pid in presets
         ]
         prompt = self.query_one("#prompt", TextArea).text.strip()
+        checklist = parse_checklist(self.query_one("#checklist", TextArea).text, key="checklist")
         if prompt:
-            cases.append(CaseSpec(prompt=prompt, refs=[(None, p) for p in self.prompt_refs]))
+            cases.append(CaseSpec(prompt=prompt, refs=[(None, p) for p in self.prompt_refs], checklist=checklist))
         elif self.prompt_refs:
             raise InputError("references for the free prompt, but no prompt", key="prompt")
+        elif checklist:
+            raise InputError("a checklist for the free prompt, but no prompt", key="checklist")
         repeats_text = self.query_one("#repeats", Input).value.strip() or "1"
         quality = self.query_one("#quality", Select).value
         params = Params(

@@ -61,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     what.add_argument("--prompt", action="append", default=[], metavar="TEXT", help="a free prompt (repeatable)")
     what.add_argument(
+        "--check",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a checklist item for the --prompt cases (repeatable; leading spaces: depends on the item above)",
+    )
+    what.add_argument(
         "--ref",
         action="append",
         default=[],

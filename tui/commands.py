@@ -99,7 +99,7 @@ def parse_refs(refs: list[str], known_presets: set[str]) -> tuple[list[Path], di
 
 def cmd_run(args: argparse.Namespace) -> int:
     from providers.http import warm_up
-    from tui.compose import CaseSpec, SessionSpec, build_session
+    from tui.compose import CaseSpec, SessionSpec, build_session, parse_checklist
     from tui.model import Params
 
     warm_up()  # TLS set-up overlaps composing the session
@@ -119,8 +119,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise InputError(f"--ref names {preset_id}, which is not among the presets to run", key="--ref")
     if plain and not args.prompt:
         raise InputError("a plain --ref FILE goes with --prompt; for a preset use --ref PRESET_ID=FILE", key="--ref")
+    if args.check and not args.prompt:
+        raise InputError("checks go with a --prompt (presets bring their own checklists)", key="--check")
+    checklist = parse_checklist("\n".join(args.check), key="--check")
     cases = [CaseSpec(preset_id=pid, refs=slotted.get(pid, [])) for pid in preset_ids]
-    cases += [CaseSpec(prompt=text, refs=[(None, p) for p in plain]) for text in args.prompt]
+    cases += [CaseSpec(prompt=text, refs=[(None, p) for p in plain], checklist=checklist) for text in args.prompt]
     params = Params(size=args.size, aspect=args.aspect, resolution=args.resolution, quality=args.quality)
     spec = SessionSpec(
         cases=cases,

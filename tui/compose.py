@@ -5,6 +5,7 @@ Everything is checked before anything is written, so bad input leaves nothing be
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 from dataclasses import dataclass, field
@@ -103,6 +104,37 @@ class MissingReferences(InputError):
         self.preset_id = preset_id
         self.needs = f"{preset_id} is image-to-image and needs a reference for slot(s) {'; '.join(missing)}"
         super().__init__(f"{self.needs}: pass --ref {preset_id}=FILE (or {preset_id}#N=FILE)", key="--ref")
+
+
+MAX_CHECKS = 60
+MAX_CHECK_CHARS = 500
+_BULLET = re.compile(r"^(?:[-*•]|\d+[.)])(?:\s+|$)")
+
+
+def parse_checklist(text: str, *, key: str = "checklist") -> list[ChecklistItem]:
+    """A free prompt's checklist, one check per line: ``- Is there a cat?``. A line indented deeper than the one
+    above it depends on it (fails when it fails, as in DSG); bullets and numbers are optional; blank lines ignored.
+    """
+    items: list[ChecklistItem] = []
+    stack: list[tuple[int, str]] = []  # (indent, id) of the open ancestors
+    for line in text.expandtabs(4).splitlines():
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        criterion = _BULLET.sub("", line.strip()).strip()
+        if not criterion:
+            continue
+        criterion = check_text(criterion, key)
+        if len(criterion) > MAX_CHECK_CHARS:
+            raise InputError(f"a check of {len(criterion)} characters; the limit is {MAX_CHECK_CHARS}", key=key)
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        item = ChecklistItem(f"c{len(items) + 1}", criterion, parent=stack[-1][1] if stack else None)
+        items.append(item)
+        stack.append((indent, item.id))
+        if len(items) > MAX_CHECKS:
+            raise InputError(f"more than {MAX_CHECKS} checks", key=key)
+    return items
 
 
 def _preset_case(preset: Preset, spec: CaseSpec, params: Params) -> tuple[Case, list[tuple[Path, str | None]]]:

@@ -30,13 +30,18 @@ async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
         await asyncio.sleep(0)
 
 
+async def open_compose(app: ImgbenchApp, pilot) -> ComposeScreen:
+    """From Home, as a person would: n."""
+    await pilot.press("n")
+    await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
+    return app.screen
+
+
 async def test_compose_run_score_results_export(fast_demo: Path, make_image, data_dir: Path) -> None:
     ref = make_image("reference photo.png", (120, 80), (10, 120, 200))
     app = ImgbenchApp()
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
-        compose = app.screen
+        compose = await open_compose(app, pilot)
         # tier-a/cat1 is the first preset: space selects it.
         await pilot.press("space")
         assert list(compose.query_one("#presets").selected) == ["tier-a/cat1"]
@@ -119,9 +124,7 @@ async def test_compose_run_score_results_export(fast_demo: Path, make_image, dat
 async def test_an_edit_preset_without_its_reference_says_how_to_attach_it_here(fast_demo: Path, data_dir: Path) -> None:
     app = ImgbenchApp()
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
-        compose = app.screen
+        compose = await open_compose(app, pilot)
         compose.query_one("#presets").select("tier-a/cat4")
         await pilot.press("ctrl+r")
         error = compose.query_one("#compose-error")
@@ -130,3 +133,32 @@ async def test_an_edit_preset_without_its_reference_says_how_to_attach_it_here(f
         assert "tier-a/cat4" in text and "ctrl+o" in text and "--ref" not in text
         assert isinstance(app.screen, ComposeScreen)  # nothing started, nothing written
         assert not (data_dir / "sessions").exists() or not any((data_dir / "sessions").iterdir())
+
+
+async def test_a_free_prompt_with_a_typed_checklist_is_scored_like_a_preset(fast_demo: Path, data_dir: Path) -> None:
+    app = ImgbenchApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        compose = await open_compose(app, pilot)
+        compose.query_one("#prompt").focus()
+        await pilot.press(*"a cat in a red hat")
+        compose.query_one("#checklist").text = "- Is there a cat?\n    - The hat is red\n"
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
+        run_screen = app.screen
+        await wait_for(pilot, lambda: run_screen.runner is None and all(r.finished for r in run_screen.session.runs))
+        (case,) = Store(data_dir).load(run_screen.session_id).cases
+        checks = [(i.criterion, i.parent) for i in case.checklist]
+        assert checks == [("Is there a cat?", None), ("The hat is red", "c1")]
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, (RaterScreen, ReviewScreen)))
+        if isinstance(app.screen, RaterScreen):
+            await pilot.press(*"ann", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        review = app.screen
+        await pilot.pause(0.3)
+        import html
+
+        shot = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+        assert "Is there a cat?" in shot and "The hat is red" in shot
+        await pilot.press("f")  # the parent fails: the child counts as failed too
+        await wait_for(pilot, lambda: bool(Store(data_dir).load(review.session_id).scores))
