@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from tui.agreement import agreement, cohen_kappa, fleiss_kappa, percent_agreement
+from tui.agreement import agreement, cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement
 from tui.blind import blind_order, blind_view, blind_views, mask_models, revealed, run_for_slot, slot_label, slot_letter
 from tui.bradley_terry import ELO_SCALE, bradley_terry, fit, rate, standard_errors
 from tui.leaderboard import compute, leaderboard
@@ -220,6 +220,27 @@ def test_agreement_over_a_session_with_three_raters() -> None:
     assert result.per_pair["ann | cy"].percent == 1.0 and result.per_pair["ann | cy"].method == "cohen"
     [d] = result.disagreements
     assert (d.run_id, d.item_id, d.verdicts) == ("r1", "c3", {"ann": "pass", "bob": "fail", "cy": "pass"})
+    # Alpha also takes r1/c4, which only ann and bob judged (r2/c1 has one label: not pairable). By hand:
+    # o_pp = 3 + 3 + 1 + 2 = 9, o_pf = o_fp = 1; n_p = 10, n_f = 1, n = 11; D_o = 2/11, D_e = 20/110 -> alpha 0.
+    assert (result.overall.alpha_units, result.overall.alpha) == (4, 0.0)
+
+
+def test_krippendorff_alpha_matches_the_published_example_and_a_hand_count() -> None:
+    # Krippendorff, "Computing Krippendorff's Alpha-Reliability" (2011): 4 coders, 12 units, missing values;
+    # nominal alpha = 0.743.
+    coders = [
+        "1 2 3 3 2 1 4 1 2 . . .",
+        "1 2 3 3 2 2 4 1 2 5 . 3",
+        ". 3 3 3 2 3 4 2 2 5 1 .",
+        "1 2 3 3 2 4 4 1 2 5 1 .",
+    ]
+    units = [[v for v in column if v != "."] for column in zip(*(c.split() for c in coders), strict=True)]
+    assert krippendorff_alpha(units) == pytest.approx(0.743, abs=5e-4)
+    # o_pp = 2 + 1 = 3, o_pf = o_fp = 1 + 1 = 2, o_ff = 2; n_p = 5, n_f = 4, n = 9: 1 - (4/9) / (40/72) = 0.2
+    assert krippendorff_alpha([["p", "p"], ["p", "f"], ["f", "f"], ["p", "p", "f"]]) == pytest.approx(0.2)
+    assert krippendorff_alpha([["p", "p"], ["f", "f"]]) == pytest.approx(1.0)
+    assert krippendorff_alpha([["p", "p"], ["p"]]) is None  # one label only: undefined
+    assert krippendorff_alpha([["p"]]) is None
 
 
 # -- Bradley–Terry ---------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""Inter-rater agreement: percent agreement, Cohen's kappa (two raters), Fleiss' kappa (more).
+"""Inter-rater agreement: percent agreement, Cohen's kappa (two raters), Fleiss' kappa (more), and Krippendorff's
+alpha.
 
-A *unit* is one checklist item of one run. Only units every compared rater gave a verdict on count,
-so a rater who skipped half the session does not drag the figures down with missing data. The
+A *unit* is one checklist item of one run. For percent agreement and kappa only units every compared rater gave a
+verdict on count, so a rater who skipped half the session does not drag the figures down with missing data;
+Krippendorff's alpha is built for missing data and takes every unit at least two raters judged. The
 verdicts compared are the effective ones (parent rule applied), because those are what the pass
 rates count; the four verdicts pass / partial / fail / na are nominal categories.
 """
@@ -9,7 +11,7 @@ rates count; the four verdicts pass / partial / fail / na are nominal categories
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from tui.model import VERDICTS, Session
 from tui.stats import effective_verdicts
@@ -61,12 +63,42 @@ def fleiss_kappa(table: Sequence[Sequence[int]]) -> float | None:
     return (observed - expected) / (1 - expected)
 
 
+def krippendorff_alpha(units: Sequence[Sequence[str]]) -> float | None:
+    """Krippendorff's alpha for nominal labels; each unit lists the labels it got (any number, missing left out).
+
+    From the coincidence matrix: a unit with m labels adds 1/(m-1) for each ordered pair of its labels;
+    alpha = 1 - D_o / D_e. None when there is no pairable unit or only one label was ever used.
+    """
+    coincide: dict[tuple[str, str], float] = {}
+    for labels in units:
+        m = len(labels)
+        if m < 2:
+            continue
+        for i, a in enumerate(labels):
+            for j, b in enumerate(labels):
+                if i != j:
+                    coincide[(a, b)] = coincide.get((a, b), 0.0) + 1 / (m - 1)
+    totals: dict[str, float] = {}
+    for (a, _b), value in coincide.items():
+        totals[a] = totals.get(a, 0.0) + value
+    n = sum(totals.values())
+    if n <= 1:
+        return None
+    observed = sum(v for (a, b), v in coincide.items() if a != b) / n
+    expected = sum(totals[a] * totals[b] for a in totals for b in totals if a != b) / (n * (n - 1))
+    if expected == 0:
+        return None
+    return 1 - observed / expected
+
+
 @dataclass(frozen=True)
 class Figures:
     units: int
     percent: float | None  # 0..1
     kappa: float | None
     method: str  # "cohen" (two raters) or "fleiss" (three or more)
+    alpha: float | None = None  # Krippendorff, over every unit two or more raters judged
+    alpha_units: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -124,16 +156,19 @@ def agreement(session: Session, raters: Sequence[str] | None = None) -> Agreemen
             by_run.setdefault(run.id, {})[score.rater] = dict(effective_verdicts(checklist, score.verdicts))
 
     units: list[tuple[str, str, list[str]]] = []  # (run id, item id, labels in rater order)
+    pairable: dict[str, list[list[str]]] = {}  # "case/item" -> every unit's labels from whoever judged it
     for run in session.runs:  # session order keeps the disagreement list stable
         given = by_run.get(run.id, {})
-        if any(name not in given for name in names):
-            continue
         for item in cases[run.case_id].checklist:
-            labels = [given[name].get(item.id) for name in names]
-            if all(label is not None for label in labels):
-                units.append((run.id, item.id, [str(label) for label in labels]))
+            labels = [given.get(name, {}).get(item.id) for name in names]
+            present = [str(label) for label in labels if label is not None]
+            if len(present) >= 2:
+                pairable.setdefault(f"{run.case_id}/{item.id}", []).append(present)
+            if len(present) == len(names):
+                units.append((run.id, item.id, present))
 
-    result = Agreement(names, figures([u[2] for u in units]))
+    everything = [labels for rows in pairable.values() for labels in rows]
+    result = Agreement(names, _with_alpha(figures([u[2] for u in units]), everything))
     per_item: dict[str, list[list[str]]] = {}
     for run_id, item_id, labels in units:
         per_item.setdefault(f"{runs[run_id].case_id}/{item_id}", []).append(labels)
@@ -146,12 +181,16 @@ def agreement(session: Session, raters: Sequence[str] | None = None) -> Agreemen
                     run_id, case.id, case.label, run.model, item_id, criterion, dict(zip(names, labels, strict=True))
                 )
             )
-    result.per_item = {key: figures(rows) for key, rows in per_item.items()}
+    result.per_item = {key: _with_alpha(figures(rows), pairable.get(key, [])) for key, rows in per_item.items()}
     if len(names) > 2:
         for i, a in enumerate(names):
             for b in names[i + 1 :]:
                 result.per_pair[f"{a} | {b}"] = (agreement(session, [a, b]) or result).overall
     return result
+
+
+def _with_alpha(base: Figures, units: Sequence[Sequence[str]]) -> Figures:
+    return replace(base, alpha=_r(krippendorff_alpha(units)), alpha_units=len(units))
 
 
 def _r(value: float | None) -> float | None:

@@ -33,7 +33,9 @@ DEFINITIONS = {
     "cost_per_passing_image": "cost of succeeded runs / passing images (runs with a known cost only).",
     "refused": "failed runs whose error kind is content_policy; 'failed' counts the other failures.",
     "kappa": "Cohen's kappa for two raters, Fleiss' kappa for more, over units every rater scored; "
-    "above 0.6 is usually read as substantial agreement, below 0.4 as weak.",
+    "above 0.6 is usually read as substantial agreement, below 0.4 as weak. Krippendorff's alpha (nominal) "
+    "takes every unit two or more raters judged, so a rater who scored part of the session still counts; "
+    "0.667 is the usual floor for tentative conclusions, 0.8 for firm ones.",
     "paired": "McNemar's exact test on the checklist units (case, repeat, item) both models were judged on: only "
     "the units where exactly one passed carry evidence. Several raters' verdicts on a unit are averaged and a "
     "unit counts only when unanimous and not partial ('mixed' otherwise). p is adjusted across all pairs with "
@@ -222,8 +224,17 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
         tables.append(
             Table(
                 f"Agreement ({', '.join(agree['raters'])})",
-                ["Scope", "Units", "Agreement", "Kappa"],
-                [[s, str(f["units"]), pct(f["percent"]), f"{_kappa(f['kappa'])} ({f['method']})"] for s, f in scopes],
+                ["Scope", "Units", "Agreement", "Kappa", "Krippendorff α"],
+                [
+                    [
+                        s,
+                        str(f["units"]),
+                        pct(f["percent"]),
+                        f"{_kappa(f['kappa'])} ({f['method']})",
+                        f"{_kappa(f['alpha'])} ({f['alpha_units']} units)",
+                    ]
+                    for s, f in scopes
+                ],
                 data["definitions"]["kappa"],
             )
         )
