@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from tui.model import Run, Session, parse_iso
-from tui.runner import RunEvent, Runner
+from tui.runner import RunEvent, Runner, SessionNotSaved
 from tui.widgets.image_view import ImageView
 
 STATUS_MARK = {
@@ -162,6 +162,9 @@ class RunScreen(Screen[None]):
         self.runner = Runner(self.app.ctx.store, self.app.ctx.registry, self.session, listener=self._on_event)
         try:
             await self.runner.execute(runs)
+        except SessionNotSaved as exc:
+            self.notify(str(exc), title="Session not saved", severity="error", timeout=60)
+            return
         finally:
             self.runner = None
             self._summarize()
@@ -174,6 +177,9 @@ class RunScreen(Screen[None]):
         )
 
     def _on_event(self, event: RunEvent) -> None:
+        if event.kind == "write_failed":
+            self.notify(event.message, title="Session not saved yet", severity="error", timeout=10)
+            return
         run = event.run
         if run is None or self.session is None:
             return

@@ -97,3 +97,83 @@ def test_thumbnails_wait_while_a_runner_has_results_to_record(make_image, monkey
         thumb_queue.release()
     assert thumb_queue.wait(10)
     assert all(thumbs.cache_path(sha, side).is_file() for side in thumbs.SAVE_TIME_SIDES)
+
+
+def _failing_writes(monkeypatch, failures: int | None, *, spare: int = 0) -> list[bool]:
+    """Store._write raises ENOSPC for ``failures`` durable writes (None: all) after the first ``spare`` ones."""
+    import errno
+
+    real = Store._write
+    calls: list[bool] = []
+
+    def write(self: Store, session: Session, *, durable: bool = True) -> None:
+        calls.append(durable)
+        nth = calls.count(True)
+        if durable and nth > spare and (failures is None or nth <= spare + failures):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, session, durable=durable)
+
+    monkeypatch.setattr(Store, "_write", write)
+    monkeypatch.setattr("tui.runner.WRITE_RETRY_S", 0.01)
+    return calls
+
+
+def test_a_disk_full_for_a_moment_loses_no_finished_run(fast_demo, monkeypatch) -> None:
+    ctx = Context()
+    spec = SessionSpec(cases=[CaseSpec(prompt="a red cube")], models=DEMO)
+    session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
+    _failing_writes(monkeypatch, failures=2)
+    events = []
+    done = asyncio.run(Runner(ctx.store, ctx.registry, session, listener=events.append).execute())
+    assert done.status_counts() == {"succeeded": 3}
+    on_disk = ctx.store.load(session.id)
+    assert [r.status for r in on_disk.runs] == ["succeeded"] * 3 and all(r.images for r in on_disk.runs)
+    warnings = [e.message for e in events if e.kind == "write_failed"]
+    assert len(warnings) == 2 and "No space left on device" in warnings[0] and "will try again" in warnings[0]
+
+
+def test_a_disk_that_stays_full_ends_in_one_clear_error(fast_demo, monkeypatch, capsys) -> None:
+    from tui.cli import main
+
+    _failing_writes(monkeypatch, failures=None, spare=1)  # the session is created, then the disk fills up
+    code = main(["run", "--prompt", "a red cube", "--model", "demo:mosaic"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("imgbench: error: ") and "session.json" in last and "No space left on device" in last
+    assert "sessions resume" in last and "Traceback" not in err
+    assert err.count("imgbench: warning: cannot save") >= 5
+
+
+def test_a_full_disk_when_composing_is_one_line_and_leaves_nothing(fast_demo, monkeypatch, capsys, data_dir) -> None:
+    from tui.cli import main
+
+    _failing_writes(monkeypatch, failures=None)
+    assert main(["run", "--prompt", "a red cube", "--model", "demo:mosaic"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("imgbench: error: ") and "No space left on device" in err
+    assert not any((data_dir / "sessions").iterdir())
+
+
+async def test_the_run_screen_says_so_and_keeps_working(fast_demo, monkeypatch) -> None:
+    from screens.run import RunScreen
+    from tests.tui.test_walkthrough import wait_for
+    from tui.app import ImgbenchApp
+
+    ctx = Context()
+    spec = SessionSpec(cases=[CaseSpec(prompt="a red cube")], models=DEMO[:1])
+    session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
+    _failing_writes(monkeypatch, failures=None)
+    app = ImgbenchApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(RunScreen(session.id))
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.session is not None)
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.runner is None and all(r.finished for r in screen.session.runs))
+        messages = [n.message for n in app._notifications]
+        assert any("No space left on device" in m and "will try again" in m for m in messages)
+        assert any("sessions resume" in m for m in messages)
+        assert screen.session.runs[0].status == "succeeded"  # shown, though not on disk
+        await pilot.press("escape")  # the app goes on
+        await pilot.pause(0.1)
+    assert app.return_code in (None, 0)

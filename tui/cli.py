@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from tui import __version__
 
-EXIT_OK, EXIT_RUNS_FAILED, EXIT_USAGE = 0, 3, 2
+EXIT_OK, EXIT_SYSTEM, EXIT_USAGE, EXIT_RUNS_FAILED = 0, 1, 2, 3
 
 # subcommand -> "module:function"; the module is imported only when that subcommand runs.
 HANDLERS: dict[str, str] = {
@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from tui.validation import InputError
+    from tui.validation import InputError, StorageError
 
     try:
         if args.command is None:
@@ -149,11 +149,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"imgbench: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
+    except StorageError as exc:
+        print(f"imgbench: error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_SYSTEM
     except KeyboardInterrupt:
         print("imgbench: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # the system said no: a full disk, a read-only mount, a permission
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"imgbench: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_SYSTEM
 
 
 if __name__ == "__main__":

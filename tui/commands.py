@@ -150,6 +150,9 @@ def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool =
     started = time.perf_counter()
 
     def progress(event: RunEvent) -> None:
+        if event.kind == "write_failed":  # said even with -q: the results are at risk
+            print(f"imgbench: warning: {event.message}", file=sys.stderr, flush=True)
+            return
         if quiet or event.run is None:
             return
         run = event.run

@@ -21,11 +21,20 @@ from tui.images import FORMATS
 from tui.model import Attempt, OutputImage, Run, RunError, Session, Timings, now_iso
 from tui.registry import Registry
 from tui.store import Store
-from tui.validation import InputError
+from tui.validation import InputError, StorageError
 
-EventKind = Literal["started", "first_byte", "retrying", "progress", "finished", "idle"]
+EventKind = Literal["started", "first_byte", "retrying", "progress", "finished", "idle", "write_failed"]
 PENDING: frozenset[str] = frozenset({"queued", "interrupted"})
+# A session write that fails (a full disk, a lost mount) is retried, its runs kept in memory meanwhile; only when
+# the runner is done and the writes still fail does it give up, naming the file.
+WRITE_RETRY_S = 1.0
+WRITE_RETRY_MAX_S = 5.0
+WRITE_TRIES_AT_CLOSE = 5
 FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+
+
+class SessionNotSaved(StorageError):
+    """The session file could not be written even after retrying."""
 
 
 @dataclass(frozen=True)
@@ -302,6 +311,7 @@ class Runner:
 
     async def _writer(self) -> None:
         """One writer: coalesces run updates into as few atomic session writes as the disk allows."""
+        failures = 0
         while True:
             await self._flush_wanted.wait()
             self._flush_wanted.clear()
@@ -309,11 +319,34 @@ class Runner:
             if unsynced:
                 # An fsync that fails (EIO) leaves the image as written: nothing better to do than record the run.
                 await asyncio.gather(*(syncing for _, syncing in unsynced), return_exceptions=True)
-            await asyncio.to_thread(self._persist, batch, [image for image, _ in unsynced])
+            try:
+                await asyncio.to_thread(self._persist, batch, [image for image, _ in unsynced])
+            except OSError as exc:
+                failures += 1
+                self._put_back(batch, unsynced)
+                where = self.store.session_file(self.session.id)
+                message = f"cannot save {where}: {exc.strerror or exc}; will try again (the results are kept)"
+                self.listener(RunEvent("write_failed", None, message))
+                if self._closing and failures >= WRITE_TRIES_AT_CLOSE:
+                    raise SessionNotSaved(
+                        f"cannot save the session: {exc.strerror or exc}. Free the space (or fix the mount) and run "
+                        f"`imgbench sessions resume {self.session.id}`: runs not recorded will run again",
+                        file=where,
+                    ) from None
+                await asyncio.sleep(min(WRITE_RETRY_MAX_S, WRITE_RETRY_S * failures))
+                self._flush_wanted.set()
+                continue
+            failures = 0
             if not self._dirty and not self._unsynced:
                 self._hold_thumbs(False)  # everything that finished is recorded: previews may take the CPU
             if self._closing and not self._dirty:
                 return
+
+    def _put_back(self, batch: dict[str, Run], unsynced: list[tuple[OutputImage, asyncio.Future[None]]]) -> None:
+        """A batch that could not be written waits for the next try; newer updates of the same runs win."""
+        for run_id, run in batch.items():
+            self._dirty.setdefault(run_id, run)
+        self._unsynced = unsynced + self._unsynced
 
     def _hold_thumbs(self, hold: bool) -> None:
         if hold != self._holding_thumbs:

@@ -30,6 +30,15 @@ class InputError(Exception):
         return f"{where}{key}{self.reason}"
 
 
+class StorageError(Exception):
+    """The system refused a write (a full disk, a read-only mount) even after retrying: one line, naming the file."""
+
+    def __init__(self, reason: str, *, file: Path | str) -> None:
+        self.reason = reason
+        self.file = str(file)
+        super().__init__(f"{self.file}: {reason}")
+
+
 _PATH_RE = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _UNKNOWN_RE = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
 
