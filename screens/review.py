@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import asyncio
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Static
 
 from screens.review_parts import MARKS, OutputTile, best_columns, revealed_cases
 from tui.model import Run, Score, Session, now_iso
+from tui.ordered_saver import OrderedSaver
 from tui.widgets.image_view import ImageView
 
 
@@ -44,7 +45,7 @@ class ReviewScreen(Screen[None]):
         self.case_index = case_index
         self.output_index = 0
         self.item_index = 0
-        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="score-saver")
+        self._saver = OrderedSaver(self._not_saved, name="score-saver")
         # Edit regions for the difference view, per case, until a run records its own.
         self.regions: dict[str, tuple[float, float, float, float] | None] = {}
 
@@ -59,6 +60,7 @@ class ReviewScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self.reload()
         if not self.app.ctx.config.rater:
             from screens.rater import RaterScreen
@@ -75,7 +77,21 @@ class ReviewScreen(Screen[None]):
         self.set_interval(1.0, self._poll)
 
     def on_unmount(self) -> None:
-        self._saver.shutdown(wait=True)  # every given score reaches the disk before the screen goes
+        # Every given score reaches the disk before the screen goes, or the person hears which did not.
+        if unsaved := self._saver.close():
+            self.app.notify(
+                f"{unsaved} score change(s) could not be saved (see the messages before); they are lost if imgbench "
+                "quits now: free the disk and score them again",
+                title="Scores not saved",
+                severity="error",
+                timeout=60,
+            )
+
+    def _not_saved(self, message: str) -> None:
+        # From the saver's thread, and possibly while on_unmount waits for it: never block on the event loop.
+        self._loop.call_soon_threadsafe(
+            lambda: self.app.notify(message, title="Score not saved yet", severity="error", timeout=15)
+        )
 
     def reload(self) -> None:
         self.session = self.app.ctx.store.load(self.session_id)
