@@ -108,8 +108,9 @@ class ResultsScreen(Screen[None]):
             notes.append("Blind: model names stay hidden until every case is revealed in Review (b).")
         self.query_one("#results-note", Static).update(" ".join(notes))
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        pane_id = event.pane.id or ""
+    def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
+        # The tab active now, not the event's: activations queued while the panes were being added arrive late.
+        pane_id = self.query_one("#results-tabs", TabbedContent).active or ""
         if pane_id.startswith(f"results-{self._generation}-"):
             self._show_note(int(pane_id.rsplit("-", 1)[1]))
 

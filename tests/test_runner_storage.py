@@ -158,6 +158,7 @@ def test_a_full_disk_when_composing_is_one_line_and_leaves_nothing(fast_demo, mo
 async def test_the_run_screen_says_so_and_keeps_working(fast_demo, monkeypatch) -> None:
     from screens.run import RunScreen
     from tests.tui.test_walkthrough import wait_for
+    from tests.tui_support import at_home
     from tui.app import ImgbenchApp
 
     ctx = Context()
@@ -166,6 +167,7 @@ async def test_the_run_screen_says_so_and_keeps_working(fast_demo, monkeypatch) 
     _failing_writes(monkeypatch, failures=None)
     app = ImgbenchApp()
     async with app.run_test(size=(100, 30)) as pilot:
+        await at_home(app, pilot)
         app.push_screen(RunScreen(session.id))
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.session is not None)
         screen = app.screen

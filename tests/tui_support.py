@@ -20,3 +20,16 @@ async def workers_idle(app: Any) -> None:
                 await worker.wait()
             except WorkerCancelled:
                 pass
+
+
+async def at_home(app: Any, pilot: Any, timeout: float = 15.0) -> None:
+    """Until the Home screen is up: the app pushes it from on_mount, so a screen pushed before that ends up under it."""
+    import time
+
+    from screens.home import HomeScreen
+
+    deadline = time.monotonic() + timeout
+    while not isinstance(app.screen, HomeScreen):
+        if time.monotonic() > deadline:
+            raise AssertionError("the Home screen never came up")
+        await pilot.pause(0.02)

@@ -11,6 +11,7 @@ from screens.review import ReviewScreen
 from screens.run import RunScreen
 from tests.test_cli import DEMO3, tier_a_refs
 from tests.tui.test_walkthrough import wait_for
+from tests.tui_support import at_home
 from tui.app import ImgbenchApp
 from tui.cli import main
 from tui.store import Store
@@ -37,7 +38,7 @@ async def test_blind_tier_a_reveals_nothing_until_scored(blind_session: str, dat
 
     app = ImgbenchApp()
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause(0.3)
+        await at_home(app, pilot)
         assert leaks(app) == []  # Home
         app.push_screen(RunScreen(session_id))
         await pilot.pause(0.5)

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, TabbedContent
 
 from screens.results import ResultsScreen
 from tests.tui.test_walkthrough import wait_for
+from tests.tui_support import at_home, workers_idle
 from tui.app import ImgbenchApp
 from tui.cli import main
 
@@ -63,8 +64,10 @@ async def test_the_paired_tab_shows_its_test_and_its_own_definition(session_id: 
     store.save(session)
     app = ImgbenchApp()
     async with app.run_test(size=(100, 30)) as pilot:
+        await at_home(app, pilot)
         app.push_screen(ResultsScreen(session_id))
         await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and len(app.screen.query(DataTable)) >= 6)
+        await workers_idle(app)
         screen = app.screen
         tabs = screen.query_one("#results-tabs", TabbedContent)
         pane = next(p for p in tabs.query("TabPane") if "McNemar" in str(p._title))

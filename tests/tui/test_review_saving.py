@@ -9,6 +9,7 @@ import pytest
 
 from screens.review import ReviewScreen
 from tests.tui.test_walkthrough import wait_for
+from tests.tui_support import at_home
 from tui import ordered_saver
 from tui.app import ImgbenchApp
 from tui.cli import main
@@ -37,6 +38,7 @@ async def test_a_refused_score_is_said_and_saved_when_the_disk_is_back(
     monkeypatch.setattr(Store, "mutate", mutate)
     app = ImgbenchApp()
     async with app.run_test(size=(100, 30)) as pilot:
+        await at_home(app, pilot)
         app.push_screen(ReviewScreen(session_id))
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.session is not None)
         await pilot.press("p")

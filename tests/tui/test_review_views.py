@@ -13,6 +13,7 @@ from screens.review_parts import best_columns
 from screens.zoom import ZoomScreen, parse_region
 from tests.test_cli import DEMO3
 from tests.tui.test_walkthrough import wait_for
+from tests.tui_support import at_home
 from tui.app import ImgbenchApp
 from tui.cli import main
 from tui.store import Store
@@ -48,7 +49,7 @@ def test_parse_region() -> None:
 async def test_grid_zoom_flip_compare_diff(edit_session: str, data_dir: Path) -> None:
     app = ImgbenchApp()
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause(0.3)
+        await at_home(app, pilot)
         app.push_screen(ReviewScreen(edit_session))
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and len(app.screen.query(ImageView)) == 3)
         review = app.screen
