@@ -199,16 +199,23 @@ def _validate_slots(ctx: _Ctx, data: dict[str, Any]) -> tuple[ReferenceSlot, ...
     for i, entry in enumerate(_array_of_tables(ctx, data, "reference_slots")):
         path: Path_ = ("reference_slots", i)
         _check_keys(ctx, entry, SLOT_KEYS, path)
-        slot_id = _get_str(ctx, entry, "id", path, required=True)
-        assert slot_id is not None
-        _check_item_id(ctx, slot_id, (*path, "id"))
-        if slot_id in first:
-            raise ctx.error((*path, "id"), f"duplicate slot id {slot_id!r} (also reference_slots[{first[slot_id]}])")
-        first[slot_id] = i
+        slot_id = _unique_id(ctx, entry, path, first, "slot")
         description = _get_str(ctx, entry, "description", path, required=True)
         assert description is not None
         slots.append(ReferenceSlot(id=slot_id, description=description))
     return tuple(slots)
+
+
+def _unique_id(ctx: _Ctx, entry: dict[str, Any], path: Path_, seen: dict[str, int], what: str) -> str:
+    """An entry's required ``id``: well formed and not used by an earlier entry of the same table (recorded)."""
+    entry_id = _get_str(ctx, entry, "id", path, required=True)
+    assert entry_id is not None
+    _check_item_id(ctx, entry_id, (*path, "id"))
+    table, index = path
+    if entry_id in seen:
+        raise ctx.error((*path, "id"), f"duplicate {what} id {entry_id!r} (also {table}[{seen[entry_id]}])")
+    seen[entry_id] = int(index)
+    return entry_id
 
 
 def _validate_checklist(ctx: _Ctx, data: dict[str, Any]) -> tuple[PresetItem, ...]:
@@ -220,12 +227,7 @@ def _validate_checklist(ctx: _Ctx, data: dict[str, Any]) -> tuple[PresetItem, ..
     for i, entry in enumerate(entries):
         path: Path_ = ("checklist", i)
         _check_keys(ctx, entry, ITEM_KEYS, path)
-        item_id = _get_str(ctx, entry, "id", path, required=True)
-        assert item_id is not None
-        _check_item_id(ctx, item_id, (*path, "id"))
-        if item_id in index:
-            raise ctx.error((*path, "id"), f"duplicate item id {item_id!r} (also checklist[{index[item_id]}])")
-        index[item_id] = i
+        item_id = _unique_id(ctx, entry, path, index, "item")
         criterion = _get_str(ctx, entry, "criterion", path, required=True, single_line=True)
         check = _get_str(ctx, entry, "check", path, nonempty=False) or ""
         parent = _get_str(ctx, entry, "parent", path)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.color import ColorType
@@ -95,25 +97,35 @@ def test_cli_preview_a_session_grid(fast_demo, capsys) -> None:
 # -- widgets ------------------------------------------------------------------------------------
 
 
-async def test_image_view_shows_an_image_in_truecolor(make_image) -> None:
+def _image_view_app() -> Any:
+    """An app holding one ImageView (#img)."""
     from textual.app import App, ComposeResult
 
     from tui.widgets.image_view import ImageView
-
-    path = make_image("w.png", (200, 100), (30, 160, 220))
 
     class Demo(App[None]):
         def compose(self) -> ComposeResult:
             yield ImageView(id="img")
 
-    app = Demo()
+    return Demo()
+
+
+async def _show(app: Any, pilot: Any, path: Path, ready: Callable[[Any], bool]) -> Any:
+    """Show ``path`` in the app's ImageView and wait (up to a second) until ``ready(view)``."""
+    view = app.query_one("#img")
+    view.show(path)
+    for _ in range(50):
+        await pilot.pause(0.02)
+        if ready(view):
+            break
+    return view
+
+
+async def test_image_view_shows_an_image_in_truecolor(make_image) -> None:
+    path = make_image("w.png", (200, 100), (30, 160, 220))
+    app = _image_view_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        view = app.query_one(ImageView)
-        view.show(path)
-        for _ in range(50):
-            await pilot.pause(0.02)
-            if view._lines:
-                break
+        view = await _show(app, pilot, path, lambda v: bool(v._lines))
         strips = [view.render_line(y) for y in range(view.size.height)]
         styles = [seg.style for strip in strips for seg in strip if seg.style and seg.style.color]
         assert styles and all(s.color.type == ColorType.TRUECOLOR for s in styles)
@@ -154,27 +166,13 @@ async def test_diff_view_reports_figures(tmp_path: Path) -> None:
 @pytest.mark.graphics
 async def test_image_view_uses_textual_image_in_a_graphics_mode(make_image, monkeypatch) -> None:
     pytest.importorskip("textual_image", reason="textual-image needs Python 3.12+")
-    from textual.app import App, ComposeResult
-
-    from tui.widgets.image_view import ImageView
-
     monkeypatch.setattr(sys.__stdout__, "write", lambda data: len(data))  # the Kitty payload goes straight out
     result = graphics.detect("kitty", env={"TERM": "xterm-kitty"}, isatty=True)
     assert result.mode == "kitty" and "textual_image.widget" in sys.modules
     path = make_image("g.png", (300, 150), (200, 30, 30))
-
-    class Demo(App[None]):
-        def compose(self) -> ComposeResult:
-            yield ImageView(id="img")
-
-    app = Demo()
+    app = _image_view_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        view = app.query_one(ImageView)
-        view.show(path)
-        for _ in range(50):
-            await pilot.pause(0.02)
-            if view._graphic is not None:
-                break
+        view = await _show(app, pilot, path, lambda v: v._graphic is not None)
         assert type(view._graphic).__name__ == "TGPImage"
         assert view._graphic.styles.width.value <= 80 and view._graphic.styles.height.value <= 24
         view.show(None, "gone")

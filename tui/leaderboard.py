@@ -20,7 +20,7 @@ from pathlib import Path
 import msgspec
 
 from tui.model import SCHEMA_VERSION
-from tui.stats import VERDICT_VALUE, Rate
+from tui.stats import VERDICT_VALUE, Rate, parent_chains
 from tui.store import SESSION_FILE, Store, decode_session
 from tui.validation import InputError
 
@@ -143,8 +143,7 @@ def compute(
         cases = {}
         for case in s.cases:
             if case.preset_id and (wanted is None or case.preset_id in wanted):
-                parents = {i.id: i.parent for i in case.checklist}
-                cases[case.id] = (case.preset_id, [(i.id, _ancestors(i.id, parents)) for i in case.checklist])
+                cases[case.id] = (case.preset_id, parent_chains(case.checklist))
         if not cases:
             continue
         runs = {r.id: r for r in s.runs if r.case_id in cases}
@@ -222,12 +221,3 @@ def leaderboard(store: Store, *, rater: str | None = None, presets: Iterable[str
     board = compute(sessions, rater=rater, presets=presets)
     board.errors = [str(e) for e in errors]
     return board
-
-
-def _ancestors(item_id: str, parents: dict[str, str | None]) -> tuple[str, ...]:
-    chain: list[str] = []
-    parent = parents.get(item_id)
-    while parent and parent not in chain and parent != item_id:
-        chain.append(parent)
-        parent = parents.get(parent)
-    return tuple(chain)

@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.providers.loopback import Loopback
+from tui.credentials import ENV_VARS
 
 LATENCY_S = 1.0
 MODELS = [
@@ -37,13 +38,7 @@ MODELS = [
     "fal:fal-ai/flux-2-pro",
     "openrouter:google/gemini-2.5-flash-image",
 ]
-KEY_ENV = {
-    "openai": "OPENAI_API_KEY",
-    "xai": "XAI_API_KEY",
-    "gemini": "GEMINI_API_KEY",
-    "fal": "FAL_KEY",
-    "openrouter": "OPENROUTER_API_KEY",
-}
+KEY_ENV = {name: names[0] for name, names in ENV_VARS.items()}  # each provider's first key variable
 
 WARM_PATH = {
     "openai": "/images/generations",

@@ -13,14 +13,9 @@ import pytest
 from providers.base import ReferenceInput, sha256_hex
 from providers.retry import RetryPolicy
 from tests.providers.loopback import Loopback, png_bytes
+from tui.credentials import ENV_VARS
 
-KEY_ENV = {
-    "openai": "OPENAI_API_KEY",
-    "xai": "XAI_API_KEY",
-    "gemini": "GEMINI_API_KEY",
-    "fal": "FAL_KEY",
-    "openrouter": "OPENROUTER_API_KEY",
-}
+KEY_ENV = {name: names[0] for name, names in ENV_VARS.items()}  # each provider's first key variable
 SCHEMA_FILE = Path(__file__).with_name("openai-images-openapi.yaml")
 FAST_RETRY = RetryPolicy(max_attempts=3, base_s=0.01, cap_s=0.05)
 

@@ -10,7 +10,7 @@ import pytest
 from providers.base import CallContext, GenerationRequest, ProviderError, ProviderSettings
 from providers.fal import FalProvider
 from providers.openrouter import OpenRouterProvider
-from tests.providers.loopback import Reply, sse, sse_event
+from tests.providers.loopback import Loopback, Reply, sse, sse_event
 
 
 def fal(server) -> FalProvider:
@@ -43,6 +43,16 @@ async def test_fal_queue_flow(servers, client) -> None:
     assert "authorization" not in download.headers  # the key stays with fal's API, not its CDN
     assert first_byte == [True] and result.images[0].data == server.image
     assert result.params_effective["request_id"] == "req-1" and result.cost_usd is None  # unpriced: not guessed
+
+
+async def cancel_and_expect_fal_cancel(task: asyncio.Task[object], server: Loopback) -> None:
+    """Cancel a running fal generation: fal must get its cancel request, with the key."""
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    (cancel,) = server.calls("PUT")
+    assert cancel.path == "/fal-ai/flux-2-pro/requests/req-1/cancel" and server.jobs["req-1"]["cancelled"]
+    assert cancel.headers["authorization"] == "Key fal-test-key:0123456789"
 
 
 async def test_fal_edit_path_and_image_urls(servers, client, refs) -> None:
@@ -81,12 +91,7 @@ async def test_fal_cancel_sends_the_cancel_request(servers, client) -> None:
         await asyncio.sleep(0.02)
         if server.calls("GET", "/status"):
             break
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    (cancel,) = server.calls("PUT")
-    assert cancel.path == "/fal-ai/flux-2-pro/requests/req-1/cancel" and server.jobs["req-1"]["cancelled"]
-    assert cancel.headers["authorization"] == "Key fal-test-key:0123456789"
+    await cancel_and_expect_fal_cancel(task, server)
 
 
 async def test_fal_timeout_also_cancels(servers, client) -> None:
@@ -286,12 +291,7 @@ async def test_fal_cancel_during_stream_sends_the_cancel_request(servers, client
         if progress:
             break
     assert progress == ["in fal queue, position 1"]  # the stream is being read
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    (cancel,) = server.calls("PUT")
-    assert cancel.path == "/fal-ai/flux-2-pro/requests/req-1/cancel" and server.jobs["req-1"]["cancelled"]
-    assert cancel.headers["authorization"] == "Key fal-test-key:0123456789"
+    await cancel_and_expect_fal_cancel(task, server)
     assert server.calls("GET", "/status/stream") and not polls(server)
 
 
