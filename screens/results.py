@@ -55,7 +55,8 @@ class ResultsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="results", description="Computing results")
     def load(self) -> None:
-        from tui.report import report_data, report_tables
+        from tui.report import report_data
+        from tui.report_tables import report_tables
 
         session = self.app.ctx.store.load(self.session_id)
         tables = report_tables(report_data(session, store=self.app.ctx.store))

@@ -11,7 +11,7 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from screens.review_parts import MARKS, OutputTile, best_columns, revealed_cases
+from screens.review_parts import OutputTile, best_columns, checklist_text, revealed_cases
 from tui.model import Run, Score, Session, now_iso
 from tui.ordered_saver import OrderedSaver
 from tui.widgets.image_view import ImageView
@@ -199,38 +199,20 @@ class ReviewScreen(Screen[None]):
 
     def render_checklist(self) -> None:
         assert self.session is not None
-        case = self.session.cases[self.case_index]
         outputs = self.outputs()
-        text = Text()
         if not outputs:
             self.query_one("#checklist", Static).update("no outputs")
             return
         run = outputs[self.output_index]
-        score = self.session.score_of(run.id, self.rater)
-        verdicts = score.verdicts if score else {}
-        text.append(f"Checklist for {self.label(run)}\n", style="bold")
-        if not case.checklist:
-            text.append("This case has no checklist: add notes with o.\n", style="dim")
-        for i, item in enumerate(case.checklist):
-            mark, colour = MARKS.get(verdicts.get(item.id, ""), ("·", "grey50"))
-            cursor = "▸" if i == self.item_index else " "
-            style = "reverse" if i == self.item_index else ""
-            text.append(f"{cursor}{mark} ", style=f"bold {colour}")
-            text.append(f"{item.criterion}", style=f"bold {style}")
-            if item.check:
-                text.append(f" — {item.check}", style=style or "dim")
-            text.append("\n")
-        if case.checklist:
-            text.append(f"\n{self.items_left()} item(s) left in this case", style="dim")
-        if score and score.note:
-            text.append(f"\nNote: {score.note}", style="italic")
-        if run.error:
-            message = run.error.message
-            if self.blind:
-                from tui.blind import mask_models
-
-                message = mask_models(message, self.session)
-            text.append(f"\n{run.error.kind}: {message}", style="red")
+        text = checklist_text(
+            self.session,
+            run,
+            self.session.score_of(run.id, self.rater),
+            label=self.label(run),
+            cursor=self.item_index,
+            left=self.items_left(),
+            blind=self.blind,
+        )
         self.query_one("#checklist", Static).update(text)
 
     # -- actions ------------------------------------------------------------------------------

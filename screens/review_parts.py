@@ -1,13 +1,14 @@
-"""The pieces of the Review screen that other screens share: the output tile, the grid's shape, verdict marks,
-and which blind cases this rater has revealed."""
+"""The pieces of the Review screen that other screens share, or that are plain rendering: the output tile, the
+grid's shape, verdict marks, the checklist text, and which blind cases this rater has revealed."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from tui.model import Session
+from tui.model import Run, Score, Session
 from tui.widgets.image_view import ImageView
 
 MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "partial": ("½", "yellow"), "na": ("–", "grey50")}
@@ -41,3 +42,36 @@ class OutputTile(Vertical):
         screen = self.screen
         yield ImageView(classes="tile-image", blind=bool(getattr(screen, "session", None) and screen.session.blind))
         yield Static("", classes="tile-caption")
+
+
+def checklist_text(
+    session: Session, run: Run, score: Score | None, *, label: str, cursor: int, left: int, blind: bool
+) -> Text:
+    """The checklist of ``run``'s case with this rater's marks, the item under the cursor, what is left, the note
+    and (masked when blind) the run's error."""
+    case = session.case(run.case_id)
+    verdicts = score.verdicts if score else {}
+    text = Text()
+    text.append(f"Checklist for {label}\n", style="bold")
+    if not case.checklist:
+        text.append("This case has no checklist: add notes with o.\n", style="dim")
+    for i, item in enumerate(case.checklist):
+        mark, colour = MARKS.get(verdicts.get(item.id, ""), ("·", "grey50"))
+        style = "reverse" if i == cursor else ""
+        text.append(f"{'▸' if i == cursor else ' '}{mark} ", style=f"bold {colour}")
+        text.append(f"{item.criterion}", style=f"bold {style}")
+        if item.check:
+            text.append(f" — {item.check}", style=style or "dim")
+        text.append("\n")
+    if case.checklist:
+        text.append(f"\n{left} item(s) left in this case", style="dim")
+    if score and score.note:
+        text.append(f"\nNote: {score.note}", style="italic")
+    if run.error:
+        message = run.error.message
+        if blind:
+            from tui.blind import mask_models
+
+            message = mask_models(message, session)
+        text.append(f"\n{run.error.kind}: {message}", style="red")
+    return text

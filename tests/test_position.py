@@ -7,7 +7,7 @@ import pytest
 from tui.blind import slots
 from tui.model import Case, ChecklistItem, Preference, Run, Score, Session
 from tui.position import position_report
-from tui.report import report_tables
+from tui.report_tables import report_tables
 
 ITEMS = [ChecklistItem("i1", "one"), ChecklistItem("i2", "two")]
 MODELS = ["m:a", "m:b", "m:c"]

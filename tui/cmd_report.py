@@ -48,7 +48,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from tui.leaderboard import leaderboard
-    from tui.report import rate_cell
+    from tui.report_tables import rate_cell
 
     ctx = Context(config=None)
     board = leaderboard(ctx.store, rater=args.rater, presets=args.preset or None)

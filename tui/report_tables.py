@@ -1,0 +1,237 @@
+"""A report's numbers as plain tables of strings: what the Markdown and HTML reports print and the Results screen
+shows, so all three always say the same thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    note: str = ""
+
+
+# -- formatting ------------------------------------------------------------------------------------
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def rate_cell(rate: dict[str, Any], *, counts: bool = True) -> str:
+    """The rate, its 95 % interval and the counts behind it: "62% [48–74] 5/8"."""
+    if not rate.get("scored"):
+        return "–"
+    low, high = rate["low"] * 100, rate["high"] * 100
+    text = f"{pct(rate['rate'])} [{low:.0f}–{high:.0f}]"
+    return f"{text} {_num(rate['passed'])}/{rate['scored']}" if counts else text
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def ms(value: float | None) -> str:
+    return "–" if value is None else (f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.0f} ms")
+
+
+def usd(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"${value:.2f}" if value >= 1 or value == 0 else f"${value:.4f}"
+
+
+def _kappa(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def report_tables(data: dict[str, Any]) -> list[Table]:
+    models = [m["model"] for m in data["models"]]
+    tables = [
+        Table(
+            "Per model",
+            ["Model", "Pass rate [95% CI]", "Items passed", "Strict pass [95% CI]", "Passing images"],
+            [
+                [
+                    m["model"],
+                    _interval(m["pass_rate"], m["pass_low"], m["pass_high"]),
+                    f"{_num(m['items_passed'])}/{m['items_scored']}",
+                    _interval(m["strict_pass_rate"], m["strict_low"], m["strict_high"]),
+                    f"{m['passing_images']}/{m['outputs_scored']}",
+                ]
+                for m in data["models"]
+            ],
+            data["definitions"]["pass_rate"] + " Passing image: " + data["definitions"]["passing_image"],
+        ),
+        Table(
+            "Per category",
+            ["Category", *models],
+            [[cat, *(rate_cell(by.get(m, {})) for m in models)] for cat, by in data["categories"].items()],
+        ),
+        Table(
+            "Per checklist item",
+            ["Case", "Item", "Criterion", *models],
+            [
+                [row["case"], row["item"] + (f" (← {row['parent']})" if row["parent"] else ""), row["criterion"]]
+                + [rate_cell(row["rates"].get(m, {})) for m in models]
+                for row in data["items"]
+            ],
+        ),
+        Table(
+            "Providers",
+            [
+                *("Model", "Runs", "OK", "Refused", "Failed", "Pending", "Success [95% CI]"),
+                *("Attempts", "p50", "p95", "TTFB p50", "Errors"),
+            ],
+            [
+                [
+                    m["model"],
+                    str(m["runs"]),
+                    str(m["succeeded"]),
+                    str(m["refused"]),
+                    str(m["failed"] - m["refused"]),
+                    str(m["pending"]),
+                    _interval(m["success_rate"], m["success_low"], m["success_high"]),
+                    str(m["attempts"]),
+                    ms(m["median_latency_ms"]),
+                    ms(m["p95_latency_ms"]),
+                    ms(m["p50_ttfb_ms"]),
+                    ", ".join(f"{k} {v}" for k, v in sorted(m["errors"].items())) or "–",
+                ]
+                for m in data["models"]
+            ],
+            data["definitions"]["refused"],
+        ),
+        Table(
+            "Cost",
+            ["Model", "Total", "Per image", "Per passing image"],
+            [
+                [m["model"], usd(m["cost_usd"]), usd(m["cost_per_image"]), usd(m["cost_per_passing_image"])]
+                for m in data["models"]
+            ],
+            data["definitions"]["cost_per_passing_image"],
+        ),
+    ]
+    agree = data.get("agreement")
+    if agree:
+        scopes = [("overall", agree["overall"])]
+        scopes += [(f"pair {k}", f) for k, f in agree["per_pair"].items()]
+        labels = {f"{row['case_id']}/{row['item']}": f"{row['case']} / {row['item']}" for row in data["items"]}
+        scopes += [(f"item {labels.get(k, k)}", f) for k, f in agree["per_item"].items()]
+        tables.append(
+            Table(
+                f"Agreement ({', '.join(agree['raters'])})",
+                ["Scope", "Units", "Agreement", "Kappa", "Krippendorff α"],
+                [
+                    [
+                        s,
+                        str(f["units"]),
+                        pct(f["percent"]),
+                        f"{_kappa(f['kappa'])} ({f['method']})",
+                        f"{_kappa(f['alpha'])} ({f['alpha_units']} units)",
+                    ]
+                    for s, f in scopes
+                ],
+                data["definitions"]["kappa"],
+            )
+        )
+        tables.append(
+            Table(
+                f"Disagreements to discuss ({len(agree['disagreements'])})",
+                ["Case", "Output", "Item", "Criterion", *agree["raters"]],
+                [
+                    [
+                        d["case_label"],
+                        (f"{d['slot']} = " if d["slot"] else "") + d["model"],
+                        d["item_id"],
+                        d["criterion"],
+                        *(d["verdicts"].get(r, "–") for r in agree["raters"]),
+                    ]
+                    for d in agree["disagreements"]
+                ],
+            )
+        )
+    if data.get("paired"):
+        tables.append(
+            Table(
+                "Paired (McNemar)",
+                [
+                    *("A vs B", "Reading", "p (Holm)", "p", "A only passed", "B only passed"),
+                    *("Both passed", "Both failed", "Mixed", "Units"),
+                ],
+                [
+                    [
+                        f"{c['a']} vs {c['b']}",
+                        c["reading"],
+                        _p(c["p_holm"]),
+                        _p(c["p_value"]),
+                        str(c["a_only"]),
+                        str(c["b_only"]),
+                        str(c["both_pass"]),
+                        str(c["both_fail"]),
+                        str(c["mixed"]),
+                        str(c["units"]),
+                    ]
+                    for c in data["paired"]
+                ],
+                data["definitions"]["paired"],
+            )
+        )
+    position = data.get("position")
+    if position:
+        rows = [[s["slot"], str(s["scored"]), rate_cell(s), _points(s["vs_models"])] for s in position["slots"]]
+        sides = position["preferences"]
+        if sides:
+            rows.append(
+                [
+                    "left vs right (preferences)",
+                    str(sides["left"] + sides["right"] + sides["ties"]),
+                    f"left {sides['left']}, right {sides['right']}, tie/both bad {sides['ties']}",
+                    f"left share {pct(sides['left_share'])}, p {_p(sides['p_value'])}",
+                ]
+            )
+        tables.append(
+            Table(
+                "Position (blind)",
+                ["Slot", "Verdicts", "Pass rate [95% CI]", "vs models"],
+                rows,
+                data["definitions"]["position"],
+            )
+        )
+    bt = data.get("bradley_terry")
+    if bt and bt["ratings"]:
+        tables.append(
+            Table(
+                "Preferences (Bradley–Terry)" + (" — LOW CONFIDENCE" if bt["low_confidence"] else ""),
+                ["Rank", "Model", "Rating [95% CI]", "Votes", "W-L-T", "Confidence"],
+                [
+                    [
+                        str(r["rank"]),
+                        r["model"],
+                        f"{r['rating']:.0f} [{r['low']:.0f}–{r['high']:.0f}]",
+                        str(r["votes"]),
+                        f"{r['wins']}-{r['losses']}-{r['ties']}",
+                        f"low (< {bt['min_votes']} votes)" if r["low_confidence"] else "ok",
+                    ]
+                    for r in bt["ratings"]
+                ],
+                data["definitions"]["bradley_terry"],
+            )
+        )
+    return tables
+
+
+def _points(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:+.0f} pts"
+
+
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _interval(rate: float | None, low: float | None, high: float | None) -> str:
+    if rate is None or low is None or high is None:
+        return "–"
+    return f"{pct(rate)} [{low * 100:.0f}–{high * 100:.0f}]"
