@@ -157,8 +157,7 @@ def test_a_full_disk_when_composing_is_one_line_and_leaves_nothing(fast_demo, mo
 
 async def test_the_run_screen_says_so_and_keeps_working(fast_demo, monkeypatch) -> None:
     from screens.run import RunScreen
-    from tests.tui.test_walkthrough import wait_for
-    from tests.tui_support import at_home
+    from tests.tui_support import at_home, wait_for
     from tui.app import ImgbenchApp
 
     ctx = Context()

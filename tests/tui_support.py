@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -22,14 +23,21 @@ async def workers_idle(app: Any) -> None:
                 pass
 
 
-async def at_home(app: Any, pilot: Any, timeout: float = 15.0) -> None:
-    """Until the Home screen is up: the app pushes it from on_mount, so a screen pushed before that ends up under it."""
+async def wait_for(pilot: Any, predicate: Callable[[], object], timeout: float = 15.0) -> None:
+    """Until ``predicate()`` holds, letting the app run; an AssertionError after ``timeout`` seconds."""
+    import asyncio
     import time
 
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+        await asyncio.sleep(0)
+
+
+async def at_home(app: Any, pilot: Any) -> None:
+    """Until the Home screen is up: the app pushes it from on_mount, so a screen pushed before that ends up under it."""
     from screens.home import HomeScreen
 
-    deadline = time.monotonic() + timeout
-    while not isinstance(app.screen, HomeScreen):
-        if time.monotonic() > deadline:
-            raise AssertionError("the Home screen never came up")
-        await pilot.pause(0.02)
+    await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))

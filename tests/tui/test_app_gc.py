@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from tests.tui.test_walkthrough import wait_for
+from tests.tui_support import wait_for
 from tui.app import ImgbenchApp
 
 

@@ -10,8 +10,7 @@ from screens.results import ResultsScreen
 from screens.review import ReviewScreen
 from screens.run import RunScreen
 from tests.test_cli import DEMO3, tier_a_refs
-from tests.tui.test_walkthrough import wait_for
-from tests.tui_support import at_home
+from tests.tui_support import at_home, wait_for
 from tui.app import ImgbenchApp
 from tui.cli import main
 from tui.store import Store

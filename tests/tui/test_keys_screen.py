@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 
 from screens.keys import KeyInput, KeysScreen
-from tests.tui.test_walkthrough import wait_for
+from tests.tui_support import wait_for
 from tui import credentials
 from tui.app import ImgbenchApp
 

@@ -9,8 +9,7 @@ from textual.css.query import NoMatches
 from textual.widgets import DataTable, TabbedContent
 
 from screens.results import ResultsScreen
-from tests.tui.test_walkthrough import wait_for
-from tests.tui_support import at_home, workers_idle
+from tests.tui_support import at_home, wait_for, workers_idle
 from tui.app import ImgbenchApp
 from tui.cli import main
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from screens.review import ReviewScreen
-from tests.tui.test_walkthrough import wait_for
-from tests.tui_support import at_home
+from tests.tui_support import at_home, wait_for
 from tui import ordered_saver
 from tui.app import ImgbenchApp
 from tui.cli import main

@@ -12,8 +12,7 @@ from screens.review import ReviewScreen
 from screens.review_parts import best_columns
 from screens.zoom import ZoomScreen, parse_region
 from tests.test_cli import DEMO3
-from tests.tui.test_walkthrough import wait_for
-from tests.tui_support import at_home
+from tests.tui_support import at_home, wait_for
 from tui.app import ImgbenchApp
 from tui.cli import main
 from tui.store import Store

@@ -13,21 +13,10 @@ from screens.rater import RaterScreen
 from screens.results import ResultsScreen
 from screens.review import ReviewScreen
 from screens.run import RunScreen
+from tests.tui_support import wait_for
 from tui.app import ImgbenchApp
 from tui.export import SCHEMA_FILE
 from tui.store import Store
-
-
-async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
-    import asyncio
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
-        await asyncio.sleep(0)
 
 
 async def open_compose(app: ImgbenchApp, pilot) -> ComposeScreen:
