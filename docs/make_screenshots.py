@@ -20,12 +20,12 @@ async def shoot(size: tuple[int, int], out: Path) -> None:
     from PIL import Image, ImageDraw
 
     from screens.compose import ComposeScreen
+    from screens.registry import build_app
     from screens.results import ResultsScreen
     from screens.review import ReviewScreen
     from screens.run import RunScreen
-    from tui.app import ImgbenchApp
-    from tui.compose import CaseSpec, SessionSpec, build_session
-    from tui.context import Context
+    from tui.core.compose import CaseSpec, SessionSpec, build_session
+    from tui.core.context import Context
 
     tmp = Path(os.environ["IMGBENCH_DATA_DIR"]).parent
     ref = tmp / "living-room.png"
@@ -43,7 +43,7 @@ async def shoot(size: tuple[int, int], out: Path) -> None:
     )
     session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
 
-    app = ImgbenchApp(preview_line="halfblock")
+    app = build_app(preview_line="halfblock")
     async with app.run_test(size=size) as pilot:
         await pilot.pause(0.5)
         app.push_screen(RunScreen(session.id))

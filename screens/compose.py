@@ -13,13 +13,15 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Se
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from tui.validation import InputError
+from tui.core.validation import InputError
+from tui.widgets.workbench import workbench
 
 QUALITIES = [("default", ""), ("low", "low"), ("medium", "medium"), ("high", "high"), ("auto", "auto")]
 PROMPT_TARGET = "__prompt__"
 
 
 class ComposeScreen(Screen[None]):
+    HELP_TITLE = "Compose"
     BINDINGS = [
         Binding("ctrl+r,ctrl+j", "run", "Run", id="compose.run", priority=True),
         Binding("ctrl+o", "attach", "Attach ref", id="compose.attach"),
@@ -112,8 +114,6 @@ class ComposeScreen(Screen[None]):
         self.action_attach()
 
     def action_attach(self) -> None:
-        from screens.file_picker import FilePickerScreen
-
         refs = self.query_one("#refs", OptionList)
         option = refs.highlighted_option or (refs.get_option_at_index(0) if refs.option_count else None)
         if option is None:
@@ -130,7 +130,7 @@ class ComposeScreen(Screen[None]):
                 self.slot_refs[(preset_id, int(number))] = path
             self.refresh_refs()
 
-        self.app.push_screen(FilePickerScreen(f"Reference for {option.prompt}"), attach)
+        workbench(self).open("file_picker", f"Reference for {option.prompt}", callback=attach)
 
     def key_delete(self) -> None:
         refs = self.query_one("#refs", OptionList)
@@ -146,8 +146,8 @@ class ComposeScreen(Screen[None]):
 
     # -- run ----------------------------------------------------------------------------------
     def _spec(self):
-        from tui.compose import CaseSpec, SessionSpec, parse_checklist
-        from tui.model import Params
+        from tui.core.compose import CaseSpec, SessionSpec, parse_checklist
+        from tui.core.model import Params
 
         presets = list(self.query_one("#presets", SelectionList).selected)
         cases = [
@@ -189,7 +189,7 @@ class ComposeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="compose", description="Creating the session")
     def create_session(self, spec) -> None:
-        from tui.compose import MissingReferences, build_session
+        from tui.core.compose import MissingReferences, build_session
 
         ctx = self.app.ctx
         try:
@@ -204,9 +204,7 @@ class ComposeScreen(Screen[None]):
         self.app.call_from_thread(self._started, session.id)
 
     def _started(self, session_id: str) -> None:
-        from screens.run import RunScreen
-
-        self.app.switch_screen(RunScreen(session_id))
+        workbench(self).replace("run", session_id)
 
     def _error(self, message: str) -> None:
         self.query_one("#compose-error", Static).update(f"✗ {message}" if message else "")

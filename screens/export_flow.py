@@ -8,14 +8,14 @@ from textual.app import App
 
 
 def export_path(session_id: str) -> Path:
-    from tui import paths
+    from tui.core import paths
 
     return paths.data_dir() / "exports" / f"{session_id}.json"
 
 
 def export_session(app: App, session_id: str) -> Path | None:
-    from tui.atomic import atomic_write
-    from tui.export import export_json
+    from tui.core.atomic import atomic_write
+    from tui.reports.export import export_json
 
     ctx = app.ctx  # type: ignore[attr-defined]
     try:

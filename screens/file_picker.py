@@ -23,6 +23,7 @@ class ImageTree(DirectoryTree):
 
 
 class FilePickerScreen(ModalScreen[Path | None]):
+    HELP_TITLE = "Pick a file"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel")]
 
     def __init__(self, title: str, start: Path | None = None) -> None:
@@ -62,8 +63,8 @@ class FilePickerScreen(ModalScreen[Path | None]):
 
     @work(thread=True, exclusive=True, group="picker-check", description="Checking the image")
     def check_and_return(self, path: Path) -> None:
-        from tui.images import read_reference
-        from tui.validation import InputError
+        from tui.core.images import read_reference
+        from tui.core.validation import InputError
 
         try:
             read_reference(path)

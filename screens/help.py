@@ -10,28 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-
-def _screens():
-    from screens.compose import ComposeScreen
-    from screens.file_picker import FilePickerScreen
-    from screens.home import HomeScreen
-    from screens.keys import KeysScreen
-    from screens.results import ResultsScreen
-    from screens.review import ReviewScreen
-    from screens.run import RunScreen
-    from screens.zoom import ZoomScreen
-
-    return [
-        ("Everywhere", None),
-        ("Home", HomeScreen),
-        ("Compose", ComposeScreen),
-        ("Pick a file", FilePickerScreen),
-        ("Run", RunScreen),
-        ("Review", ReviewScreen),
-        ("Zoom", ZoomScreen),
-        ("Results", ResultsScreen),
-        ("Keys", KeysScreen),
-    ]
+from tui.widgets.workbench import workbench
 
 
 def _display(key: str) -> str:
@@ -41,6 +20,7 @@ def _display(key: str) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
+    HELP_TITLE = "Help"
     BINDINGS = [Binding("escape,q,f1", "dismiss_help", "Close", id="help.close")]
 
     def compose(self) -> ComposeResult:
@@ -54,7 +34,11 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Keys", style="bold", no_wrap=True)
         table.add_column("Does")
         table.add_column("Binding id (remap in config.toml [keymap])", style="dim")
-        for title, screen in _screens():
+        everywhere: list[tuple[str, type | None]] = [("Everywhere", None)]
+        listed = everywhere + [
+            (getattr(cls, "HELP_TITLE", cls.__name__), cls) for cls in workbench(self).screen_types.values()
+        ]
+        for title, screen in listed:
             bindings = type(self.app).BINDINGS if screen is None else screen.BINDINGS
             for b in bindings:
                 if not isinstance(b, Binding):
@@ -63,7 +47,7 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(title, _display(keys), b.description or b.action, b.id or "")
             if screen is None:
                 table.add_row(title, "ctrl+p", "Command palette", "")
-        table.caption = Text(f"Images: {self.app.preview_line}", style="italic")
+        table.caption = Text(f"Images: {workbench(self).preview_line}", style="italic")
         return table
 
     def action_dismiss_help(self) -> None:

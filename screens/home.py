@@ -10,10 +10,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.store import SessionHeader
+from tui.core.store import SessionHeader
+from tui.widgets.workbench import workbench
 
 
 class HomeScreen(Screen[None]):
+    HELP_TITLE = "Home"
     BINDINGS = [
         Binding("n", "new", "New session", id="home.new"),
         Binding("enter", "open", "Open", id="home.open"),
@@ -86,9 +88,7 @@ class HomeScreen(Screen[None]):
         return None if key in (None, "__empty__") else str(key)
 
     def action_new(self, preset_id: str | None = None) -> None:
-        from screens.compose import ComposeScreen
-
-        self.app.push_screen(ComposeScreen(preset_ids=[preset_id] if preset_id else []))
+        workbench(self).open("compose", preset_ids=[preset_id] if preset_id else [])
 
     def action_open(self) -> None:
         if self.focused is self.query_one("#presets", OptionList):
@@ -97,7 +97,7 @@ class HomeScreen(Screen[None]):
                 self.action_new(option.id)
             return
         if session_id := self._selected_session():
-            self.app.open_session(session_id)
+            workbench(self).open_session(session_id)
 
     @on(DataTable.RowSelected, "#sessions")
     def _row_selected(self) -> None:
@@ -109,7 +109,7 @@ class HomeScreen(Screen[None]):
 
     def action_results(self) -> None:
         if session_id := self._selected_session():
-            self.app.open_session(session_id, screen="results")
+            workbench(self).open_session(session_id, screen="results")
 
     def action_refresh(self) -> None:
         self.load_sessions()

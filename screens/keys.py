@@ -11,12 +11,15 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from tui import credentials, paths
-from tui.validation import InputError
+from tui.core import credentials, paths
+from tui.core.validation import InputError
+from tui.widgets.workbench import workbench
 
 
 class KeyInput(ModalScreen[str | None]):
     """Paste a key; it is never echoed (password field) and never shown again unmasked."""
+
+    HELP_TITLE = "Key input"
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="keyinput.cancel")]
 
@@ -35,7 +38,7 @@ class KeyInput(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
-        from tui.cmd_keys import check_key
+        from tui.core.api_keys import check_key
 
         try:
             self.dismiss(check_key(self.provider, event.value))
@@ -47,6 +50,7 @@ class KeyInput(ModalScreen[str | None]):
 
 
 class KeysScreen(Screen[None]):
+    HELP_TITLE = "Keys"
     BINDINGS = [
         Binding("s,enter", "set_key", "Set key", id="keys.set"),
         Binding("d,delete", "remove_key", "Remove stored", id="keys.remove"),
@@ -70,7 +74,7 @@ class KeysScreen(Screen[None]):
         table.focus()
 
     def refresh_rows(self) -> None:
-        from tui.cmd_keys import key_envs
+        from tui.core.api_keys import key_envs
 
         table = self.query_one("#keys", DataTable)
         keep = table.cursor_row
@@ -116,14 +120,14 @@ class KeysScreen(Screen[None]):
             except (OSError, InputError) as exc:
                 self.notify(str(exc), title="Not stored", severity="error")
                 return
-            from tui.cmd_keys import key_envs
+            from tui.core.api_keys import key_envs
 
             shadow = credentials.env_overrides(key_envs().get(provider, ()))
             note = f" (${shadow[0]} is set and takes precedence)" if shadow else ""
             self.notify(f"{provider} key stored as {credentials.mask(value)}{note}", title="Key stored")
             self._changed()
 
-        self.app.push_screen(KeyInput(provider), store)
+        workbench(self).open("key_input", provider, callback=store)
 
     def action_remove_key(self) -> None:
         provider = self._selected()

@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 
 
 class NoteScreen(ModalScreen[str | None]):
+    HELP_TITLE = "Note / text"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="note.cancel")]
 
     def __init__(self, title: str, value: str = "") -> None:

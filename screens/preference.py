@@ -12,15 +12,16 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.model import Preference, Run, now_iso
+from tui.core.model import Preference, Run, now_iso
 
 if TYPE_CHECKING:
-    from screens.review import ReviewScreen
+    from screens.review_parts import ReviewState
 
 SHOWN = {"a": "left better", "b": "right better", "tie": "tie", "both_bad": "both bad"}
 
 
 class PreferenceScreen(ModalScreen[None]):
+    HELP_TITLE = "Preference"
     BINDINGS = [
         Binding("up,k", "move(-1)", "Up", id="prefer.up", show=False),
         Binding("down,j", "move(1)", "Down", id="prefer.down", show=False),
@@ -31,7 +32,7 @@ class PreferenceScreen(ModalScreen[None]):
         Binding("escape,q", "close", "Done", id="prefer.close"),
     ]
 
-    def __init__(self, review: ReviewScreen, runs: list[Run]) -> None:
+    def __init__(self, review: ReviewState, runs: list[Run]) -> None:
         super().__init__()
         self.review = review
         self.pairs = list(combinations(runs, 2))
@@ -95,7 +96,7 @@ class PreferenceScreen(ModalScreen[None]):
             s.preferences.append(pref)
 
         apply(session)
-        review._saver.submit(self.app.ctx.store.mutate, review.session_id, apply)
+        review.save(apply)
         if self.cursor < len(self.pairs) - 1:
             self.cursor += 1
         self.render_pairs()

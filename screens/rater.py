@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 
 class RaterScreen(ModalScreen[str | None]):
+    HELP_TITLE = "Rater name"
     BINDINGS = [Binding("escape", "skip", "Use the default", id="rater.skip")]
 
     def compose(self) -> ComposeResult:
@@ -38,7 +39,7 @@ class RaterScreen(ModalScreen[str | None]):
     def _save(self, name: str) -> None:
         import msgspec
 
-        from tui.config import save_config
+        from tui.core.config import save_config
 
         ctx = self.app.ctx
         config = msgspec.structs.replace(ctx.config, rater=name)

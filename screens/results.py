@@ -13,10 +13,12 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from tui.model import Session
+from tui.core.model import Session
+from tui.widgets.workbench import workbench
 
 
 class ResultsScreen(Screen[None]):
+    HELP_TITLE = "Results"
     BINDINGS = [
         Binding("e", "export", "Export JSON", id="results.export"),
         Binding("m", "report('md')", "Report .md", id="results.report_md"),
@@ -55,8 +57,8 @@ class ResultsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="results", description="Computing results")
     def load(self) -> None:
-        from tui.report import report_data
-        from tui.report_tables import report_tables
+        from tui.reports.report import report_data
+        from tui.reports.report_tables import report_tables
 
         session = self.app.ctx.store.load(self.session_id)
         tables = report_tables(report_data(session, store=self.app.ctx.store))
@@ -74,7 +76,7 @@ class ResultsScreen(Screen[None]):
                     raise
 
     async def _fill(self, session: Session, tables) -> None:
-        from tui.blind import mask_models
+        from tui.scoring.blind import mask_models
 
         self.session = session
         if self.is_current:  # the header of a screen on its way out may already be gone
@@ -117,7 +119,7 @@ class ResultsScreen(Screen[None]):
 
     # -- exports ------------------------------------------------------------------------------
     def _out(self, suffix: str) -> Path:
-        from tui import paths
+        from tui.core import paths
 
         return paths.data_dir() / "exports" / f"{self.session_id}{suffix}"
 
@@ -128,8 +130,8 @@ class ResultsScreen(Screen[None]):
 
     @work(thread=True, group="results-export", description="Writing the report")
     def action_report(self, fmt: str) -> None:
-        from tui.atomic import atomic_write
-        from tui.report import render_report
+        from tui.core.atomic import atomic_write
+        from tui.reports.report import render_report
 
         store = self.app.ctx.store
         path = self._out(f".{fmt}")
@@ -138,16 +140,14 @@ class ResultsScreen(Screen[None]):
 
     @work(thread=True, group="results-export", description="Making the contact sheet")
     def action_sheet(self) -> None:
-        from tui.sheet import contact_sheet
+        from tui.reports.sheet import contact_sheet
 
         store = self.app.ctx.store
         path = contact_sheet(store.load(self.session_id), store, self._out(".png"))
         self.app.call_from_thread(self.notify, str(path), title="Contact sheet written")
 
     def action_review(self) -> None:
-        from screens.review import ReviewScreen
-
-        self.app.push_screen(ReviewScreen(self.session_id))
+        workbench(self).open("review", self.session_id)
 
     def action_back(self) -> None:
         self._leaving = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,12 +13,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from screens.review_parts import OutputTile, best_columns, checklist_text, revealed_cases
-from tui.model import Run, Score, Session, now_iso
-from tui.ordered_saver import OrderedSaver
+from tui.core.model import Run, Score, Session, now_iso
+from tui.core.ordered_saver import OrderedSaver
 from tui.widgets.image_view import ImageView
+from tui.widgets.workbench import workbench
 
 
 class ReviewScreen(Screen[None]):
+    HELP_TITLE = "Review"
     BINDINGS = [
         Binding("left", "output(-1)", "◀ out", id="review.prev_output", show=False),
         Binding("right", "output(1)", "out ▶", id="review.next_output", show=False),
@@ -63,9 +66,7 @@ class ReviewScreen(Screen[None]):
         self._loop = asyncio.get_running_loop()
         self.reload()
         if not self.app.ctx.config.rater:
-            from screens.rater import RaterScreen
-
-            self.app.push_screen(RaterScreen())
+            workbench(self).open("rater")
 
     def on_resize(self) -> None:
         if self.session is not None:
@@ -122,11 +123,14 @@ class ReviewScreen(Screen[None]):
     def rater(self) -> str:
         return self.app.ctx.rater
 
+    def save(self, change: Callable[[Session], None]) -> None:
+        self._saver.submit(self.app.ctx.store.mutate, self.session_id, change)
+
     def outputs(self) -> list[Run]:
         assert self.session is not None
         case = self.session.cases[self.case_index]
         if self.session.blind:
-            from tui.blind import blind_order
+            from tui.scoring.blind import blind_order
 
             return blind_order(self.session, case.id)
         order = {m: i for i, m in enumerate(self.session.models)}
@@ -135,7 +139,7 @@ class ReviewScreen(Screen[None]):
     def label(self, run: Run) -> str:
         assert self.session is not None
         if self.session.blind:
-            from tui.blind import slot_label
+            from tui.scoring.blind import slot_label
 
             slot = slot_label(self.session, run)
             hidden = run.case_id not in revealed_cases(self.app, self.session)
@@ -296,8 +300,6 @@ class ReviewScreen(Screen[None]):
         self._saver.submit(store.mutate, session_id, lambda s: s.set_score(score))
 
     def action_note(self) -> None:
-        from screens.note import NoteScreen
-
         run = self._current()
         if run is None or self.session is None:
             return
@@ -317,13 +319,11 @@ class ReviewScreen(Screen[None]):
             self._record(score)
             self.render_checklist()
 
-        self.app.push_screen(NoteScreen(f"Note for {self.label(run)}", old.note if old else ""), save)
+        workbench(self).open("note", f"Note for {self.label(run)}", old.note if old else "", callback=save)
 
     def action_zoom(self) -> None:
-        from screens.zoom import ZoomScreen
-
         if self.session and self.outputs():
-            self.app.push_screen(ZoomScreen(self, self.output_index))
+            workbench(self).open("zoom", self, self.output_index)
 
     def items_left(self) -> int:
         """Checklist items (or, without a checklist, notes) this rater has yet to give in this case."""
@@ -361,20 +361,16 @@ class ReviewScreen(Screen[None]):
         self.render_checklist()
 
     def action_prefer(self) -> None:
-        from screens.preference import PreferenceScreen
-
         if self.session is None:
             return
         done = [r for r in self.outputs() if r.status == "succeeded"]
         if len(done) < 2:
             self.notify("Pairwise preference needs two outputs that succeeded", severity="warning")
             return
-        self.app.push_screen(PreferenceScreen(self, done))
+        workbench(self).open("preference", self, done)
 
     def action_results(self) -> None:
-        from screens.results import ResultsScreen
-
-        self.app.push_screen(ResultsScreen(self.session_id))
+        workbench(self).open("results", self.session_id)
 
     def action_back(self) -> None:
         self.app.pop_screen()

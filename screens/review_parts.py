@@ -3,15 +3,38 @@ grid's shape, verdict marks, the checklist text, and which blind cases this rate
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from tui.model import Run, Score, Session
+from tui.core.model import Run, Score, Session
 from tui.widgets.image_view import ImageView
 
 MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "partial": ("½", "yellow"), "na": ("–", "grey50")}
+
+
+class ReviewState(Protocol):
+    """What Zoom and the preference dialog use of the Review screen that opened them."""
+
+    session: Session | None
+    session_id: str
+    output_index: int
+    regions: dict[str, tuple[float, float, float, float] | None]
+
+    @property
+    def blind(self) -> bool: ...
+    @property
+    def rater(self) -> str: ...
+    def outputs(self) -> list[Run]: ...
+    def label(self, run: Run) -> str: ...
+    def render_captions(self) -> None: ...
+    def render_checklist(self) -> None: ...
+    def save(self, change: Callable[[Session], None]) -> None:
+        """Apply a change to the session on disk, in order with the verdicts (the ordered saver)."""
 
 
 def revealed_cases(app, session: Session) -> set[str]:
@@ -70,7 +93,7 @@ def checklist_text(
     if run.error:
         message = run.error.message
         if blind:
-            from tui.blind import mask_models
+            from tui.scoring.blind import mask_models
 
             message = mask_models(message, session)
         text.append(f"\n{run.error.kind}: {message}", style="red")

@@ -11,9 +11,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
-from tui.model import Run, Session, parse_iso
-from tui.runner import RunEvent, Runner, SessionNotSaved
+from tui.core.model import Run, Session, parse_iso
+from tui.core.runner import RunEvent, Runner, SessionNotSaved
 from tui.widgets.image_view import ImageView
+from tui.widgets.workbench import workbench
 
 STATUS_MARK = {
     "queued": "· queued",
@@ -27,6 +28,7 @@ STATUS_MARK = {
 
 
 class RunScreen(Screen[None]):
+    HELP_TITLE = "Run"
     BINDINGS = [
         Binding("c", "cancel_run", "Cancel run", id="run.cancel"),
         Binding("C", "cancel_all", "Cancel all", id="run.cancel_all"),
@@ -75,7 +77,7 @@ class RunScreen(Screen[None]):
     # -- display ------------------------------------------------------------------------------
     def _model_label(self, run: Run) -> str:
         if self.session and self.session.blind:
-            from tui.blind import slot_label
+            from tui.scoring.blind import slot_label
 
             return f"slot {slot_label(self.session, run)}"
         return run.model
@@ -220,14 +222,10 @@ class RunScreen(Screen[None]):
         self.execute(todo)
 
     def action_review(self) -> None:
-        from screens.review import ReviewScreen
-
-        self.app.push_screen(ReviewScreen(self.session_id))
+        workbench(self).open("review", self.session_id)
 
     def action_results(self) -> None:
-        from screens.results import ResultsScreen
-
-        self.app.push_screen(ResultsScreen(self.session_id))
+        workbench(self).open("results", self.session_id)
 
     def action_back(self) -> None:
         if self.runner is not None:

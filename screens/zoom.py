@@ -12,12 +12,13 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tui.model import Run
+from tui.core.model import Run
 from tui.widgets.diff_view import DiffView
 from tui.widgets.image_view import ImageView
+from tui.widgets.workbench import workbench
 
 if TYPE_CHECKING:
-    from screens.review import ReviewScreen
+    from screens.review_parts import ReviewState
 
 
 def parse_region(text: str) -> tuple[float, float, float, float] | None:
@@ -34,6 +35,7 @@ def parse_region(text: str) -> tuple[float, float, float, float] | None:
 
 
 class ZoomScreen(Screen[None]):
+    HELP_TITLE = "Zoom"
     BINDINGS = [
         Binding("left,h", "flip(-1)", "◀ prev", id="zoom.prev"),
         Binding("right,l", "flip(1)", "next ▶", id="zoom.next"),
@@ -44,7 +46,7 @@ class ZoomScreen(Screen[None]):
         Binding("escape,z,q", "back", "Back", id="zoom.back"),
     ]
 
-    def __init__(self, review: ReviewScreen, index: int) -> None:
+    def __init__(self, review: ReviewState, index: int) -> None:
         super().__init__()
         self.review = review
         self.index = index
@@ -123,8 +125,6 @@ class ZoomScreen(Screen[None]):
         self.show()
 
     def action_region(self) -> None:
-        from screens.note import NoteScreen
-
         if not self._case_has_reference():
             return
         current = self._region()
@@ -142,7 +142,7 @@ class ZoomScreen(Screen[None]):
             self.diffing = True
             self.show()
 
-        self.app.push_screen(NoteScreen("Edit region x0,y0,x1,y1 in % (empty: none)", shown), apply)
+        workbench(self).open("note", "Edit region x0,y0,x1,y1 in % (empty: none)", shown, callback=apply)
 
     @on(DiffView.Computed)
     def _record(self, event: DiffView.Computed) -> None:
@@ -161,7 +161,7 @@ class ZoomScreen(Screen[None]):
             target.metrics = {**{k: v for k, v in target.metrics.items() if k not in stale}, **metrics}
 
         apply(review.session)
-        review._saver.submit(self.app.ctx.store.mutate, review.session_id, apply)
+        review.save(apply)
 
     def action_open_full(self) -> None:
         import os

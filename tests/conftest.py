@@ -72,8 +72,11 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     for name in list(__import__("os").environ):
         if name.startswith("IMGBENCH_") and name.endswith("_BASE_URL"):
             monkeypatch.delenv(name, raising=False)
+    from tui.core import previews
+    from tui.imaging import thumb_queue
+
+    previews.install(thumb_queue)  # as every command and the App do
     yield
-    from tui import thumb_queue
 
     # Background thumbnails read the cache dir from the environment: they finish before it is restored.
     thumb_queue.wait(30)
@@ -120,7 +123,7 @@ def make_image(tmp_path: Path):
 @pytest.fixture
 def fresh_preview_caches() -> Iterator[None]:
     """The preview renderer's in-process caches emptied around a test (they outlive one test otherwise)."""
-    from tui import graphics, halfblock, thumbs
+    from tui.imaging import graphics, halfblock, thumbs
 
     halfblock.cache_clear()
     thumbs._failures.clear()

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from tests.test_stats import CHECKLIST
-from tui.blind import blind_order, blind_view, blind_views, mask_models, revealed, run_for_slot, slot_label, slot_letter
-from tui.model import Case, Run, RunError, Score, Session
+from tui.core.model import Case, Run, RunError, Score, Session
+from tui.scoring.blind import (
+    blind_order,
+    blind_view,
+    blind_views,
+    mask_models,
+    revealed,
+    run_for_slot,
+    slot_label,
+    slot_letter,
+)
 
 
 def _blind_session(seed: int = 7) -> Session:

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tui.compose import MAX_CHECKS, parse_checklist
-from tui.model import ChecklistItem
-from tui.validation import InputError
+from tui.core.compose import MAX_CHECKS, parse_checklist
+from tui.core.model import ChecklistItem
+from tui.core.validation import InputError
 
 
 def test_lines_become_items_and_indentation_makes_parents() -> None:
@@ -51,7 +51,7 @@ def test_too_much_or_bad_text_is_a_clear_error(text: str, words: str) -> None:
 
 
 def test_cli_check_gives_free_prompts_a_checklist(fast_demo, capsys) -> None:
-    from tui.cli import main
+    from tui.cli.main import main
 
     checks = ["--check", "Is there a cat?", "--check", "  The hat is red"]
     code = main(["run", "--prompt", "a cat in a hat", "--model", "demo:mosaic", "-q", *checks])
@@ -66,7 +66,7 @@ def test_cli_check_gives_free_prompts_a_checklist(fast_demo, capsys) -> None:
 
 
 def test_cli_check_without_a_prompt_is_refused(fast_demo, capsys) -> None:
-    from tui.cli import main
+    from tui.cli.main import main
 
     assert main(["run", "--preset", "tier-a/cat1", "--model", "demo:mosaic", "--check", "x"]) == 2
     assert "--check: checks go with a --prompt" in capsys.readouterr().err

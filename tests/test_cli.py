@@ -11,9 +11,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tui.cli import main
-from tui.export import SCHEMA_FILE
-from tui.store import Store
+from tui.cli.main import main
+from tui.core.store import Store
+from tui.reports.export import SCHEMA_FILE
 
 DEMO3 = ["--model", "demo:mosaic", "--model", "demo:aurora", "--model", "demo:sketch"]
 
@@ -197,8 +197,8 @@ def test_config_errors_name_file_key_and_line(config_dir, capsys):
 
 def test_version_is_fast_and_imports_nothing_heavy():
     probe = (
-        "import sys, tui.cli; sys.argv=['imgbench','--version']\n"
-        "try:\n    tui.cli.main()\nexcept SystemExit:\n    pass\n"
+        "import sys, tui.launch; sys.argv=['imgbench','--version']\n"
+        "try:\n    tui.launch.main()\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('textual', 'httpx', 'PIL', 'msgspec') if m in sys.modules]\n"
         "print('HEAVY', heavy)"
     )

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from tui import ordered_saver
-from tui.ordered_saver import OrderedSaver
-from tui.validation import InputError
+from tui.core import ordered_saver
+from tui.core.ordered_saver import OrderedSaver
+from tui.core.validation import InputError
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from tui.model import Case, ChecklistItem, Run, Score, Session
-from tui.paired import MIN_PAIRS, holm, mcnemar_exact, paired_comparisons
+from tui.core.model import Case, ChecklistItem, Run, Score, Session
+from tui.scoring.paired import MIN_PAIRS, holm, mcnemar_exact, paired_comparisons
 
 
 @pytest.mark.parametrize(

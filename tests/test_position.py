@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tui.blind import slots
-from tui.model import Case, ChecklistItem, Preference, Run, Score, Session
-from tui.position import position_report
-from tui.report_tables import report_tables
+from tui.core.model import Case, ChecklistItem, Preference, Run, Score, Session
+from tui.reports.report_tables import report_tables
+from tui.scoring.blind import slots
+from tui.scoring.position import position_report
 
 ITEMS = [ChecklistItem("i1", "one"), ChecklistItem("i2", "two")]
 MODELS = ["m:a", "m:b", "m:c"]
@@ -70,8 +70,8 @@ def test_left_right_preferences_get_an_exact_binomial_p() -> None:
 
 
 def test_the_report_has_a_position_table_for_blind_sessions_only(tmp_path) -> None:
-    from tui.report import report_data
-    from tui.store import Store
+    from tui.core.store import Store
+    from tui.reports.report import report_data
 
     session = _session()
     for run in session.runs:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from tests.preview_support import BLUE, GREEN, RED, _near
-from tui import halfblock, thumbs
+from tui.imaging import halfblock, thumbs
 
 pytestmark = pytest.mark.usefixtures("fresh_preview_caches")
 

@@ -11,7 +11,7 @@ import pytest
 from rich.color import ColorType
 
 from tests.preview_support import _edited, _near
-from tui import diff, graphics
+from tui.imaging import diff, graphics
 
 pytestmark = pytest.mark.usefixtures("fresh_preview_caches")
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("fresh_preview_caches")
 
 
 def test_importing_graphics_does_not_import_textual_image() -> None:
-    code = "import sys, tui.graphics; print('textual_image' in sys.modules, 'textual' in sys.modules)"
+    code = "import sys, tui.imaging.graphics; print('textual_image' in sys.modules, 'textual' in sys.modules)"
     import subprocess
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -58,7 +58,7 @@ def test_colour_system_heuristics() -> None:
 
 
 def test_cli_preview_a_file(make_image, capsys) -> None:
-    from tui.cli import main
+    from tui.cli.main import main
 
     path = make_image("p.png", (120, 60), (250, 10, 10))
     assert main(["preview", str(path), "--cols", "30", "--rows", "10", "--colors", "truecolor"]) == 0
@@ -68,7 +68,7 @@ def test_cli_preview_a_file(make_image, capsys) -> None:
 
 
 def test_cli_preview_bad_file_is_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
-    from tui.cli import main
+    from tui.cli.main import main
 
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
@@ -80,7 +80,7 @@ def test_cli_preview_bad_file_is_one_line_and_exit_2(tmp_path: Path, capsys) -> 
 
 
 def test_cli_preview_a_session_grid(fast_demo, capsys) -> None:
-    from tui.cli import main
+    from tui.cli.main import main
 
     code = main(["run", "--prompt", "a red kite", "--model", "demo:mosaic", "--model", "demo:aurora", "-q"])
     assert code == 0

@@ -10,7 +10,7 @@ from PIL import Image
 from rich.color import ColorType
 
 from tests.preview_support import BLACK, BLUE, GREEN, RED, WHITE, _edited
-from tui import diff, halfblock
+from tui.imaging import diff, halfblock
 
 pytestmark = pytest.mark.usefixtures("fresh_preview_caches")
 

@@ -10,13 +10,13 @@ import jsonschema
 import pytest
 from PIL import Image
 
-from tui.cli import main
-from tui.export import SCHEMA_FILE, export_document, export_json, import_document
-from tui.model import ChecklistItem, Preference, RunError, Score, Session
-from tui.report import render_report
-from tui.sheet import sheet_size
-from tui.stats import wilson_interval
-from tui.store import Store
+from tui.cli.main import main
+from tui.core.model import ChecklistItem, Preference, RunError, Score, Session
+from tui.core.store import Store
+from tui.reports.export import SCHEMA_FILE, export_document, export_json, import_document
+from tui.reports.report import render_report
+from tui.reports.sheet import sheet_size
+from tui.scoring.stats import wilson_interval
 
 MODELS = ["demo:mosaic", "demo:aurora", "demo:sketch"]
 ITEMS = [
@@ -185,7 +185,7 @@ def test_contact_sheet_of_tier_a(
 def test_contact_sheet_without_dejavu_falls_back_to_ascii_marks(
     two_rater_session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tui import sheet
+    from tui.reports import sheet
 
     session_id, store = two_rater_session
 

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tui import atomic, thumb_queue, thumbs
-from tui.compose import CaseSpec, SessionSpec, build_session
-from tui.context import Context
-from tui.model import Session
-from tui.runner import Runner
-from tui.store import Store
+from tui.core import atomic
+from tui.core.compose import CaseSpec, SessionSpec, build_session
+from tui.core.context import Context
+from tui.core.model import Session
+from tui.core.runner import Runner
+from tui.core.store import Store
+from tui.imaging import thumb_queue, thumbs
 
 DEMO = ["demo:mosaic", "demo:aurora", "demo:sketch"]
 
@@ -114,7 +115,7 @@ def _failing_writes(monkeypatch, failures: int | None, *, spare: int = 0) -> lis
         real(self, session, durable=durable)
 
     monkeypatch.setattr(Store, "_write", write)
-    monkeypatch.setattr("tui.runner.WRITE_RETRY_S", 0.01)
+    monkeypatch.setattr("tui.core.runner.WRITE_RETRY_S", 0.01)
     return calls
 
 
@@ -133,7 +134,7 @@ def test_a_disk_full_for_a_moment_loses_no_finished_run(fast_demo, monkeypatch) 
 
 
 def test_a_disk_that_stays_full_ends_in_one_clear_error(fast_demo, monkeypatch, capsys) -> None:
-    from tui.cli import main
+    from tui.cli.main import main
 
     _failing_writes(monkeypatch, failures=None, spare=1)  # the session is created, then the disk fills up
     code = main(["run", "--prompt", "a red cube", "--model", "demo:mosaic"])
@@ -146,7 +147,7 @@ def test_a_disk_that_stays_full_ends_in_one_clear_error(fast_demo, monkeypatch, 
 
 
 def test_a_full_disk_when_composing_is_one_line_and_leaves_nothing(fast_demo, monkeypatch, capsys, data_dir) -> None:
-    from tui.cli import main
+    from tui.cli.main import main
 
     _failing_writes(monkeypatch, failures=None)
     assert main(["run", "--prompt", "a red cube", "--model", "demo:mosaic"]) == 1
@@ -156,15 +157,15 @@ def test_a_full_disk_when_composing_is_one_line_and_leaves_nothing(fast_demo, mo
 
 
 async def test_the_run_screen_says_so_and_keeps_working(fast_demo, monkeypatch) -> None:
+    from screens.registry import build_app
     from screens.run import RunScreen
     from tests.tui_support import at_home, wait_for
-    from tui.app import ImgbenchApp
 
     ctx = Context()
     spec = SessionSpec(cases=[CaseSpec(prompt="a red cube")], models=DEMO[:1])
     session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
     _failing_writes(monkeypatch, failures=None)
-    app = ImgbenchApp()
+    app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await at_home(app, pilot)
         app.push_screen(RunScreen(session.id))

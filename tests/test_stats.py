@@ -7,10 +7,7 @@ import math
 
 import pytest
 
-from tui.agreement import agreement, cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement
-from tui.bradley_terry import ELO_SCALE, bradley_terry, fit, rate, standard_errors
-from tui.leaderboard import compute, leaderboard
-from tui.model import (
+from tui.core.model import (
     Case,
     ChecklistItem,
     OutputImage,
@@ -20,7 +17,11 @@ from tui.model import (
     Score,
     Session,
 )
-from tui.stats import (
+from tui.core.store import Store
+from tui.scoring.agreement import agreement, cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement
+from tui.scoring.bradley_terry import ELO_SCALE, bradley_terry, fit, rate, standard_errors
+from tui.scoring.leaderboard import compute, leaderboard
+from tui.scoring.stats import (
     Rate,
     category_rates,
     effective_verdicts,
@@ -29,7 +30,6 @@ from tui.stats import (
     summarize,
     wilson_interval,
 )
-from tui.store import Store
 
 # -- Wilson ----------------------------------------------------------------------------------------
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from textual import on
 from textual.app import App, SystemCommand
@@ -12,7 +13,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from tui.context import Context
+from tui.core import previews
+from tui.core.context import Context
+from tui.imaging import thumb_queue
 
 
 class ImgbenchApp(App[None]):
@@ -27,9 +30,17 @@ class ImgbenchApp(App[None]):
         Binding("f12", "screenshot", "Screenshot", id="app.screenshot", show=False),
     ]
 
-    def __init__(self, context: Context | None = None, *, preview_line: str = "") -> None:
+    def __init__(
+        self,
+        context: Context | None = None,
+        *,
+        screens: Mapping[str, type[Screen[Any]]],
+        preview_line: str = "",
+    ) -> None:
         super().__init__()
+        self.screen_types = dict(screens)
         self.ctx = context or Context()
+        previews.install(thumb_queue)
         self.preview_line = preview_line or "halfblock: truecolor half-block cells (works everywhere)"
         self.animation_level = "none"  # over SSH every animated frame is a round trip
 
@@ -42,10 +53,8 @@ class ImgbenchApp(App[None]):
             self.set_keymap(self.ctx.config.keymap)
         if self.ctx.config.theme:
             self.theme = self.ctx.config.theme
-        from screens.home import HomeScreen
-
-        self.push_screen(HomeScreen())
-        from tui import credentials, paths
+        self.open("home")
+        from tui.core import credentials, paths
 
         if problem := credentials.permission_problem(paths.credentials_file()):
             self.notify(
@@ -60,24 +69,30 @@ class ImgbenchApp(App[None]):
     def on_unmount(self) -> None:
         gc.unfreeze()  # the process may go on (tests, an embedding program): let the collector see it all again
 
-    # -- navigation ---------------------------------------------------------------------------
-    def action_help(self) -> None:
-        from screens.help import HelpScreen
+    # -- navigation: screens by their registered name -----------------------------------------
+    def open(self, name: str, *args: Any, callback: Callable[[Any], Any] | None = None, **kwargs: Any) -> None:
+        self.push_screen(self.screen_types[name](*args, **kwargs), callback)
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+    def replace(self, name: str, *args: Any, **kwargs: Any) -> None:
+        self.switch_screen(self.screen_types[name](*args, **kwargs))
+
+    def is_showing(self, name: str) -> bool:
+        return isinstance(self.screen, self.screen_types[name])
+
+    def action_help(self) -> None:
+        if not self.is_showing("help"):
+            self.open("help")
 
     def action_home(self) -> None:
-        from screens.home import HomeScreen
-
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+        while len(self.screen_stack) > 2 and not self.is_showing("home"):
             self.pop_screen()
 
     def action_keys(self) -> None:
-        from screens.keys import KeysScreen
+        if not self.is_showing("keys"):
+            self.open("keys")
 
-        if not isinstance(self.screen, KeysScreen):
-            self.push_screen(KeysScreen())
+    def action_new_session(self) -> None:
+        self.open("compose")
 
     def action_screenshot(self) -> None:
         path = self.save_screenshot(path=str(Path.cwd()))
@@ -85,10 +100,6 @@ class ImgbenchApp(App[None]):
 
     def open_session(self, session_id: str, *, screen: str = "auto") -> None:
         """Run what is pending, else review; 'results' goes straight to the results."""
-        from screens.results import ResultsScreen
-        from screens.review import ReviewScreen
-        from screens.run import RunScreen
-
         try:
             self.ctx.store.recover_interrupted(session_id)
             session = self.ctx.store.load(session_id)
@@ -96,11 +107,11 @@ class ImgbenchApp(App[None]):
             self.notify(str(exc), title="Cannot open session", severity="error", timeout=10)
             return
         if screen == "results":
-            self.push_screen(ResultsScreen(session.id))
+            self.open("results", session.id)
         elif screen == "run" or any(r.status in ("queued", "interrupted") for r in session.runs):
-            self.push_screen(RunScreen(session.id))
+            self.open("run", session.id)
         else:
-            self.push_screen(ReviewScreen(session.id))
+            self.open("review", session.id)
 
     # -- the one error path -------------------------------------------------------------------
     @on(Worker.StateChanged)
@@ -116,6 +127,11 @@ class ImgbenchApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        from screens.palette import commands_for
-
-        yield from commands_for(self, screen)
+        yield SystemCommand("New session", "Compose a new comparison", self.action_new_session)
+        yield SystemCommand("API keys", "Set, list and remove provider keys", self.action_keys)
+        yield SystemCommand("Home", "Recent sessions and presets", self.action_home)
+        yield SystemCommand("Help", "Every key, and how images are drawn", self.action_help)
+        offer = getattr(screen, "palette_commands", None)
+        if offer is not None:
+            for title, help_text, callback in offer():
+                yield SystemCommand(title, help_text, callback)

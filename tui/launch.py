@@ -1,14 +1,19 @@
-"""Start the TUI: load and check the config first, detect the preview mode before Textual owns the terminal."""
+"""The ``imgbench`` entry: the command line, and with no subcommand the TUI.
+
+The TUI starts here: the config is loaded and checked first, and the preview mode detected before Textual owns
+the terminal. Nothing heavy is imported until it is needed, so ``imgbench --version`` stays fast.
+"""
 
 from __future__ import annotations
 
 import sys
-
-from tui.context import Context
-from tui.validation import InputError
+from collections.abc import Sequence
 
 
 def launch_tui(preview: str | None = None) -> int:
+    from tui.core.context import Context
+    from tui.core.validation import InputError
+
     try:
         ctx = Context()
         config = ctx.config
@@ -18,16 +23,28 @@ def launch_tui(preview: str | None = None) -> int:
     mode = preview or config.preview
     line = ""
     try:
-        from tui.graphics import detect  # the previews module; may run textual-image's probe
+        from tui.imaging.graphics import detect  # the previews module; may run textual-image's probe
     except ImportError:
         detect = None
     if detect is not None:
         try:
-            result = detect(mode)
+            from tui.widgets.image_view import load_graphics_widgets
+
+            result = detect(mode, widgets=load_graphics_widgets)
             line = getattr(result, "explanation", "") or str(result)
         except Exception as exc:  # detection must never stop the app from starting
             line = f"halfblock: detection failed ({exc})"
-    from tui.app import ImgbenchApp
+    from screens.registry import build_app
 
-    ImgbenchApp(ctx, preview_line=line).run()
+    build_app(ctx, preview_line=line).run()
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from tui.cli.main import main as cli_main
+
+    return cli_main(argv, start_tui=launch_tui)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

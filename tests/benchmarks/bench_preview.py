@@ -53,7 +53,7 @@ def clear_cold() -> None:
     from rich.color import Color
     from rich.style import Style
 
-    from tui import halfblock
+    from tui.imaging import halfblock
 
     halfblock.cache_clear(styles=True)
     for fn in (Style.parse, Color.parse, Color.downgrade, Style.normalize):
@@ -75,7 +75,7 @@ def median_ms(fn, reps: int, setup=None) -> float:
 def store_outputs(n: int, size: int, session: str = "bench") -> list[tuple[Path, str]]:
     import io
 
-    from tui.store import Store
+    from tui.core.store import Store
 
     store = Store()
     out = []
@@ -88,7 +88,7 @@ def store_outputs(n: int, size: int, session: str = "bench") -> list[tuple[Path,
 
 
 def bench_a(outputs: list[tuple[Path, str]], reps: int) -> dict[str, float]:
-    from tui import halfblock, thumbs
+    from tui.imaging import halfblock, thumbs
 
     path, sha = outputs[0]
 
@@ -105,7 +105,7 @@ def bench_a(outputs: list[tuple[Path, str]], reps: int) -> dict[str, float]:
 def bench_b(outputs: list[tuple[Path, str]], reps: int) -> dict[str, float]:
     from rich_pixels import Pixels
 
-    from tui import halfblock, thumbs
+    from tui.imaging import halfblock, thumbs
 
     for path, sha in outputs[:6]:
         thumbs.make_thumbnails(path, sha)
@@ -136,7 +136,7 @@ def bench_b(outputs: list[tuple[Path, str]], reps: int) -> dict[str, float]:
 def bench_c(n: int, size: int) -> dict[str, float]:
     import psutil
 
-    from tui import halfblock, thumbs
+    from tui.imaging import halfblock, thumbs
 
     outputs = store_outputs(n, size, session="mem")
     proc = psutil.Process()

@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.providers.loopback import Loopback
-from tui.credentials import ENV_VARS
+from tui.core.credentials import ENV_VARS
 
 LATENCY_S = 1.0
 MODELS = [
@@ -128,8 +128,8 @@ async def adapters_parallel(root: Path) -> float:
     from providers.base import CallContext, GenerationRequest, ReferenceInput
     from providers.http import make_client
     from tests.benchmarks.tier_a_session import tier_a_session
-    from tui.context import Context
-    from tui.images import FORMATS
+    from tui.core.context import Context
+    from tui.core.images import FORMATS
 
     session = tier_a_session(root, MODELS)
     ctx = Context()
@@ -152,9 +152,12 @@ async def adapters_parallel(root: Path) -> float:
 def parallel(root: Path, label: str, *, quiet: bool = False) -> tuple[float, list[float], dict[str, int]]:
     from providers.http import warm_up
     from tests.benchmarks.tier_a_session import tier_a_session
-    from tui import thumb_queue
-    from tui.context import Context
-    from tui.runner import Runner
+    from tui.core import previews
+    from tui.core.context import Context
+    from tui.core.runner import Runner
+    from tui.imaging import thumb_queue
+
+    previews.install(thumb_queue)
 
     warm_up()  # where `imgbench run` and the Compose screen call it: before the session is composed
     session = tier_a_session(root, MODELS)
@@ -200,11 +203,14 @@ async def adapter_loop(base_url: str, n: int) -> float:
 
 
 def runner_loop(n: int) -> float:
-    from tui import thumb_queue
-    from tui.compose import CaseSpec, SessionSpec, build_session
-    from tui.context import Context
-    from tui.model import Params
-    from tui.runner import Runner
+    from tui.core import previews
+    from tui.core.compose import CaseSpec, SessionSpec, build_session
+    from tui.core.context import Context
+    from tui.core.model import Params
+    from tui.core.runner import Runner
+    from tui.imaging import thumb_queue
+
+    previews.install(thumb_queue)
 
     ctx = Context()
     spec = SessionSpec(
@@ -225,7 +231,7 @@ def runner_loop(n: int) -> float:
 def store_write_ms(n: int) -> float:
     """What one durable output write costs here (inspect + temp file + fsync + rename): the runner's share."""
     from tests.providers.loopback import png_bytes
-    from tui.context import Context
+    from tui.core.context import Context
 
     store = Context().store
     data = png_bytes()

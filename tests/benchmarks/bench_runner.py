@@ -37,9 +37,12 @@ def make_session(root: Path) -> str:
 def headless(root: Path) -> tuple[float, float]:
     """Seconds until ``execute`` returns (every run recorded durably), and until the background thumbnails of
     every output are made too (what `imgbench run` waits for before it exits)."""
-    from tui import thumb_queue
-    from tui.context import Context
-    from tui.runner import Runner
+    from tui.core import previews
+    from tui.core.context import Context
+    from tui.core.runner import Runner
+    from tui.imaging import thumb_queue
+
+    previews.install(thumb_queue)
 
     session_id = make_session(root)
     thumb_queue.wait()  # the references' thumbnails, queued when the session was composed
@@ -57,11 +60,11 @@ def headless(root: Path) -> tuple[float, float]:
 async def in_tui(root: Path) -> tuple[float, float, float, float]:
     """The same 18 runs driven by the Run screen, from opening it: until every run shows as finished, until the
     runner is done (every run recorded durably); and the event loop's worst stalls."""
+    from screens.registry import build_app
     from screens.run import RunScreen
-    from tui.app import ImgbenchApp
 
     session_id = make_session(root)
-    app = ImgbenchApp()
+    app = build_app()
     stalls: list[tuple[float, float]] = []  # (when, how long past its 5 ms)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.3)
@@ -86,7 +89,10 @@ async def in_tui(root: Path) -> tuple[float, float, float, float]:
         wall = time.perf_counter() - start
         done = True
         await probing
-    from tui import thumb_queue
+    from tui.core import previews
+    from tui.imaging import thumb_queue
+
+    previews.install(thumb_queue)
 
     thumb_queue.wait()  # the thumbnails still being made use the temporary cache dir
     # "While runs finish": from just before the first run can finish to the last one.

@@ -44,7 +44,7 @@ PY = sys.executable
 TARGETS = {"list_cli": 0.300, "export": 0.200, "version": 0.250, "first_paint": 1.0, "home_list": 0.300}
 NAIVE_LIST = """
 import sys, time
-from tui.store import Store
+from tui.core.store import Store
 store = Store()
 sessions = []
 for entry in store.sessions_dir.iterdir():
@@ -126,10 +126,10 @@ def paint_time(command: str, markers: tuple[str, ...], env: dict[str, str], time
 # -- the Home screen in process --------------------------------------------------------------------------------
 async def home_listing(naive: bool, n: int) -> float:
     from screens.home import HomeScreen
-    from tui.app import ImgbenchApp
-    from tui.store import Listing
+    from screens.registry import build_app
+    from tui.core.store import Listing
 
-    app = ImgbenchApp()
+    app = build_app()
     if naive:
         store = app.ctx.store
 
@@ -198,12 +198,12 @@ def main() -> int:
         )
         print(f"{'':<44} {'imgbench':>11}  {'naive':>11}  ratio  {'target':<11}")
 
-        from tui.store import Store
+        from tui.core.store import Store
 
         store = Store(work / "data")
         listing = store.list()
         assert len(listing.sessions) == args.sessions and not listing.errors
-        cli = [PY, "-m", "tui.cli"]
+        cli = [PY, "-m", "tui.launch"]
         ok &= row(
             "sessions list (whole command, subprocess)",
             best(lambda: run(*cli, "sessions", "list"), n),
@@ -220,8 +220,8 @@ def main() -> int:
         # -- export of a 504-run session ------------------------------------------------------------------
         import msgspec
 
-        from tui.export import export_document, export_json
-        from tui.store import encode_session
+        from tui.core.store import encode_session
+        from tui.reports.export import export_document, export_json
 
         big = realistic_session(99_999, runs_per_case=28)
         store.save(big)
@@ -231,7 +231,7 @@ def main() -> int:
             return export_json(store.load(big.id), store)
 
         def naive() -> bytes:
-            from tui.model import Session
+            from tui.core.model import Session
 
             doc = json.loads(store.session_file(big.id).read_bytes())
             session = msgspec.convert(doc, Session)
@@ -256,7 +256,9 @@ def main() -> int:
 
         # -- --version --------------------------------------------------------------------------------
         version = best(lambda: run(*cli, "--version"), max(n, 7))
-        eager = best(lambda: run(PY, "-c", "import tui.app, screens.home, screens.compose, screens.review, tui.cli"), n)
+        eager = best(
+            lambda: run(PY, "-c", "import tui.app, screens.home, screens.compose, screens.review, tui.launch"), n
+        )
         floor = best(lambda: run(PY, "-c", "pass"), n)
         ok &= row(
             "imgbench --version (subprocess)", version, eager, TARGETS["version"], f"python floor {floor * 1000:.0f} ms"
@@ -272,7 +274,7 @@ def main() -> int:
             )
             paints, rows, floors = [], [], []
             for _ in range(max(3, n // 2)):
-                first, listed = paint_time(f"{PY} -m tui.cli", ("Presets", newest), env)
+                first, listed = paint_time(f"{PY} -m tui.cli.main", ("Presets", newest), env)
                 paints.append(first)
                 rows.append(listed)
                 floors.append(paint_time(f"{PY} {bare}", ("bare textual app",), env)[0])

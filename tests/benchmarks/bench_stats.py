@@ -27,9 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tui.agreement import agreement
-from tui.leaderboard import leaderboard
-from tui.model import (
+from tui.core.model import (
     Attempt,
     Case,
     ChecklistItem,
@@ -40,9 +38,11 @@ from tui.model import (
     Session,
     Timings,
 )
-from tui.report import render_report
-from tui.stats import results, wilson_interval
-from tui.store import Store, encode_session
+from tui.core.store import Store, encode_session
+from tui.reports.report import render_report
+from tui.scoring.agreement import agreement
+from tui.scoring.leaderboard import leaderboard
+from tui.scoring.stats import results, wilson_interval
 
 BUDGET_MS = 300.0
 MODELS = [

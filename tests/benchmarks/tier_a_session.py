@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.model import Session
+from tui.core.model import Session
 
 
 def tier_a_session(root: Path, models: list[str]) -> Session:
     """Build and save it under the current IMGBENCH_* directories; reference files go in ``root``."""
     from PIL import Image
 
-    from tui.compose import CaseSpec, SessionSpec, build_session
-    from tui.context import Context
+    from tui.core.compose import CaseSpec, SessionSpec, build_session
+    from tui.core.context import Context
 
     root.mkdir(parents=True, exist_ok=True)
     refs = []

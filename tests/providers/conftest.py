@@ -13,7 +13,7 @@ import pytest
 from providers.base import ReferenceInput, sha256_hex
 from providers.retry import RetryPolicy
 from tests.providers.loopback import Loopback, png_bytes
-from tui.credentials import ENV_VARS
+from tui.core.credentials import ENV_VARS
 
 KEY_ENV = {name: names[0] for name, names in ENV_VARS.items()}  # each provider's first key variable
 SCHEMA_FILE = Path(__file__).with_name("openai-images-openapi.yaml")
@@ -78,10 +78,10 @@ def run_prompt(
     params: dict[str, Any] | None = None,
 ) -> Any:
     """Build a one-case session and drive it through the real Runner; returns the finished Session."""
-    from tui.compose import CaseSpec, SessionSpec, build_session
-    from tui.context import Context
-    from tui.model import Params
-    from tui.runner import Runner
+    from tui.core.compose import CaseSpec, SessionSpec, build_session
+    from tui.core.context import Context
+    from tui.core.model import Params
+    from tui.core.runner import Runner
 
     ctx = Context()
     spec = SessionSpec(

@@ -11,8 +11,8 @@ import pytest
 
 from tests.providers.conftest import multipart_as_schema_object, validate_openai
 from tests.providers.loopback import Reply, gemini_answer
-from tui import credentials
-from tui.cli import main
+from tui.cli.main import main
+from tui.core import credentials
 
 MODELS = ["openai:gpt-image-2", "xai:grok-imagine-image", "gemini:gemini-2.5-flash-image", "fal:fal-ai/flux-2-pro"]
 

@@ -11,8 +11,8 @@ import warnings
 
 import pytest
 
-from tui import credentials
-from tui.cli import main
+from tui.cli.main import main
+from tui.core import credentials
 
 
 def _set(monkeypatch, provider: str, text: str) -> int:

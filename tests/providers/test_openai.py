@@ -194,8 +194,8 @@ def test_available_says_how_to_fix() -> None:
 
 
 def test_base_url_from_openai_base_url(monkeypatch) -> None:
-    from tui.config import Config
-    from tui.registry import build_registry
+    from tui.core.config import Config
+    from tui.core.registry import build_registry
 
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
     assert build_registry(Config(), {}).providers["openai"].settings.base_url == "http://127.0.0.1:1/v1"

@@ -127,8 +127,8 @@ def test_a_retried_run_gets_its_full_retry_budget_again(servers, point) -> None:
     """`attempts` is the run's whole record; the budget of tries (max_attempts) is per execution."""
     import asyncio
 
-    from tui.context import Context
-    from tui.runner import Runner
+    from tui.core.context import Context
+    from tui.core.runner import Runner
 
     server = servers("openai")
     point("openai", server)

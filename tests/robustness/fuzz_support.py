@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from tui.model import (
+from tui.core.model import (
     Attempt,
     Case,
     ChecklistItem,
@@ -33,7 +33,7 @@ from tui.model import (
     Session,
     Timings,
 )
-from tui.store import encode_session
+from tui.core.store import encode_session
 
 # IMGBENCH_FUZZ_SCALE=20 searches twenty times longer, with fresh random examples each time.
 SCALE = int(os.environ.get("IMGBENCH_FUZZ_SCALE", "1"))
@@ -242,7 +242,7 @@ SESSION_DOC = json.loads(encode_session(sample_session()))
 
 
 def run_main(argv: list[str]) -> tuple[int, str, str]:
-    from tui.cli import main
+    from tui.launch import main  # the console script: no subcommand starts the TUI
 
     # Real text streams over bytes, as a terminal or a pipe gives (export writes to sys.stdout.buffer).
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")

@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from tui.model import Score, Session
-from tui.store import Store
+from tui.core.model import Score, Session
+from tui.core.store import Store
 
 
 def main(session_id: str, rater: str, seed: str, stop_file: str) -> int:

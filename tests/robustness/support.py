@@ -10,8 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tui.model import Session
-from tui.store import Store
+from tui.core.model import Session
+from tui.core.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO3 = ("demo:mosaic", "demo:aurora", "demo:sketch")
@@ -19,7 +19,7 @@ DEMO3 = ("demo:mosaic", "demo:aurora", "demo:sketch")
 
 def cli(*args: str) -> list[str]:
     """``imgbench ARGS`` as an argv for a child process (the same interpreter and checkout as the tests)."""
-    return [sys.executable, "-m", "tui.cli", *args]
+    return [sys.executable, "-m", "tui.launch", *args]
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -113,7 +113,18 @@ def realistic_session(index: int, *, runs_per_case: int = 1, models: Sequence[st
     import random
     from datetime import UTC, datetime, timedelta
 
-    from tui.model import Attempt, Case, ChecklistItem, OutputImage, Params, Reference, Run, RunError, Score, Timings
+    from tui.core.model import (
+        Attempt,
+        Case,
+        ChecklistItem,
+        OutputImage,
+        Params,
+        Reference,
+        Run,
+        RunError,
+        Score,
+        Timings,
+    )
 
     rng = random.Random(index)
     presets = _tier_a()
@@ -213,7 +224,7 @@ def write_sessions(root: Path, count: int) -> list[str]:
     """``count`` realistic sessions under ``root/sessions`` (one template, re-stamped: seconds, not minutes)."""
     import json
 
-    from tui.store import SESSION_FILE, encode_session
+    from tui.core.store import SESSION_FILE, encode_session
 
     template = json.loads(encode_session(realistic_session(0)))
     ids = []

@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 
 from tests.robustness.support import check_outputs, set_demo_config, spawn, tier_a_run_args
-from tui.model import Run, Score, Session
-from tui.store import Store
+from tui.core.model import Run, Score, Session
+from tui.core.store import Store
 
 TOTAL_RUNS = 36
 CONCURRENCY = 6
@@ -219,8 +219,8 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path, config_dir: Pat
 
 
 def test_recovery_removes_temp_files_a_killed_writer_left(fast_demo: Path, data_dir: Path) -> None:
-    from tui.compose import CaseSpec, SessionSpec, build_session
-    from tui.context import Context
+    from tui.core.compose import CaseSpec, SessionSpec, build_session
+    from tui.core.context import Context
 
     ctx = Context()
     session = build_session(

@@ -21,9 +21,9 @@ import pytest
 
 from providers.retry import RetryPolicy
 from tests.robustness.support import ROOT, child_env
-from tui.context import Context
-from tui.model import Case, Run, Session, new_id, new_session_id, now_iso, parse_iso
-from tui.runner import Runner
+from tui.core.context import Context
+from tui.core.model import Case, Run, Session, new_id, new_session_id, now_iso, parse_iso
+from tui.core.runner import Runner
 
 TIMEOUT_S = 1.5  # short, yet long enough that a loaded 2-core box makes no timeout the scenario did not ask for
 PER_PROVIDER = 12

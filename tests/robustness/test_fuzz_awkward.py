@@ -13,7 +13,7 @@ from tests.robustness.fuzz_support import (
     one_line,
     run_main,
 )
-from tui.store import Store
+from tui.core.store import Store
 
 
 # -- awkward prompts, names and images -------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from tests.robustness.fuzz_support import (
     one_line,
     run_main,
 )
-from tui.store import Store
+from tui.core.store import Store
 
 # -- the command line ----------------------------------------------------------------------------------------
 VOCAB = [
@@ -122,7 +122,7 @@ argv_word = st.sampled_from(VOCAB) | st.text(
 @pytest.fixture
 def cli_world(fast_demo: Path, make_image, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """A session and an image to name on the command line; the TUI and stdin stubbed out; cwd a scratch dir."""
-    from tui.cli import main
+    from tui.cli.main import main
 
     (fast_demo / "config.toml").write_text("[providers.demo]\nlatency_ms = 0\n")
     image = make_image("real image.png", (40, 30))

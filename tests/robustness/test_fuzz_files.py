@@ -24,14 +24,14 @@ from tests.robustness.fuzz_support import (
     sample_session,
     token_text,
 )
-from tui.config import Config, load_config
-from tui.credentials import load_stored
-from tui.export import export_document, export_json, import_document
-from tui.model import (
+from tui.core.config import Config, load_config
+from tui.core.credentials import load_stored
+from tui.core.model import (
     Session,
 )
-from tui.store import Store, decode_session, encode_session
-from tui.validation import InputError
+from tui.core.store import Store, decode_session, encode_session
+from tui.core.validation import InputError
+from tui.reports.export import export_document, export_json, import_document
 
 PRESET_FILES = sorted((builtin_dir() / "tier-a").glob("*.toml"))
 PRESET_TEXTS = [p.read_text("utf-8") for p in PRESET_FILES]

@@ -10,7 +10,7 @@ import pytest
 
 from tests.robustness.support import write_sessions
 from tests.tui_support import workers_idle
-from tui.store import Store
+from tui.core.store import Store
 
 COUNT = 1000
 
@@ -42,7 +42,7 @@ def test_store_lists_a_thousand_newest_first(thousand: list[str], data_dir: Path
 
 
 def test_cli_lists_a_thousand_and_warns_about_the_broken(thousand: list[str], capsys) -> None:
-    from tui.cli import main
+    from tui.cli.main import main
 
     assert main(["sessions", "list", "--json"]) == 0
     out, err = capsys.readouterr()
@@ -59,9 +59,9 @@ def test_cli_lists_a_thousand_and_warns_about_the_broken(thousand: list[str], ca
 
 async def test_home_screen_shows_a_thousand_and_names_the_broken(thousand: list[str]) -> None:
     from screens.home import HomeScreen
-    from tui.app import ImgbenchApp
+    from screens.registry import build_app
 
-    app = ImgbenchApp()
+    app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
         while not isinstance(app.screen, HomeScreen) or app.screen.query_one("#sessions").row_count < COUNT:
             await pilot.pause(0.05)

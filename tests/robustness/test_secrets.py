@@ -28,7 +28,7 @@ import pytest
 
 from tests.robustness.support import run_cli
 from tests.tui_support import workers_idle
-from tui import credentials
+from tui.core import credentials
 
 CORE = "KEY-0123456789abcdef"  # in every planted key; it must never be seen, whole or with a prefix cut off
 ENV_KEYS = {"OPENAI_API_KEY": "openai", "GEMINI_API_KEY": "gemini", "LOCAL_GATEWAY_KEY": "local"}
@@ -247,13 +247,13 @@ async def screenshots(session_id: str) -> dict[str, str]:
     """Home, Compose, Keys, and the session's Run, Review and Results screens, every run highlighted in turn."""
     from screens.compose import ComposeScreen
     from screens.keys import KeysScreen
+    from screens.registry import build_app
     from screens.results import ResultsScreen
     from screens.review import ReviewScreen
     from screens.run import RunScreen
-    from tui.app import ImgbenchApp
 
     shots: dict[str, str] = {}
-    app = ImgbenchApp()
+    app = build_app()
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
         shots["home"] = app.export_screenshot()
@@ -292,7 +292,7 @@ async def test_planted_keys_never_surface(echo_world: EchoServer, config_dir: Pa
     session_id = cli("run", "run", *prompts, *models).strip()
     assert echo_world.requests >= 12, "the adapters never reached the echo server"
 
-    from tui.store import Store
+    from tui.core.store import Store
 
     session = Store().load(session_id)
     by_model = {}

@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 
 from tests.robustness.support import DEMO3, ROOT, check_outputs, child_env, set_demo_config, spawn
-from tui.compose import CaseSpec, SessionSpec, build_session
-from tui.context import Context
-from tui.model import Score, Session
-from tui.runner import Runner
-from tui.store import Store
+from tui.core.compose import CaseSpec, SessionSpec, build_session
+from tui.core.context import Context
+from tui.core.model import Score, Session
+from tui.core.runner import Runner
+from tui.core.store import Store
 
 
 def new_session(*, cases: int, repeats: int, concurrency: int | None = None) -> Session:

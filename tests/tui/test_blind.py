@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from screens.registry import build_app
 from screens.results import ResultsScreen
 from screens.review import ReviewScreen
 from screens.run import RunScreen
 from tests.test_cli import DEMO3, tier_a_refs
 from tests.tui_support import at_home, wait_for
-from tui.app import ImgbenchApp
-from tui.cli import main
-from tui.store import Store
+from tui.cli.main import main
+from tui.core.store import Store
 
 NAMES = ("demo:", "mosaic", "aurora", "sketch", "Mosaic", "Aurora", "Sketch")
 
@@ -35,7 +35,7 @@ async def test_blind_tier_a_reveals_nothing_until_scored(blind_session: str, dat
     session = Store(data_dir).load(session_id)
     assert session.blind
 
-    app = ImgbenchApp()
+    app = build_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await at_home(app, pilot)
         assert leaks(app) == []  # Home

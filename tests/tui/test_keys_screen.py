@@ -6,16 +6,16 @@ import stat
 from pathlib import Path
 
 from screens.keys import KeyInput, KeysScreen
+from screens.registry import build_app
 from tests.tui_support import wait_for
-from tui import credentials
-from tui.app import ImgbenchApp
+from tui.core import credentials
 
 PLANTED = "PLANTED-KEY-0123456789abcdef"
 
 
 async def test_set_and_remove_a_key_without_showing_it(config_dir: Path, monkeypatch) -> None:
     monkeypatch.setenv("XAI_API_KEY", "PLANTED-ENV-KEY-fedcba9876543210")
-    app = ImgbenchApp()
+    app = build_app()
     async with app.run_test(size=(110, 30)) as pilot:
         await pilot.press("ctrl+k")
         await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen))

@@ -8,10 +8,10 @@ import pytest
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, TabbedContent
 
+from screens.registry import build_app
 from screens.results import ResultsScreen
 from tests.tui_support import at_home, wait_for, workers_idle
-from tui.app import ImgbenchApp
-from tui.cli import main
+from tui.cli.main import main
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def session_id(fast_demo: Path, capsys) -> str:
 
 
 async def test_leaving_results_at_once_is_safe(session_id: str) -> None:
-    app = ImgbenchApp()
+    app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.2)
         for _ in range(5):
@@ -48,8 +48,8 @@ async def test_leaving_results_at_once_is_safe(session_id: str) -> None:
 
 
 async def test_the_paired_tab_shows_its_test_and_its_own_definition(session_id: str) -> None:
-    from tui.model import Score
-    from tui.store import Store
+    from tui.core.model import Score
+    from tui.core.store import Store
 
     store = Store()
     session = store.load(session_id)
@@ -61,7 +61,7 @@ async def test_the_paired_tab_shows_its_test_and_its_own_definition(session_id: 
         Score(aurora.id, "ann", dict.fromkeys(items, "fail")),
     ]
     store.save(session)
-    app = ImgbenchApp()
+    app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await at_home(app, pilot)
         app.push_screen(ResultsScreen(session_id))

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from screens.registry import build_app
 from screens.review import ReviewScreen
 from tests.tui_support import at_home, wait_for
-from tui import ordered_saver
-from tui.app import ImgbenchApp
-from tui.cli import main
-from tui.store import Store
+from tui.cli.main import main
+from tui.core import ordered_saver
+from tui.core.store import Store
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ async def test_a_refused_score_is_said_and_saved_when_the_disk_is_back(
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(Store, "mutate", mutate)
-    app = ImgbenchApp()
+    app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await at_home(app, pilot)
         app.push_screen(ReviewScreen(session_id))

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from textual.containers import Grid
 
+from screens.registry import build_app
 from screens.review import ReviewScreen
 from screens.review_parts import best_columns
 from screens.zoom import ZoomScreen, parse_region
 from tests.test_cli import DEMO3
 from tests.tui_support import at_home, wait_for
-from tui.app import ImgbenchApp
-from tui.cli import main
-from tui.store import Store
+from tui.cli.main import main
+from tui.core.store import Store
 from tui.widgets.diff_view import DiffView
 from tui.widgets.image_view import ImageView
 
@@ -46,7 +46,7 @@ def test_parse_region() -> None:
 
 
 async def test_grid_zoom_flip_compare_diff(edit_session: str, data_dir: Path) -> None:
-    app = ImgbenchApp()
+    app = build_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await at_home(app, pilot)
         app.push_screen(ReviewScreen(edit_session))

@@ -10,13 +10,14 @@ import jsonschema
 from screens.compose import ComposeScreen
 from screens.file_picker import FilePickerScreen
 from screens.rater import RaterScreen
+from screens.registry import build_app
 from screens.results import ResultsScreen
 from screens.review import ReviewScreen
 from screens.run import RunScreen
 from tests.tui_support import wait_for
 from tui.app import ImgbenchApp
-from tui.export import SCHEMA_FILE
-from tui.store import Store
+from tui.core.store import Store
+from tui.reports.export import SCHEMA_FILE
 
 
 async def open_compose(app: ImgbenchApp, pilot) -> ComposeScreen:
@@ -28,7 +29,7 @@ async def open_compose(app: ImgbenchApp, pilot) -> ComposeScreen:
 
 async def test_compose_run_score_results_export(fast_demo: Path, make_image, data_dir: Path) -> None:
     ref = make_image("reference photo.png", (120, 80), (10, 120, 200))
-    app = ImgbenchApp()
+    app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
         compose = await open_compose(app, pilot)
         # tier-a/cat1 is the first preset: space selects it.
@@ -111,7 +112,7 @@ async def test_compose_run_score_results_export(fast_demo: Path, make_image, dat
 
 
 async def test_an_edit_preset_without_its_reference_says_how_to_attach_it_here(fast_demo: Path, data_dir: Path) -> None:
-    app = ImgbenchApp()
+    app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
         compose = await open_compose(app, pilot)
         compose.query_one("#presets").select("tier-a/cat4")
@@ -125,7 +126,7 @@ async def test_an_edit_preset_without_its_reference_says_how_to_attach_it_here(f
 
 
 async def test_a_free_prompt_with_a_typed_checklist_is_scored_like_a_preset(fast_demo: Path, data_dir: Path) -> None:
-    app = ImgbenchApp()
+    app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
         compose = await open_compose(app, pilot)
         compose.query_one("#prompt").focus()

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from textual.message import Message
 
-from tui import halfblock
-from tui.diff import DEFAULT_THRESHOLD, REGION_COLOUR, DiffResult, Region, check_region, diff_files, region_box
-from tui.halfblock import Lines
+from tui.imaging import halfblock
+from tui.imaging.diff import DEFAULT_THRESHOLD, REGION_COLOUR, DiffResult, Region, check_region, diff_files, region_box
+from tui.imaging.halfblock import Lines
 from tui.widgets.image_view import CellCanvas
 
 

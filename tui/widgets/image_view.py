@@ -19,10 +19,15 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
-from tui import graphics, halfblock
-from tui.halfblock import Lines
+from tui.imaging import graphics, halfblock
+from tui.imaging.halfblock import Lines
 
 _DIM = Style(dim=True)
+
+
+def load_graphics_widgets() -> None:
+    """Import textual-image's widgets before the App owns the terminal (their module reads the cell size)."""
+    import textual_image.widget  # noqa: F401
 
 
 class CellCanvas(Widget):
@@ -176,7 +181,7 @@ class ImageView(CellCanvas):
         return self.mode in graphics.GRAPHICS and "textual_image.widget" in sys.modules
 
     def _produce(self, source: Hashable, cols: int, rows: int, color_system: str) -> tuple[Lines, str]:
-        from tui.thumbs import load_thumbnail
+        from tui.imaging.thumbs import load_thumbnail
 
         assert self.path is not None
         path, sha256 = self.path, self.sha256

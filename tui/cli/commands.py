@@ -1,0 +1,275 @@
+"""The headless commands behind ``imgbench``: the same core the TUI drives."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tui.cli.main import EXIT_OK, EXIT_RUNS_FAILED
+from tui.core.context import Context
+from tui.core.validation import InputError
+
+_REF_SLOT = re.compile(r"^(?P<preset>[a-z0-9][a-z0-9_./-]*?)(#(?P<slot>\d+))?=(?P<file>.+)$")
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _report_catalog_errors(ctx: Context) -> None:
+    for err in ctx.catalog.errors:
+        print(f"imgbench: warning: preset skipped: {err}", file=sys.stderr)
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    ctx = Context()
+    _report_catalog_errors(ctx)
+    presets = list(ctx.catalog.presets.values())
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": p.id,
+                    "title": p.title,
+                    "category": p.category,
+                    "mode": p.mode,
+                    "builtin": p.builtin,
+                    "reference_slots": [s.description for s in p.reference_slots],
+                    "checklist_items": len(p.checklist),
+                    "path": p.path,
+                }
+                for p in presets
+            ]
+        )
+        return EXIT_OK
+    width = max((len(p.id) for p in presets), default=10)
+    for p in presets:
+        refs = f"  needs {len(p.reference_slots)} ref" if p.reference_slots else ""
+        print(f"{p.id:<{width}}  {p.mode}  {p.title} ({len(p.checklist)} checks){refs}")
+    return EXIT_OK
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    ctx = Context()
+    models = ctx.registry.models()
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": m.info.id,
+                    "provider": m.info.provider,
+                    "label": m.info.label,
+                    "available": m.available,
+                    "detail": m.detail,
+                    "demo": m.info.demo,
+                    "note": m.info.note,
+                }
+                for m in models
+            ]
+        )
+        return EXIT_OK
+    width = max((len(m.info.id) for m in models), default=10)
+    for m in models:
+        mark = "ok " if m.available else "-- "
+        print(f"{mark}{m.info.id:<{width}}  {m.info.label}  [{m.detail}]")
+    return EXIT_OK
+
+
+def parse_refs(refs: list[str], known_presets: set[str]) -> tuple[list[Path], dict[str, list[tuple[int | None, Path]]]]:
+    """Split ``--ref`` values into plain files (for prompt cases) and preset slot assignments."""
+    plain: list[Path] = []
+    slotted: dict[str, list[tuple[int | None, Path]]] = {}
+    for value in refs:
+        m = _REF_SLOT.match(value)
+        if m and m.group("preset") in known_presets:
+            slot = int(m.group("slot")) if m.group("slot") else None
+            slotted.setdefault(m.group("preset"), []).append((slot, Path(m.group("file")).expanduser()))
+        elif m and m.group("slot") is not None:
+            raise InputError(f"unknown preset {m.group('preset')!r} in --ref {value!r}", key="--ref")
+        else:
+            plain.append(Path(value).expanduser())
+    return plain, slotted
+
+
+def _make_previews() -> None:
+    """Thumbnails of every stored image, made in the background (the core hands them over; imaging makes them)."""
+    from tui.core import previews
+    from tui.imaging import thumb_queue
+
+    previews.install(thumb_queue)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from providers.http import warm_up
+    from tui.core.compose import CaseSpec, SessionSpec, build_session, parse_checklist
+    from tui.core.model import Params
+
+    warm_up()  # TLS set-up overlaps composing the session
+    _make_previews()
+    ctx = Context()
+    _report_catalog_errors(ctx)
+    if args.concurrency is not None and not 1 <= args.concurrency <= 256:
+        raise InputError("must be between 1 and 256", key="--concurrency")
+    preset_ids: list[str] = []
+    for ref in args.preset:
+        try:
+            preset_ids.extend(p.id for p in ctx.catalog.expand(ref))
+        except KeyError as exc:
+            raise InputError(str(exc.args[0]) if exc.args else f"unknown preset {ref!r}", key="--preset") from None
+    plain, slotted = parse_refs(args.ref, set(ctx.catalog.presets))
+    for preset_id in slotted:
+        if preset_id not in preset_ids:
+            raise InputError(f"--ref names {preset_id}, which is not among the presets to run", key="--ref")
+    if plain and not args.prompt:
+        raise InputError("a plain --ref FILE goes with --prompt; for a preset use --ref PRESET_ID=FILE", key="--ref")
+    if args.check and not args.prompt:
+        raise InputError("checks go with a --prompt (presets bring their own checklists)", key="--check")
+    checklist = parse_checklist("\n".join(args.check), key="--check")
+    cases = [CaseSpec(preset_id=pid, refs=slotted.get(pid, [])) for pid in preset_ids]
+    cases += [CaseSpec(prompt=text, refs=[(None, p) for p in plain], checklist=checklist) for text in args.prompt]
+    params = Params(size=args.size, aspect=args.aspect, resolution=args.resolution, quality=args.quality)
+    spec = SessionSpec(
+        cases=cases,
+        models=args.model,
+        name=args.name or "",
+        params=params,
+        repeats=args.repeat,
+        blind=args.blind,
+        concurrency=args.concurrency,
+    )
+    session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
+    print(session.id, flush=True)
+    return _execute(ctx, session.id, quiet=args.quiet)
+
+
+def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool = False) -> int:
+    from tui.core.runner import RunEvent, Runner
+    from tui.imaging import thumb_queue
+
+    _make_previews()
+
+    session = ctx.store.load(session_id)
+    total = len(session.runs)
+    labels = {c.id: c.label for c in session.cases}
+    done = [sum(1 for r in session.runs if r.finished)]
+    started = time.perf_counter()
+
+    def progress(event: RunEvent) -> None:
+        if event.kind == "write_failed":  # said even with -q: the results are at risk
+            print(f"imgbench: warning: {event.message}", file=sys.stderr, flush=True)
+            return
+        if quiet or event.run is None:
+            return
+        run = event.run
+        if event.kind == "finished":
+            done[0] += 1
+            detail = f"{run.latency_ms / 1000:.2f}s" if run.latency_ms is not None else ""
+            if run.error:
+                detail = f"{run.error.kind}: {run.error.message}"
+            print(
+                f"[{done[0]:>{len(str(total))}}/{total}] {run.status:<9} {run.model}  {labels[run.case_id]}  {detail}",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif event.kind == "retrying":
+            print(f"    retrying {run.model}  {labels[run.case_id]}: {event.message}", file=sys.stderr, flush=True)
+
+    runner = Runner(ctx.store, ctx.registry, session, listener=progress)
+    todo = runner.pending()
+    if retry_failed:
+        todo += [r for r in session.runs if r.status in ("failed", "cancelled")]
+    session = asyncio.run(runner.execute(todo))
+    counts = session.status_counts()
+    if not quiet:
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        print(f"session {session.id}: {summary} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    thumb_queue.wait()  # previews ready for `imgbench preview` and the TUI
+    return EXIT_OK if counts.get("succeeded", 0) == total else EXIT_RUNS_FAILED
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    ctx = Context(config=None)
+    return globals()[f"_sessions_{args.sessions_command}"](ctx, args)
+
+
+def _sessions_list(ctx: Context, args: argparse.Namespace) -> int:
+    listing = ctx.store.list()
+    for err in listing.errors:
+        print(f"imgbench: warning: {err}", file=sys.stderr)
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": h.id,
+                    "name": h.name,
+                    "created_at": h.created_at,
+                    "models": h.models,
+                    "cases": len(h.cases),
+                    "runs": len(h.runs),
+                    "status": h.status_counts(),
+                    "scores": len(h.scores),
+                }
+                for h in listing.sessions
+            ]
+        )
+        return EXIT_OK
+    for h in listing.sessions:
+        counts = h.status_counts()
+        print(
+            f"{h.id}  {h.created_at[:16].replace('T', ' ')}  {len(h.cases)} case(s) x {len(h.models)} model(s)  "
+            f"{counts.get('succeeded', 0)}/{len(h.runs)} ok  {len(h.scores)} score(s)  {h.name}"
+        )
+    return EXIT_OK
+
+
+def _sessions_export(ctx: Context, args: argparse.Namespace) -> int:
+    from tui.core.atomic import atomic_write
+    from tui.reports.export import export_json
+
+    data = export_json(ctx.store.load(args.id), ctx.store)
+    if args.output and args.output != "-":
+        atomic_write(Path(args.output), data)
+        print(args.output, file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def _sessions_import(ctx: Context, args: argparse.Namespace) -> int:
+    from tui.reports.export import import_document
+
+    path = Path(args.file)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(exc.strerror or "cannot read", file=path) from None
+    session, what = import_document(raw, file=path, store=ctx.store)
+    print(session.id)
+    print(f"{session.id}: {what}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _sessions_resume(ctx: Context, args: argparse.Namespace) -> int:
+    marked = ctx.store.recover_interrupted(args.id)
+    if marked and not args.quiet:
+        print(f"{marked} interrupted run(s) will run again", file=sys.stderr)
+    return _execute(ctx, args.id, quiet=args.quiet, retry_failed=args.retry_failed)
+
+
+def cmd_locate(args: argparse.Namespace) -> int:
+    from tui.core import paths
+
+    print(f"config   {paths.config_file()}")
+    print(f"keys     {paths.credentials_file()}")
+    print(f"presets  {paths.user_presets_dir()}")
+    print(f"data     {paths.data_dir()}")
+    print(f"sessions {paths.sessions_dir()}")
+    print(f"cache    {paths.cache_dir()}")
+    return EXIT_OK

@@ -1,0 +1,171 @@
+"""The ``imgbench`` command line: arguments, dispatch to each headless command, and the one error path.
+
+With no subcommand the caller's ``start_tui`` runs (``tui.launch`` passes the TUI; the CLI layer sits below
+the Textual app and never imports it).
+
+Heavy imports (Textual, httpx, Pillow) happen inside the command that needs them,
+so ``imgbench --version`` and the headless commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from tui import __version__
+
+EXIT_OK, EXIT_SYSTEM, EXIT_USAGE, EXIT_RUNS_FAILED = 0, 1, 2, 3
+
+# subcommand -> "module:function"; the module is imported only when that subcommand runs.
+HANDLERS: dict[str, str] = {
+    "presets": "tui.cli.commands:cmd_presets",
+    "models": "tui.cli.commands:cmd_models",
+    "run": "tui.cli.commands:cmd_run",
+    "sessions": "tui.cli.commands:cmd_sessions",
+    "locate": "tui.cli.commands:cmd_locate",
+    "keys": "tui.cli.keys:cmd_keys",
+    "report": "tui.cli.report:cmd_report",
+    "leaderboard": "tui.cli.report:cmd_leaderboard",
+    "preview": "tui.cli.preview:cmd_preview",
+}
+
+
+def one_line(text: str) -> str:
+    """Control characters (a newline in a file name or an argument) escaped, so an error stays one line."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"imgbench: error: {one_line(message)} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="imgbench", description="Compare image-generation models fairly, in the terminal.")
+    p.add_argument("--version", action="version", version=f"imgbench {__version__}")
+    p.add_argument(
+        "--preview",
+        choices=["auto", "halfblock", "kitty", "sixel", "iterm"],
+        help="how images are drawn (default: config, then auto-detect)",
+    )
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    presets = sub.add_parser("presets", help="list benchmark presets")
+    presets.add_argument("--json", action="store_true")
+
+    models = sub.add_parser("models", help="list models and whether their key is available")
+    models.add_argument("--json", action="store_true")
+
+    run = sub.add_parser("run", help="run a benchmark headless; prints the session id")
+    what = run.add_argument_group("what to run")
+    what.add_argument(
+        "--preset", action="append", default=[], metavar="ID", help="preset id, or a group such as tier-a (repeatable)"
+    )
+    what.add_argument("--prompt", action="append", default=[], metavar="TEXT", help="a free prompt (repeatable)")
+    what.add_argument(
+        "--check",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a checklist item for the --prompt cases (repeatable; leading spaces: depends on the item above)",
+    )
+    what.add_argument(
+        "--ref",
+        action="append",
+        default=[],
+        metavar="[PRESET_ID[#N]=]FILE",
+        help="reference image: FILE for a --prompt case, PRESET_ID=FILE or PRESET_ID#N=FILE for a slot",
+    )
+    run.add_argument("--model", action="append", default=[], metavar="ID", help="provider:model (repeatable)")
+    run.add_argument("--size", metavar="WxH")
+    run.add_argument("--aspect", metavar="W:H")
+    run.add_argument("--resolution", metavar="1K|2K|4K")
+    run.add_argument("--quality", metavar="Q")
+    run.add_argument("--repeat", type=int, default=1, metavar="N")
+    run.add_argument("--name")
+    run.add_argument("--concurrency", type=int, metavar="N")
+    run.add_argument("--blind", action="store_true", help="mark the session for blind scoring")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+    sessions = sub.add_parser("sessions", help="list, export, import and resume sessions")
+    ssub = sessions.add_subparsers(dest="sessions_command", required=True, parser_class=_Parser)
+    sl = ssub.add_parser("list", help="list sessions, newest first")
+    sl.add_argument("--json", action="store_true")
+    se = ssub.add_parser("export", help="write a session as one JSON document")
+    se.add_argument("id")
+    se.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    si = ssub.add_parser("import", help="import an export; merges scores into an existing session")
+    si.add_argument("file")
+    sr = ssub.add_parser("resume", help="finish what a stopped run left (queued and interrupted runs)")
+    sr.add_argument("id")
+    sr.add_argument("--retry-failed", action="store_true", help="also run failed runs again")
+    sr.add_argument("--quiet", "-q", action="store_true")
+
+    sub.add_parser("locate", help="print the config, data and cache directories")
+
+    keys = sub.add_parser("keys", help="set, list and remove API keys (stored 0600, shown masked)")
+    ksub = keys.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
+    kset = ksub.add_parser("set", help="store a key: prompts without echo, or reads one line from stdin")
+    kset.add_argument("provider", metavar="PROVIDER")
+    klist = ksub.add_parser("list", help="every provider's key: masked, and where it comes from, or the fix")
+    klist.add_argument("--json", action="store_true")
+    krm = ksub.add_parser("rm", help="remove a stored key")
+    krm.add_argument("provider", metavar="PROVIDER")
+    ksub.add_parser("fix-permissions", help="make the keys file 0600 and its directory 0700")
+
+    rep = sub.add_parser("report", help="a session's results as Markdown, JSON or HTML, or a contact sheet PNG")
+    rep.add_argument("id")
+    rep.add_argument("--format", choices=["md", "json", "html"], help="default: from -o's suffix, else md")
+    rep.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    rep.add_argument("--rater", metavar="NAME", help="only this rater's scores (default: every rater)")
+    rep.add_argument("--sheet", metavar="FILE.png", help="write a contact sheet PNG instead of a report")
+    rep.add_argument("--thumb", type=int, default=224, metavar="PX", help="contact sheet thumbnail size")
+    board = sub.add_parser("leaderboard", help="pass rates per model across every session's shared presets")
+    board.add_argument("--json", action="store_true")
+    board.add_argument("--rater", metavar="NAME", help="only this rater's scores")
+    board.add_argument("--preset", action="append", default=[], metavar="ID", help="only these presets (repeatable)")
+
+    pv = sub.add_parser("preview", help="print an image, or a session's outputs as a grid, in the terminal")
+    pv.add_argument("target", metavar="FILE|SESSION_ID")
+    pv.add_argument("--cols", type=int, metavar="N", help="width in cells (default: the terminal's)")
+    pv.add_argument("--rows", type=int, metavar="N", help="height in cells (default: the terminal's)")
+    pv.add_argument("--mode", choices=["auto", "halfblock", "kitty", "sixel", "iterm"], help="default: config")
+    pv.add_argument("--colors", choices=["auto", "truecolor", "256", "16"], help="colour system (default: detect)")
+    pv.add_argument("--blind", action="store_true", help="label a session's outputs A, B, C… instead of models")
+    return p
+
+
+def main(argv: Sequence[str] | None = None, *, start_tui: Callable[[str | None], int] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from tui.core.validation import InputError, StorageError
+
+    try:
+        if args.command is None:
+            if start_tui is None:
+                build_parser().print_help(sys.stderr)
+                return EXIT_USAGE
+            return start_tui(args.preview)
+        import importlib
+
+        module, _, function = HANDLERS[args.command].partition(":")
+        return getattr(importlib.import_module(module), function)(args)
+    except InputError as exc:
+        print(f"imgbench: error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except StorageError as exc:
+        print(f"imgbench: error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_SYSTEM
+    except KeyboardInterrupt:
+        print("imgbench: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except OSError as exc:  # the system said no: a full disk, a read-only mount, a permission
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"imgbench: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_SYSTEM
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""``imgbench preview FILE|SESSION_ID``: an image, or a session's outputs as a labelled grid, without the TUI.
+
+The same renderer and thumbnail cache as the TUI. Half-blocks by default; ``--mode kitty|sixel|iterm``
+(or ``auto`` on a terminal that answers) prints a single file through textual-image instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+
+from tui.cli.main import EXIT_OK
+from tui.core.validation import InputError
+from tui.imaging import halfblock, thumbs
+from tui.imaging.halfblock import HalfBlock, Lines
+
+GAP = 2  # columns between grid cells
+MIN_CELL = 16  # narrower than this, a preview says nothing
+
+
+@dataclass
+class Tile:
+    label: str
+    path: Path | None
+    sha256: str | None = None
+    message: str = ""  # shown instead of an image (failed run, unreadable file)
+
+
+def _console(colors: str | None) -> Console:
+    # A preview is colour or nothing: emit ANSI even into a pipe (as chafa does); NO_COLOR still wins.
+    system = {"truecolor": "truecolor", "256": "256", "16": "standard"}.get(colors or "auto", "auto")
+    console = Console(force_terminal=True, color_system=system, highlight=False, soft_wrap=False)  # type: ignore[arg-type]
+    if system == "auto" and console.color_system == "standard":
+        # TERM=xterm and the like: every terminal emulator in use has 256 colours, and 16 make no picture.
+        console = Console(force_terminal=True, color_system="256", highlight=False, soft_wrap=False)
+    return console
+
+
+def _box(args: argparse.Namespace) -> tuple[int, int]:
+    size = shutil.get_terminal_size((80, 24))
+    cols = args.cols or size.columns
+    rows = args.rows or max(4, size.lines - 3)  # leave the prompt and a caption visible
+    if cols < 2 or rows < 1:
+        raise InputError("--cols must be at least 2 and --rows at least 1", key="preview")
+    return cols, rows
+
+
+def _mode(args: argparse.Namespace) -> str:
+    if getattr(args, "mode", None):
+        return args.mode
+    if getattr(args, "preview", None):
+        return args.preview
+    from tui.core.config import load_config
+
+    return load_config().preview
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    target = args.target
+    path = Path(target).expanduser()
+    console = _console(getattr(args, "colors", None))
+    cols, rows = _box(args)
+    if path.exists():
+        return _preview_file(path, cols, rows, console, _mode(args))
+    if _is_session(target):
+        return _preview_session(target, cols, rows, console, args)
+    raise InputError("no such file or session", file=target)
+
+
+def _is_session(target: str) -> bool:
+    from tui.core.store import Store
+
+    try:
+        return Store().exists(target)
+    except InputError:
+        return False
+
+
+# -- one file -----------------------------------------------------------------------------------
+
+
+def _preview_file(path: Path, cols: int, rows: int, console: Console, mode: str) -> int:
+    if not path.is_file():
+        raise InputError("no such file" if not path.exists() else "not a file", file=path)
+    from tui.imaging import graphics
+
+    detection = graphics.detect(mode) if mode != "halfblock" else None
+    if detection is not None and mode in graphics.GRAPHICS and not detection.graphics:
+        print(f"imgbench: note: {detection.explanation}", file=sys.stderr)
+    try:
+        if detection is not None and detection.graphics:
+            _print_graphic(path, cols, rows, console, detection)
+            return EXIT_OK
+        lines = halfblock.render_file(path, cols, rows, color_system=console.color_system, pad=False)
+    except thumbs.ThumbnailError as exc:
+        raise InputError(str(exc), file=path) from None
+    console.print(HalfBlock(lines), crop=False)
+    return EXIT_OK
+
+
+def _print_graphic(path: Path, cols: int, rows: int, console: Console, detection: object) -> None:
+    from textual_image.renderable import SixelImage, TGPImage
+
+    cell_w, cell_h = getattr(detection, "cell_size", None) or (10, 20)
+    img = thumbs.load_thumbnail(path, None, max_side=max(cols * cell_w, rows * cell_h))
+    scale = min(cols * cell_w / img.width, rows * cell_h / img.height)
+    width = max(1, round(img.width * scale / cell_w))
+    cls = TGPImage if getattr(detection, "mode", "") == "kitty" else SixelImage
+    console.print(cls(img, width=width, height="auto"), crop=False)
+
+
+# -- a session ----------------------------------------------------------------------------------
+
+
+def _tiles(session_id: str, blind: bool) -> list[tuple[str, list[Tile]]]:
+    from tui.core.store import Store
+
+    store = Store()
+    session = store.load(session_id)
+    blind = blind or session.blind
+    cases: list[tuple[str, list[Tile]]] = []
+    for case in session.cases:
+        runs = session.runs_of(case.id)
+        if blind:
+            from tui.scoring.blind import blind_order, slot_label
+
+            runs = blind_order(session, case.id)
+        tiles = []
+        for run in runs:
+            label = slot_label(session, run) if blind else run.model
+            if run.repeat:
+                label += f" #{run.repeat + 1}"
+            if run.images:
+                image = run.images[0]
+                tiles.append(Tile(label, store.abspath(session.id, image.path), image.sha256))
+            else:
+                why = run.error.kind if run.error else run.status
+                tiles.append(Tile(label, None, message=f"{run.status}" + (f": {why}" if why != run.status else "")))
+        cases.append((case.label, tiles))
+    return cases
+
+
+def _cell_lines(tile: Tile, width: int, height: int, color_system: str) -> Lines:
+    if tile.path is not None:
+        try:
+            return halfblock.render_file(tile.path, width, height, sha256=tile.sha256, color_system=color_system)
+        except thumbs.ThumbnailError as exc:
+            tile.message = f"cannot show: {exc}"
+    return halfblock.text_lines(tile.message or "no image", width, height)
+
+
+def _trim_blank_rows(row_cells: list[Lines]) -> list[Lines]:
+    """Drop the padding rows every cell of a grid row has (wide images leave bands above and below)."""
+
+    def blank(line: list[Segment]) -> bool:
+        return all(not seg.style and not seg.text.strip() for seg in line)
+
+    height = len(row_cells[0])
+    top = 0
+    while top < height - 1 and all(blank(c[top]) for c in row_cells):
+        top += 1
+    bottom = height
+    while bottom > top + 1 and all(blank(c[bottom - 1]) for c in row_cells):
+        bottom -= 1
+    return [c[top:bottom] for c in row_cells]
+
+
+def _preview_session(session_id: str, cols: int, rows: int, console: Console, args: argparse.Namespace) -> int:
+    cases = _tiles(session_id, getattr(args, "blind", False))
+    system = halfblock.normalise_color_system(console.color_system)
+    title_style, label_style = Style(bold=True), Style(dim=True)
+    for title, tiles in cases:
+        console.print(Text(title[:cols], style=title_style), crop=False)
+        if not tiles:
+            console.print("  (no runs)", style=label_style)
+            continue
+        per_row = max(1, min(len(tiles), (cols + GAP) // (MIN_CELL + GAP)))
+        width = (cols - GAP * (per_row - 1)) // per_row
+        # Square-ish cells (a cell is 1:2), never taller than the box.
+        height = max(2, min(rows - 1, (width + 1) // 2))
+        for start in range(0, len(tiles), per_row):
+            chunk = tiles[start : start + per_row]
+            cells = _trim_blank_rows([_cell_lines(t, width, height, system) for t in chunk])
+            gap = Segment(" " * GAP)
+            lines: Lines = []
+            for y in range(len(cells[0])):
+                line: list[Segment] = []
+                for i, cell in enumerate(cells):
+                    if i:
+                        line.append(gap)
+                    line.extend(cell[y])
+                lines.append(line)
+            labels: list[Segment] = []
+            for i, tile in enumerate(chunk):
+                if i:
+                    labels.append(gap)
+                labels.append(Segment(tile.label[:width].center(width), label_style))
+            lines.append(labels)
+            console.print(HalfBlock(lines), crop=False)
+        console.print()
+    return EXIT_OK

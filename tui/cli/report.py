@@ -1,0 +1,79 @@
+"""``imgbench report`` (a session's report or contact sheet) and ``imgbench leaderboard`` (across sessions)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tui.cli.main import EXIT_OK
+from tui.core.context import Context
+from tui.core.validation import InputError
+
+_SUFFIX_FORMAT = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
+
+
+def _write(text: str, output: str | None) -> None:
+    if output and output != "-":
+        from tui.core.atomic import atomic_write
+
+        atomic_write(Path(output), text.encode("utf-8"), durable=False)
+        print(output, file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    ctx = Context(config=None)
+    session = ctx.store.load(args.id)
+    if args.rater and not any(s.rater == args.rater for s in session.scores):
+        known = ", ".join(sorted({s.rater for s in session.scores})) or "nobody has scored yet"
+        raise InputError(f"no scores by {args.rater!r} in this session (raters: {known})", key="--rater")
+    if args.sheet:
+        from tui.reports.sheet import contact_sheet
+
+        if not 64 <= args.thumb <= 1024:
+            raise InputError("must be between 64 and 1024", key="--thumb")
+        out = contact_sheet(session, ctx.store, Path(args.sheet), rater=args.rater, thumb=args.thumb)
+        print(out, file=sys.stderr)
+        return EXIT_OK
+    from tui.reports.report import render_report
+
+    fmt = args.format or _SUFFIX_FORMAT.get(Path(args.output or "").suffix.lower(), "md")
+    _write(render_report(session, fmt, store=ctx.store, rater=args.rater), args.output)
+    return EXIT_OK
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from tui.reports.report_tables import rate_cell
+    from tui.scoring.leaderboard import leaderboard
+
+    ctx = Context(config=None)
+    board = leaderboard(ctx.store, rater=args.rater, presets=args.preset or None)
+    for err in board.errors:
+        print(f"imgbench: warning: session skipped: {err}", file=sys.stderr)
+    if args.json:
+        _write(json.dumps(board.to_dict(), indent=2, ensure_ascii=False) + "\n", None)
+        return EXIT_OK
+    if not board.rows:
+        print(
+            "no leaderboard yet: it needs preset cases scored for at least two models "
+            f"({board.sessions_seen} session(s) looked at)",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    rows = [
+        [str(r.rank), r.model, rate_cell(r.rate.to_dict()), str(r.sessions), str(r.presets), str(r.runs_scored)]
+        for r in board.rows
+    ]
+    headers = ["rank", "model", "pass rate [95% CI] passed/scored", "sessions", "presets", "runs"]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
+    for line in [headers, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+    print(
+        f"\n{len(board.presets)} shared preset(s) over {board.sessions} session(s): {', '.join(board.presets)}",
+        file=sys.stderr,
+    )
+    return EXIT_OK

@@ -1,0 +1,136 @@
+"""Which models exist, which can run now, and the adapter behind each model id."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from providers.base import ModelInfo, Provider, ProviderSettings, split_model_id
+from providers.catalog import BUILTIN, endpoint_factory
+from tui.core import credentials
+from tui.core.config import Config
+from tui.core.validation import InputError, suggest
+
+
+@dataclass
+class ModelStatus:
+    info: ModelInfo
+    available: bool
+    detail: str  # where the key came from, or the exact fix
+
+
+@dataclass
+class Registry:
+    providers: dict[str, Provider] = field(default_factory=dict)
+
+    def models(self) -> list[ModelStatus]:
+        out = []
+        for provider in self.providers.values():
+            ok, detail = provider.available()
+            out.extend(ModelStatus(info, ok, detail) for info in provider.models())
+        return out
+
+    def model_ids(self) -> list[str]:
+        return [m.info.id for m in self.models()]
+
+    def resolve(self, model_id: str) -> tuple[Provider, str]:
+        """The adapter and the provider-side model name, or an InputError naming the fix."""
+        try:
+            provider_name, name = split_model_id(model_id)
+        except ValueError as exc:
+            raise InputError(str(exc), key="--model") from None
+        provider = self.providers.get(provider_name)
+        if provider is None:
+            raise InputError(
+                f"unknown provider {provider_name!r}{suggest(provider_name, self.providers)}", key=model_id
+            )
+        known = {m.name for m in provider.models()}
+        # Providers with open catalogues (fal, OpenRouter, gateways) accept names they do not list.
+        if known and name not in known and not getattr(provider, "open_catalogue", False):
+            raise InputError(f"unknown model {name!r} for {provider_name}{suggest(name, known)}", key=model_id)
+        return provider, name
+
+    def info(self, model_id: str) -> ModelInfo | None:
+        """What the provider says about a model it lists; None for names an open catalogue accepts unlisted."""
+        provider, name = self.resolve(model_id)
+        return next((m for m in provider.models() if m.name == name), None)
+
+    def check_available(self, model_id: str) -> None:
+        provider, _ = self.resolve(model_id)
+        ok, detail = provider.available()
+        if not ok:
+            raise InputError(f"no API key for {provider.name}: {detail}", key=model_id)
+
+
+def provider_settings(
+    name: str,
+    config: Config,
+    stored: dict[str, str],
+    *,
+    default_base_url: str | None,
+    base_url_env: tuple[str, ...],
+    default_concurrency: int,
+    key_env: tuple[str, ...] | None,
+) -> ProviderSettings:
+    pc = config.providers.get(name)
+    env_url = next(
+        (os.environ[v] for v in (*base_url_env, f"IMGBENCH_{name.upper()}_BASE_URL") if os.environ.get(v)), None
+    )
+    key = credentials.resolve(name, key_env, stored)
+    options = {}
+    if pc is not None:
+        options = {
+            k: v
+            for k, v in (
+                ("latency_ms", pc.latency_ms),
+                ("fail_rate", pc.fail_rate),
+                ("max_attempts", pc.max_attempts),
+                ("max_wait_s", pc.max_wait_s),
+            )
+            if v is not None
+        }
+    return ProviderSettings(
+        base_url=env_url or (pc.base_url if pc else None) or default_base_url,
+        api_key=key.value,
+        key_source=key.source,
+        key_hint=key.hint,
+        concurrency=(pc.concurrency if pc and pc.concurrency else default_concurrency),
+        timeout_s=(pc.timeout_s if pc and pc.timeout_s else 300.0),
+        options=options,
+    )
+
+
+def build_registry(config: Config, stored_keys: dict[str, str] | None = None) -> Registry:
+    stored = credentials.load_stored() if stored_keys is None else stored_keys
+    registry = Registry()
+    for spec in BUILTIN.values():
+        settings = provider_settings(
+            spec.name,
+            config,
+            stored,
+            default_base_url=spec.default_base_url,
+            base_url_env=spec.base_url_env,
+            default_concurrency=spec.default_concurrency,
+            key_env=credentials.ENV_VARS.get(spec.name, ()) if spec.needs_key else (),
+        )
+        registry.providers[spec.name] = spec.factory(settings)
+    for name, endpoint in config.endpoints.items():
+        factory = endpoint_factory(name)
+        if factory is None:
+            continue
+        key_env = (endpoint.key_env,) if endpoint.key_env else ()
+        settings = provider_settings(
+            name,
+            config,
+            stored,
+            default_base_url=endpoint.base_url,
+            base_url_env=(),
+            default_concurrency=endpoint.concurrency or 4,
+            key_env=key_env,
+        )
+        settings.models = tuple(endpoint.models)
+        settings.extra_fields = tuple(endpoint.extra_fields)
+        if endpoint.timeout_s:
+            settings.timeout_s = endpoint.timeout_s
+        registry.providers[name] = factory(settings)
+    return registry
