@@ -13,48 +13,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("tui", "screens", "providers", "presets")
 
-# Each layer and the layers it may import (besides itself and the root ``tui`` package, which holds only the
-# version). Read top to bottom: the entry, the screens, the Textual app, the headless commands and reports,
-# scoring and imaging, the core, then providers and presets, which know nothing of imgbench's own layers.
+# The layers from the bottom up. A layer may import its own package and every layer of the tiers below it;
+# layers of one tier do not import each other. Besides, every module may import the root ``tui`` package,
+# which holds only the version and the tool's name.
+TIERS: tuple[tuple[str, ...], ...] = (
+    ("providers", "presets"),  # wire formats and benchmark presets: they know nothing of imgbench's layers
+    ("tui.core",),
+    ("tui.scoring", "tui.imaging"),
+    ("tui.reports",),
+    ("tui.cli",),
+    ("tui.widgets",),
+    ("tui.app",),
+    ("screens",),
+    ("tui.launch",),  # the entry: the CLI, or the TUI
+)
 LAYERS: dict[str, frozenset[str]] = {
-    "tui.launch": frozenset(
-        {
-            "screens",
-            "tui.app",
-            "tui.widgets",
-            "tui.cli",
-            "tui.reports",
-            "tui.scoring",
-            "tui.imaging",
-            "tui.core",
-            "providers",
-            "presets",
-        }
-    ),
-    "screens": frozenset(
-        {
-            "tui.app",
-            "tui.widgets",
-            "tui.cli",
-            "tui.reports",
-            "tui.scoring",
-            "tui.imaging",
-            "tui.core",
-            "providers",
-            "presets",
-        }
-    ),
-    "tui.app": frozenset(
-        {"tui.widgets", "tui.reports", "tui.scoring", "tui.imaging", "tui.core", "providers", "presets"}
-    ),
-    "tui.widgets": frozenset({"tui.reports", "tui.scoring", "tui.imaging", "tui.core", "providers", "presets"}),
-    "tui.cli": frozenset({"tui.reports", "tui.scoring", "tui.imaging", "tui.core", "providers", "presets"}),
-    "tui.reports": frozenset({"tui.scoring", "tui.imaging", "tui.core", "providers", "presets"}),
-    "tui.scoring": frozenset({"tui.core", "providers", "presets"}),
-    "tui.imaging": frozenset({"tui.core", "providers", "presets"}),
-    "tui.core": frozenset({"providers", "presets"}),
-    "presets": frozenset({"providers"}),
-    "providers": frozenset(),
+    layer: frozenset(below for lower in TIERS[:level] for below in lower)
+    for level, tier in enumerate(TIERS)
+    for layer in tier
 }
 ROOT_MODULE = "tui"  # the package itself: __version__ and the tool's name, importable from anywhere
 TEXTUAL_LAYERS = frozenset({"tui.launch", "tui.app", "tui.widgets", "screens"})
