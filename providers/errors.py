@@ -19,8 +19,17 @@ _POLICY_CODES = {
     "image_safety",
     "prohibited_content",
     "safety",
+    "moderation",
 }
-_POLICY_PHRASES = ("safety system", "content policy", "flagged by a content checker", "safety filter")
+_POLICY_PHRASES = (
+    "safety system",
+    "content policy",
+    "flagged by a content checker",
+    "safety filter",
+    "requires moderation",  # OpenRouter's 403 for a moderated model: "… Your input was flagged for …"
+)
+# 403s that no key can fix: the account's country is not served (OpenAI).
+_REGION_CODES = {"unsupported_country_region_territory"}
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
@@ -79,22 +88,22 @@ def error_details(body: bytes, content_type: str = "") -> tuple[str, str | None,
                     delay = delay if delay is not None else _duration(detail.get("retryDelay"))
                     reason = detail.get("reason")
                     code = reason if isinstance(reason, str) and "KEY" in reason else code
-            raw = (err.get("metadata") or {}).get("raw") if isinstance(err.get("metadata"), dict) else None
+            metadata = err.get("metadata") if isinstance(err.get("metadata"), dict) else {}
+            raw = metadata.get("raw")
             if raw and isinstance(raw, str) and raw not in message:
                 message = f"{message}: {raw[:300]}"
+            reasons = metadata.get("reasons")
+            if isinstance(reasons, list) and reasons:  # OpenRouter moderation: what the input was flagged for
+                code = code or "moderation"
+                said = ", ".join(str(r) for r in reasons[:10])
+                message = f"{message} (flagged: {said})" if said not in message else message
             return message or text[:300], code, delay
         if isinstance(err, str):  # xAI: {"code": "...", "error": "..."} or {"error": "..."}
             code = data.get("code") if isinstance(data.get("code"), str) else None
             return err, code, None
         detail = data.get("detail")
         if isinstance(detail, list):  # fal / FastAPI validation errors
-            parts, code = [], None
-            for item in detail:
-                if isinstance(item, dict):
-                    loc = ".".join(str(x) for x in (item.get("loc") or [])[1:])
-                    parts.append(f"{loc}: {item.get('msg')}" if loc else str(item.get("msg")))
-                    code = code or item.get("type")
-            return "; ".join(parts) or text[:300], code, None
+            return _detail_list(detail, text)
         if isinstance(detail, str):  # fal infrastructure errors
             return detail, data.get("error_type") if isinstance(data.get("error_type"), str) else None, None
         if isinstance(data.get("message"), str):
@@ -102,6 +111,23 @@ def error_details(body: bytes, content_type: str = "") -> tuple[str, str | None,
     if "html" in content_type or text[:15].lower().startswith(("<!doctype", "<html")):
         return _clean_html(text), None, None
     return " ".join(text.split())[:300], None, None
+
+
+def _detail_list(detail: list[Any], text: str) -> tuple[str, str | None, float | None]:
+    """Every item's words, and the code of the item that decides the kind: the first policy item if any,
+    else the first item (code and kind then always describe the same item)."""
+    parts, codes = [], []
+    for item in detail:
+        if isinstance(item, dict):
+            loc = ".".join(str(x) for x in (item.get("loc") or [])[1:])
+            msg = str(item.get("msg"))
+            parts.append(f"{loc}: {msg}" if loc else msg)
+            kind = item.get("type") if isinstance(item.get("type"), str) else None
+            codes.append((kind, parts[-1]))
+    if not codes:
+        return text[:300], None, None
+    code = next((c for c, m in codes if _is_policy(c, m)), codes[0][0])
+    return "; ".join(parts), code, None
 
 
 def _is_policy(code: str | None, message: str) -> bool:
@@ -133,7 +159,12 @@ def classify(
     message = message or f"HTTP {status}"
     kind: Any
     retryable: bool | None = None
-    if status in (401, 403) or (status == 400 and _is_bad_key(code, message)):
+    if status == 403 and (code or "") in _REGION_CODES:
+        kind = "unavailable"
+        message = f"{message} ({provider} does not serve this country, region or territory; another key will not help)"
+    elif status == 403 and _is_policy(code, message):
+        kind = "content_policy"
+    elif status in (401, 403) or (status == 400 and _is_bad_key(code, message)):
         kind, message = "auth", f"{message} (check the {provider} API key: `imgbench keys list`)"
     elif status == 402:
         kind = "auth"  # out of credit: an account problem another attempt will not fix

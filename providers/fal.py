@@ -320,12 +320,15 @@ class FalProvider(HttpAdapter):
         if not isinstance(items, list) or not items:
             raise ProviderError("bad_response", "fal's result holds no images", http_status=200)
         flags = output.get("has_nsfw_concepts")
-        if isinstance(flags, list) and flags and all(flags):
+        flags = flags if isinstance(flags, list) else []
+        # One flag per image: a flagged one is the safety checker's black placeholder, not an output.
+        kept = [item for i, item in enumerate(items) if not (i < len(flags) and flags[i] is True)]
+        if not kept:
             raise ProviderError(
                 "content_policy", "fal's safety checker flagged the output (has_nsfw_concepts)", http_status=200
             )
         images = []
-        for item in items:
+        for item in kept:
             url = item.get("url") if isinstance(item, dict) else None
             if not isinstance(url, str):
                 raise ProviderError("bad_response", "a fal image has no url")

@@ -120,7 +120,10 @@ def _extract(data: dict[str, Any]) -> tuple[ImageData, str]:
     if block:
         message = (data.get("promptFeedback") or {}).get("blockReasonMessage") or ""
         raise ProviderError(
-            "content_policy", f"Gemini blocked the prompt ({block}) {message}".strip(), provider_code=block
+            "content_policy",
+            f"Gemini blocked the prompt ({block}) {message}".strip(),
+            http_status=200,
+            provider_code=block,
         )
     candidates = data.get("candidates")
     if not isinstance(candidates, list) or not candidates or not isinstance(candidates[0], dict):

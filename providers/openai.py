@@ -33,11 +33,12 @@ class OpenAIModel:
 
 
 MODELS: dict[str, OpenAIModel] = {
-    "gpt-image-2": OpenAIModel("GPT Image 2", "gpt2", input_fidelity=True, note="any WxH divisible by 16"),
+    # gpt-image-2 takes no input_fidelity (the SDK: "For `gpt-image-2`, omit this parameter"; the API answers 400).
+    "gpt-image-2": OpenAIModel("GPT Image 2", "gpt2", note="any WxH divisible by 16"),
     "gpt-image-1.5": OpenAIModel("GPT Image 1.5", "gpt1", input_fidelity=True),
     "gpt-image-1-mini": OpenAIModel("GPT Image 1 mini", "gpt1", note="deprecated by OpenAI"),
     "dall-e-3": OpenAIModel(
-        "DALL·E 3", "dalle3", edits=False, note="text-to-image only; reported retired 2026-05-12 [unconfirmed]"
+        "DALL·E 3", "dalle3", edits=False, note="retired by OpenAI on 2026-05-12 (the SDK says so); text-to-image only"
     ),
 }
 

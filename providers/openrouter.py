@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
+
+import httpx
 
 from providers.base import CallContext, GenerationRequest, GenerationResult, ModelInfo, ProviderError
 from providers.common import HttpAdapter, client_for, data_uri, model_info, nearest_tier, read_refs, wanted
@@ -23,6 +26,7 @@ ASPECTS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:
 IMAGE_SIZES = ("1K", "2K", "4K")
 # Models that only output images must not be asked for text too (OpenRouter docs: Flux, Sourceful).
 IMAGE_ONLY_PREFIXES = ("black-forest-labs/", "sourceful/")
+POLICY_REASONS = {"CONTENT_FILTER", "IMAGE_SAFETY", "SAFETY", "PROHIBITED_CONTENT", "IMAGE_PROHIBITED_CONTENT"}
 MODELS: dict[str, str] = {
     "google/gemini-2.5-flash-image": "Gemini 2.5 Flash Image (via OpenRouter)",
     "google/gemini-3-pro-image-preview": "Gemini 3 Pro Image (via OpenRouter)",
@@ -89,26 +93,38 @@ class OpenRouterProvider(HttpAdapter):
             )
             data = json_body(response, self.name)
             if isinstance(data.get("error"), dict):  # an upstream failure can arrive with HTTP 200
-                message, code, _ = error_details(response.content)
-                message = redact(message, request_secrets(response.request))
-                status = data["error"].get("code")
-                raise classify(status if isinstance(status, int) else 502, message, code, provider=self.name)
+                raise _upstream_error(data, response, self.name)
             choices = data.get("choices")
             if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
                 raise ProviderError("bad_response", "OpenRouter answered without choices", http_status=200)
             choice = choices[0]
+            if isinstance(choice.get("error"), dict):  # finish_reason "error": the upstream's own failure
+                raise _upstream_error(choice, response, self.name)
             message = choice.get("message") or {}
             said = message.get("content") if isinstance(message.get("content"), str) else ""
-            reason = str(choice.get("native_finish_reason") or choice.get("finish_reason") or "")
+            finish = str(choice.get("finish_reason") or "")
+            native = str(choice.get("native_finish_reason") or "")
+            reason = native or finish
             urls = []
             for item in message.get("images") or []:
                 holder = (item.get("image_url") or item.get("imageUrl")) if isinstance(item, dict) else None
                 if isinstance(holder, dict) and isinstance(holder.get("url"), str):
                     urls.append(holder["url"])
             if not urls:
-                if reason.upper() in ("CONTENT_FILTER", "IMAGE_SAFETY", "SAFETY", "PROHIBITED_CONTENT"):
+                # OpenRouter's own normalised reason decides; the native one only adds detail (it varies by upstream).
+                if finish == "content_filter" or native.upper() in POLICY_REASONS:
                     raise ProviderError(
-                        "content_policy", f"OpenRouter: blocked ({reason}) {said[:300]}".strip(), http_status=200
+                        "content_policy",
+                        f"OpenRouter: blocked ({reason}) {said[:300]}".strip(),
+                        http_status=200,
+                        provider_code=reason or None,
+                    )
+                if finish == "error":
+                    raise ProviderError(
+                        "server",
+                        f"OpenRouter: the upstream model failed ({reason}) {said[:300]}".strip(),
+                        http_status=200,
+                        provider_code=reason or None,
                     )
                 raise ProviderError(
                     "bad_response",
@@ -130,3 +146,13 @@ class OpenRouterProvider(HttpAdapter):
             usage=usage,
             cost_usd=float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None,
         )
+
+
+def _upstream_error(holder: dict[str, Any], response: httpx.Response, provider: str) -> ProviderError:
+    """The error object of an HTTP 200 answer (top level, or on the choice when finish_reason is "error"),
+    classified by the status it carries (``error.code``, 502 when it has none): an upstream 502 is retried."""
+    message, code, _ = error_details(json.dumps({"error": holder["error"]}).encode())
+    message = redact(message, request_secrets(response.request))
+    status = holder["error"].get("code")
+    status = status if isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599 else 502
+    return classify(status, message, code, provider=provider)

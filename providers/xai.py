@@ -19,10 +19,12 @@ RESOLUTIONS = ("1k", "2k")
 MAX_REFS = 3
 MODELS: dict[str, tuple[str, str]] = {
     "grok-imagine-image": ("Grok Imagine Image", ""),
-    "grok-imagine-image-2.0": ("Grok Imagine Image 2.0", "quality low|medium|high"),
+    "grok-imagine-image-2.0": ("Grok Imagine Image 2.0", "quality low|medium"),
     "grok-imagine-image-quality": ("Grok Imagine Image (quality)", ""),
 }
+# xai-sdk's ImageQuality is Literal["low", "medium"], "only supported for grok-imagine-image-2.0".
 QUALITY_MODELS = {"grok-imagine-image-2.0"}
+QUALITIES = ("low", "medium")
 
 
 def _moderation(item: dict[str, Any]) -> None:
@@ -53,8 +55,8 @@ class XAIProvider(HttpAdapter):
         if want.scale_px:
             out["resolution"] = nearest_tier(want.scale_px, RESOLUTIONS)
         if want.quality and want.quality != "auto":
-            if model in QUALITY_MODELS and want.quality in ("low", "medium", "high"):
-                out["quality"] = want.quality
+            if model in QUALITY_MODELS and want.quality in (*QUALITIES, "high"):
+                out["quality"] = "medium" if want.quality == "high" else want.quality  # the best it has
             else:
                 ignored.append("quality")
         if want.size:

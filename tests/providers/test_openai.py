@@ -49,7 +49,7 @@ def test_effective_params_per_family() -> None:
         "ignored": ["resolution", "seed"],
     }
     eff = p.effective_params("gpt-image-2", {"aspect": "1:1", "quality": "low"}, 2)
-    assert eff == {"endpoint": "images/edits", "size": "1024x1024", "quality": "low", "input_fidelity": "high"}
+    assert eff == {"endpoint": "images/edits", "size": "1024x1024", "quality": "low"}  # gpt-image-2: no input_fidelity
     eff = p.effective_params("dall-e-3", {"aspect": "16:9", "quality": "high"}, 0)
     assert eff == {
         "endpoint": "images/generations",
@@ -202,5 +202,8 @@ def test_base_url_from_openai_base_url(monkeypatch) -> None:
     monkeypatch.delenv("OPENAI_BASE_URL")
     monkeypatch.setenv("IMGBENCH_OPENAI_BASE_URL", "http://127.0.0.1:2/v1")
     assert build_registry(Config(), {}).providers["openai"].settings.base_url == "http://127.0.0.1:2/v1"
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")  # both set: imgbench's own variable wins
+    assert build_registry(Config(), {}).providers["openai"].settings.base_url == "http://127.0.0.1:2/v1"
+    monkeypatch.delenv("OPENAI_BASE_URL")
     monkeypatch.delenv("IMGBENCH_OPENAI_BASE_URL")
     assert build_registry(Config(), {}).providers["openai"].settings.base_url == "https://api.openai.com/v1"

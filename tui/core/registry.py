@@ -73,8 +73,9 @@ def provider_settings(
     key_env: tuple[str, ...] | None,
 ) -> ProviderSettings:
     pc = config.providers.get(name)
+    # imgbench's own variable first: a generic OPENAI_BASE_URL set for other tools must not redirect imgbench.
     env_url = next(
-        (os.environ[v] for v in (*base_url_env, f"IMGBENCH_{name.upper()}_BASE_URL") if os.environ.get(v)), None
+        (os.environ[v] for v in (f"IMGBENCH_{name.upper()}_BASE_URL", *base_url_env) if os.environ.get(v)), None
     )
     key = credentials.resolve(name, key_env, stored)
     options = {}
