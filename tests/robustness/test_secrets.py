@@ -321,7 +321,18 @@ async def test_planted_keys_never_surface(echo_world: EchoServer, config_dir: Pa
     cli("models", "models", "--json")
     cli("locate", "locate")
     cli("preview", "preview", session_id, "--cols", "100", "--rows", "30", "--mode", "halfblock")
+    before_retry, asked = Store().load(session_id), echo_world.requests
     cli("resume", "sessions", "resume", session_id, "--retry-failed")
+    # The retry asked the servers again, with the keys, for exactly the failed runs; what succeeded stayed as it was.
+    retried = Store().load(session_id)
+    failed = [r for r in before_retry.runs if r.status == "failed"]
+    assert failed and echo_world.requests >= asked + len(failed)
+    for old, new in zip(before_retry.runs, retried.runs, strict=True):
+        if old.status == "succeeded":
+            assert (new.status, new.attempts, new.images) == (old.status, old.attempts, old.images), old.id
+        elif old.status == "failed":
+            assert new.attempts > old.attempts and new.error is not None, old.id
+    outputs["resumed session.json"] = Store().session_file(session_id).read_text()
 
     shots = await screenshots(session_id)
     assert credentials.mask(planted("xai")) in shots["keys"]  # the screen does list the keys, masked

@@ -1,0 +1,112 @@
+"""Pinned: what a provider's answer is taken to mean (a mutation campaign found these unguarded).
+
+Each test goes through the real adapter and Runner against a loopback server, so it holds whichever layer
+classifies; the unit checks beside them say where the rule lives.
+"""
+
+from __future__ import annotations
+
+from providers.errors import classify
+from providers.openai import OpenAIProvider
+from tests.providers.conftest import run_prompt
+from tests.providers.loopback import Reply
+
+GEN = "/v1/images/generations"
+
+
+def test_out_of_credit_is_not_a_rate_limit_and_is_not_retried(servers, point) -> None:
+    server = servers("openai")
+    point("openai", server)
+    body = {"error": {"message": "You have run out of credits. Add more to continue.", "code": "billing_hard_limit"}}
+    server.script("POST", GEN, Reply(402, body), Reply(402, body), Reply(402, body))
+    (run,) = run_prompt(["openai:gpt-image-2"]).runs
+    assert run.status == "failed"
+    assert run.error.kind != "rate_limit" and run.error.http_status == 402
+    assert len(server.requests) == 1 and run.attempts == 1, "an empty account is asked again"
+    assert not classify(402, "out of credit", provider="openai").retryable
+
+
+def test_a_refusal_known_only_by_its_words_is_content_policy(servers, point) -> None:
+    words = (
+        "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed."
+    )
+    assert classify(400, words, None, provider="openai").kind == "content_policy"
+    assert classify(400, "Invalid value for 'size'", None, provider="openai").kind == "bad_request"
+    server = servers("openai")
+    point("openai", server)
+    server.script("POST", GEN, Reply(400, {"error": {"message": words, "type": "invalid_request_error"}}))
+    (run,) = run_prompt(["openai:gpt-image-2"]).runs
+    assert run.status == "failed" and run.error.kind == "content_policy"
+    assert "safety system" in run.error.message and len(server.requests) == 1
+
+
+def test_an_unsupported_quality_is_not_sent_and_is_recorded_as_ignored(servers, point) -> None:
+    effective = OpenAIProvider.effective_params(object.__new__(OpenAIProvider), "gpt-image-2", {"quality": "ultra"}, 0)
+    assert "quality" not in effective and "quality" in effective["ignored"]
+    server = servers("openai")
+    point("openai", server)
+    (run,) = run_prompt(["openai:gpt-image-2"], params={"quality": "ultra"}).runs
+    assert run.status == "succeeded"
+    (request,) = server.requests
+    assert "quality" not in request.json, request.json
+    assert "quality" in run.params_effective.get("ignored", [])
+    assert run.params_requested.get("quality") == "ultra"
+
+
+async def test_a_transport_error_that_quotes_the_key_is_redacted() -> None:
+    """A proxy or TLS library may put what it was sent into its error text; the run record must never hold it."""
+    import httpx
+
+    from providers.base import ProviderError
+    from providers.http import send
+
+    key = "PLANTED-transport-0123456789abcdef"
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"connection reset while sending {request.headers['authorization']}", request=request)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as client:
+        try:
+            await send(client, "POST", "https://api.openai.com/v1/images/generations", provider="openai",
+                       headers={"Authorization": f"Bearer {key}"}, json={})  # fmt: skip
+        except ProviderError as exc:
+            error = exc
+    assert error.kind == "network"
+    assert key not in str(error) and key[:8] not in str(error) and "connection reset" in str(error)
+
+
+def test_an_error_code_that_echoes_the_key_is_redacted() -> None:
+    import httpx
+
+    from providers.base import ProviderError
+    from providers.http import raise_for_status
+
+    key = "PLANTED-code-0123456789abcdef"
+    request = httpx.Request(
+        "POST", "https://api.x.ai/v1/images/generations", headers={"Authorization": f"Bearer {key}"}
+    )
+    body = {"error": {"message": "bad request", "code": f"invalid_key:{key}"}}
+    response = httpx.Response(400, json=body, request=request)
+    try:
+        raise_for_status(response, "xai")
+    except ProviderError as exc:
+        error = exc
+    assert error.provider_code and key not in error.provider_code and "invalid_key" in error.provider_code
+
+
+def test_the_runner_scrubs_the_key_even_when_an_adapter_lets_it_through(servers, point, monkeypatch) -> None:
+    """Defence in depth, tested alone: with the HTTP layer's redaction switched off, nothing stored holds the key."""
+    from providers import http
+
+    server = servers("openai")
+    key = point("openai", server, "PLANTED-runner-0123456789abcdef")
+    monkeypatch.setattr(http, "redact", lambda text, secrets: text)
+    body = {"error": {"message": f"Incorrect API key provided: {key}", "code": f"bad:{key}"}}
+    server.script("POST", GEN, Reply(400, body))
+    session = run_prompt(["openai:gpt-image-2"])
+    (run,) = session.runs
+    assert run.status == "failed"
+    assert key not in run.error.message and key not in (run.error.provider_code or "")
+    from tui.core.store import Store
+
+    assert key not in Store().session_file(session.id).read_text()
