@@ -167,7 +167,9 @@ async def test_diff_view_reports_figures(tmp_path: Path) -> None:
 async def test_image_view_uses_textual_image_in_a_graphics_mode(make_image, monkeypatch) -> None:
     pytest.importorskip("textual_image", reason="textual-image needs Python 3.12+")
     monkeypatch.setattr(sys.__stdout__, "write", lambda data: len(data))  # the Kitty payload goes straight out
-    result = graphics.detect("kitty", env={"TERM": "xterm-kitty"}, isatty=True)
+    from tui.widgets.image_view import load_graphics_widgets
+
+    result = graphics.detect("kitty", env={"TERM": "xterm-kitty"}, isatty=True, widgets=load_graphics_widgets)
     assert result.mode == "kitty" and "textual_image.widget" in sys.modules
     path = make_image("g.png", (300, 150), (200, 30, 30))
     app = _image_view_app()
