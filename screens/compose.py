@@ -14,13 +14,14 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from tui.core.validation import InputError
+from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
 QUALITIES = [("default", ""), ("low", "low"), ("medium", "medium"), ("high", "high"), ("auto", "auto")]
 PROMPT_TARGET = "__prompt__"
 
 
-class ComposeScreen(Screen[None]):
+class ComposeScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Compose"
     BINDINGS = [
         Binding("ctrl+r,ctrl+j", "run", "Run", id="compose.run", priority=True),
@@ -187,7 +188,7 @@ class ComposeScreen(Screen[None]):
         self._error("")
         self.create_session(spec)
 
-    @work(thread=True, exclusive=True, group="compose", description="Creating the session")
+    @work(thread=True, exclusive=True, group="compose", description="Creating the session", exit_on_error=False)
     def create_session(self, spec) -> None:
         from tui.core.compose import MissingReferences, build_session
 

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Footer, Input, Static
 
 from tui.widgets.image_view import ImageView
+from tui.widgets.screen_base import ScreenBase
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif"}
 
@@ -22,7 +23,7 @@ class ImageTree(DirectoryTree):
         return [p for p in paths if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in IMAGE_SUFFIXES)]
 
 
-class FilePickerScreen(ModalScreen[Path | None]):
+class FilePickerScreen(ScreenBase, ModalScreen[Path | None]):
     HELP_TITLE = "Pick a file"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel")]
 
@@ -61,7 +62,7 @@ class FilePickerScreen(ModalScreen[Path | None]):
         if event.value.strip():
             self.check_and_return(Path(event.value.strip()).expanduser())
 
-    @work(thread=True, exclusive=True, group="picker-check", description="Checking the image")
+    @work(thread=True, exclusive=True, group="picker-check", description="Checking the image", exit_on_error=False)
     def check_and_return(self, path: Path) -> None:
         from tui.core.images import read_reference
         from tui.core.validation import InputError

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui.widgets.bindings import keyed_bindings
+from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
 
-def _display(key: str) -> str:
-    return ", ".join(
-        k.replace("bracketleft", "[").replace("bracketright", "]").replace("question_mark", "?") for k in key.split(",")
-    )
+def help_sections(screens: Mapping[str, type[Screen[Any]]], app: type) -> list[tuple[str, type]]:
+    """The App's keys ("Everywhere"), then each registered screen's, in the registry's order."""
+    return [("Everywhere", app)] + [(getattr(cls, "HELP_TITLE", cls.__name__), cls) for cls in screens.values()]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ScreenBase, ModalScreen[None]):
     HELP_TITLE = "Help"
     BINDINGS = [Binding("escape,q,f1", "dismiss_help", "Close", id="help.close")]
 
@@ -28,25 +32,17 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._content())
 
     def _content(self) -> Table:
-        keymap = dict(self.app.ctx.config.keymap)
+        keymap = self.app._keymap  # as Textual applies it
         table = Table(title="imgbench keys", expand=True, show_header=True, header_style="bold")
         table.add_column("Screen", style="cyan", no_wrap=True)
         table.add_column("Keys", style="bold", no_wrap=True)
         table.add_column("Does")
         table.add_column("Binding id (remap in config.toml [keymap])", style="dim")
-        everywhere: list[tuple[str, type | None]] = [("Everywhere", None)]
-        listed = everywhere + [
-            (getattr(cls, "HELP_TITLE", cls.__name__), cls) for cls in workbench(self).screen_types.values()
-        ]
-        for title, screen in listed:
-            bindings = type(self.app).BINDINGS if screen is None else screen.BINDINGS
-            for b in bindings:
-                if not isinstance(b, Binding):
-                    continue
-                keys = keymap.get(b.id or "", b.key)
-                table.add_row(title, _display(keys), b.description or b.action, b.id or "")
-            if screen is None:
-                table.add_row(title, "ctrl+p", "Command palette", "")
+        for title, node in help_sections(workbench(self).screen_types, type(self.app)):
+            for b in keyed_bindings(node, keymap):
+                table.add_row(title, b.shown_keys, b.description, b.id)
+            if title == "Everywhere":
+                table.add_row(title, "ctrl+p", "Command palette: every action of the screen on show", "")
         table.caption = Text(f"Images: {workbench(self).preview_line}", style="italic")
         return table
 

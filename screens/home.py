@@ -11,10 +11,11 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.core.store import SessionHeader
+from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Home"
     BINDINGS = [
         Binding("n", "new", "New session", id="home.new"),
@@ -50,7 +51,7 @@ class HomeScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.load_sessions()
 
-    @work(thread=True, exclusive=True, group="home-list", description="Listing sessions")
+    @work(thread=True, exclusive=True, group="home-list", description="Listing sessions", exit_on_error=False)
     def load_sessions(self) -> None:
         listing = self.app.ctx.store.list()
         self.app.call_from_thread(self._show_sessions, listing.sessions, [str(e) for e in listing.errors])
@@ -79,6 +80,11 @@ class HomeScreen(Screen[None]):
         note.display = bool(errors)
         if not sessions:
             table.add_row("", "No sessions yet: press n to compose one", "", "", key="__empty__")
+
+    @property
+    def session_id(self) -> str | None:
+        """The selected session: what the palette's session commands act on."""
+        return self._selected_session() if self.is_mounted else None
 
     def _selected_session(self) -> str | None:
         table = self.query_one("#sessions", DataTable)
@@ -119,7 +125,3 @@ class HomeScreen(Screen[None]):
             from screens.export_flow import export_session
 
             export_session(self.app, session_id)
-
-    def palette_commands(self):
-        yield "Export selected session", "Write it as JSON", self.action_export
-        yield "Refresh sessions", "Read the session list again", self.action_refresh

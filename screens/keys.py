@@ -13,10 +13,11 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from tui.core import credentials, paths
 from tui.core.validation import InputError
+from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
 
-class KeyInput(ModalScreen[str | None]):
+class KeyInput(ScreenBase, ModalScreen[str | None]):
     """Paste a key; it is never echoed (password field) and never shown again unmasked."""
 
     HELP_TITLE = "Key input"
@@ -49,7 +50,7 @@ class KeyInput(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class KeysScreen(Screen[None]):
+class KeysScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Keys"
     BINDINGS = [
         Binding("s,enter", "set_key", "Set key", id="keys.set"),
@@ -131,11 +132,40 @@ class KeysScreen(Screen[None]):
 
     def action_remove_key(self) -> None:
         provider = self._selected()
-        if provider and credentials.remove_key(provider):
-            self.notify(f"Removed the stored {provider} key")
-        elif provider:
+        if provider is None:
+            return
+        try:
+            with warnings.catch_warnings():  # the permission warning shows under the table already
+                warnings.simplefilter("ignore")
+                stored = credentials.load_stored()
+        except InputError as exc:
+            self.notify(str(exc), title="Keys file unreadable", severity="error", timeout=10)
+            return
+        if provider not in stored:
             self.notify(f"No stored {provider} key", severity="warning")
-        self._changed()
+            return
+
+        def remove(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    removed = credentials.remove_key(provider)
+            except (OSError, InputError) as exc:
+                self.notify(str(exc), title="Not removed", severity="error")
+                return
+            if removed:
+                self.notify(f"Removed the stored {provider} key")
+            self._changed()
+
+        workbench(self).open(
+            "confirm",
+            f"Remove the stored {provider} key?",
+            f"It is deleted from {paths.credentials_file()}; an environment variable, if set, still works.",
+            "remove it",
+            callback=remove,
+        )
 
     def action_fix(self) -> None:
         credentials.fix_permissions()

@@ -9,8 +9,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from tui.widgets.screen_base import ScreenBase
 
-class NoteScreen(ModalScreen[str | None]):
+
+class NoteScreen(ScreenBase, ModalScreen[str | None]):
     HELP_TITLE = "Note / text"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="note.cancel")]
 

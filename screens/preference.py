@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.core.model import Preference, Run, now_iso
+from tui.widgets.screen_base import ScreenBase
 
 if TYPE_CHECKING:
     from screens.review_parts import ReviewState
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 SHOWN = {"a": "left better", "b": "right better", "tie": "tie", "both_bad": "both bad"}
 
 
-class PreferenceScreen(ModalScreen[None]):
+class PreferenceScreen(ScreenBase, ModalScreen[None]):
     HELP_TITLE = "Preference"
     BINDINGS = [
         Binding("up,k", "move(-1)", "Up", id="prefer.up", show=False),

@@ -11,8 +11,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from tui.widgets.screen_base import ScreenBase
 
-class RaterScreen(ModalScreen[str | None]):
+
+class RaterScreen(ScreenBase, ModalScreen[str | None]):
     HELP_TITLE = "Rater name"
     BINDINGS = [Binding("escape", "skip", "Use the default", id="rater.skip")]
 

@@ -12,6 +12,7 @@ from typing import Any
 from textual.screen import Screen
 
 from screens.compose import ComposeScreen
+from screens.confirm import ConfirmScreen
 from screens.file_picker import FilePickerScreen
 from screens.help import HelpScreen
 from screens.home import HomeScreen
@@ -40,6 +41,7 @@ SCREENS: dict[str, type[Screen[Any]]] = {
     "results": ResultsScreen,
     "keys": KeysScreen,
     "key_input": KeyInput,
+    "confirm": ConfirmScreen,
     "help": HelpScreen,
 }
 

@@ -14,10 +14,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from tui.core.model import Session
+from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
 
-class ResultsScreen(Screen[None]):
+class ResultsScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Results"
     BINDINGS = [
         Binding("e", "export", "Export JSON", id="results.export"),
@@ -55,7 +56,7 @@ class ResultsScreen(Screen[None]):
         s = self.session
         return bool(s and s.blind and revealed_cases(self.app, s) != {c.id for c in s.cases})
 
-    @work(thread=True, exclusive=True, group="results", description="Computing results")
+    @work(thread=True, exclusive=True, group="results", description="Computing results", exit_on_error=False)
     def load(self) -> None:
         from tui.reports.report import report_data
         from tui.reports.report_tables import report_tables
@@ -128,7 +129,7 @@ class ResultsScreen(Screen[None]):
 
         export_session(self.app, self.session_id)
 
-    @work(thread=True, group="results-export", description="Writing the report")
+    @work(thread=True, group="results-export", description="Writing the report", exit_on_error=False)
     def action_report(self, fmt: str) -> None:
         from tui.core.atomic import atomic_write
         from tui.reports.report import render_report
@@ -138,7 +139,7 @@ class ResultsScreen(Screen[None]):
         atomic_write(path, render_report(store.load(self.session_id), fmt, store=store).encode())  # type: ignore[arg-type]
         self.app.call_from_thread(self.notify, str(path), title="Report written")
 
-    @work(thread=True, group="results-export", description="Making the contact sheet")
+    @work(thread=True, group="results-export", description="Making the contact sheet", exit_on_error=False)
     def action_sheet(self) -> None:
         from tui.reports.sheet import contact_sheet
 
@@ -155,9 +156,3 @@ class ResultsScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._leaving = True
-
-    def palette_commands(self):
-        yield "Export session JSON", "Write the export next to the others", self.action_export
-        yield "Markdown report", "Tables for a decision document", lambda: self.action_report("md")
-        yield "HTML report", "A self-contained page", lambda: self.action_report("html")
-        yield "Contact sheet", "One PNG: a row per case, a column per model", self.action_sheet

@@ -16,29 +16,30 @@ from screens.review_parts import OutputTile, best_columns, checklist_text, revea
 from tui.core.model import Run, Score, Session, now_iso
 from tui.core.ordered_saver import OrderedSaver
 from tui.widgets.image_view import ImageView
+from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Review"
     BINDINGS = [
-        Binding("left", "output(-1)", "◀ out", id="review.prev_output", show=False),
-        Binding("right", "output(1)", "out ▶", id="review.next_output", show=False),
-        Binding("up,k", "item(-1)", "Item up", id="review.prev_item", show=False),
-        Binding("down,j", "item(1)", "Item down", id="review.next_item", show=False),
-        Binding("p", "verdict('pass')", "Pass", id="review.pass"),
-        Binding("f", "verdict('fail')", "Fail", id="review.fail"),
-        Binding("h", "verdict('partial')", "Partial", id="review.partial"),
-        Binding("n", "verdict('na')", "N/A", id="review.na"),
-        Binding("x", "verdict(None)", "Clear", id="review.clear", show=False),
-        Binding("bracketleft,pageup", "case(-1)", "◀ case", id="review.prev_case", key_display="["),
-        Binding("bracketright,pagedown", "case(1)", "case ▶", id="review.next_case", key_display="]"),
-        Binding("z,enter", "zoom", "Zoom", id="review.zoom"),
-        Binding("o", "note", "Note", id="review.note"),
-        Binding("b", "reveal", "Reveal", id="review.reveal"),
-        Binding("w", "prefer", "Prefer", id="review.prefer"),
-        Binding("s", "results", "Results", id="review.results"),
-        Binding("escape", "back", "Back", id="review.back", show=False),
+        Binding("left", "output(-1)", "◀ out", id="review.prev_output", show=False, tooltip="Previous output"),
+        Binding("right", "output(1)", "out ▶", id="review.next_output", show=False, tooltip="Next output"),
+        Binding("up,k", "item(-1)", "Item up", id="review.prev_item", show=False, tooltip="Previous checklist item"),
+        Binding("down,j", "item(1)", "Item down", id="review.next_item", show=False, tooltip="Next checklist item"),
+        Binding("p", "verdict('pass')", "Pass", id="review.pass", tooltip="Pass: the item is met"),
+        Binding("f", "verdict('fail')", "Fail", id="review.fail", tooltip="Fail: the item is not met"),
+        Binding("h", "verdict('partial')", "Partial", id="review.partial", tooltip="Partly met"),
+        Binding("n", "verdict('na')", "N/A", id="review.na", tooltip="Does not apply to this output"),
+        Binding("x", "verdict(None)", "Clear", id="review.clear", show=False, tooltip="Clear this item's verdict"),
+        Binding("left_square_bracket,pageup", "case(-1)", "◀ case", id="review.prev_case", tooltip="Previous case"),
+        Binding("right_square_bracket,pagedown", "case(1)", "case ▶", id="review.next_case", tooltip="Next case"),
+        Binding("z,enter", "zoom", "Zoom", id="review.zoom", tooltip="Zoom: the output over the whole terminal"),
+        Binding("o", "note", "Note", id="review.note", tooltip="A note on this output"),
+        Binding("b", "reveal", "Reveal", id="review.reveal", tooltip="Reveal the models (blind, after scoring)"),
+        Binding("w", "prefer", "Prefer", id="review.prefer", tooltip="Pairwise preference between outputs"),
+        Binding("s", "results", "Results", id="review.results", tooltip="Results of this session"),
+        Binding("escape", "back", "Back", id="review.back", show=False, tooltip="Back"),
     ]
 
     def __init__(self, session_id: str, case_index: int = 0) -> None:
@@ -64,6 +65,8 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._loop = asyncio.get_running_loop()
+        # One poll for the screen's life (it was made on every resize): Textual stops it when the screen goes.
+        self._poll_timer = self.set_interval(1.0, self._poll)
         self.reload()
         if not self.app.ctx.config.rater:
             workbench(self).open("rater")
@@ -75,7 +78,6 @@ class ReviewScreen(Screen[None]):
             columns = best_columns(count, grid.size.width, grid.size.height)
             grid.styles.grid_size_columns = columns
             grid.styles.grid_size_rows = max(1, -(-count // columns))
-        self.set_interval(1.0, self._poll)
 
     def on_unmount(self) -> None:
         # Every given score reaches the disk before the screen goes, or the person hears which did not.
@@ -164,7 +166,11 @@ class ReviewScreen(Screen[None]):
         grid.styles.grid_size_columns = columns
         grid.styles.grid_size_rows = max(1, -(-len(outputs) // columns))
         self.run_worker(
-            self._rebuild_tiles(len(outputs)), exclusive=True, group="review-tiles", description="Laying out outputs"
+            self._rebuild_tiles(len(outputs)),
+            exclusive=True,
+            group="review-tiles",
+            description="Laying out outputs",
+            exit_on_error=False,
         )
         self.render_checklist()
 
@@ -374,7 +380,3 @@ class ReviewScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def palette_commands(self):
-        yield "Reveal models", "Show which model made each blind slot", self.action_reveal
-        yield "Results", "Pass rates, latency and cost per model", self.action_results

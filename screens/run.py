@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 from tui.core.model import Run, Session, parse_iso
 from tui.core.runner import RunEvent, Runner, SessionNotSaved
 from tui.widgets.image_view import ImageView
+from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
 STATUS_MARK = {
@@ -27,7 +28,7 @@ STATUS_MARK = {
 }
 
 
-class RunScreen(Screen[None]):
+class RunScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Run"
     BINDINGS = [
         Binding("c", "cancel_run", "Cancel run", id="run.cancel"),
@@ -69,7 +70,7 @@ class RunScreen(Screen[None]):
         for run in self.session.runs:
             table.add_row(*self._cells(run), key=run.id)
         table.focus()
-        self.set_interval(0.5, self._tick)
+        self._tick_timer = self.set_interval(0.5, self._tick)  # once: Textual stops it when the screen goes
         if any(r.status in ("queued", "interrupted") for r in self.session.runs):
             self.execute()
         self._summarize()
@@ -158,7 +159,7 @@ class RunScreen(Screen[None]):
             preview.show(None, message="no image yet" if not run.finished else "no image")
 
     # -- running ------------------------------------------------------------------------------
-    @work(exclusive=True, group="runner", description="Running the session")
+    @work(exclusive=True, group="runner", description="Running the session", exit_on_error=False)
     async def execute(self, runs: list[Run] | None = None) -> None:
         assert self.session is not None
         self.runner = Runner(self.app.ctx.store, self.app.ctx.registry, self.session, listener=self._on_event)

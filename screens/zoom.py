@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 from tui.core.model import Run
 from tui.widgets.diff_view import DiffView
 from tui.widgets.image_view import ImageView
+from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def parse_region(text: str) -> tuple[float, float, float, float] | None:
     return x0, y0, x1, y1
 
 
-class ZoomScreen(Screen[None]):
+class ZoomScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Zoom"
     BINDINGS = [
         Binding("left,h", "flip(-1)", "◀ prev", id="zoom.prev"),
@@ -64,6 +65,10 @@ class ZoomScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.show()
+
+    @property
+    def session_id(self) -> str:
+        return self.review.session_id
 
     @property
     def run(self) -> Run:

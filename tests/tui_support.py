@@ -41,3 +41,23 @@ async def at_home(app: Any, pilot: Any) -> None:
     from screens.home import HomeScreen
 
     await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+
+
+def build_screen(name: str, app: Any, session_id: str) -> Any:
+    """An instance of the screen registered as ``name``, over ``session_id`` where it needs one (a scored demo
+    session): for the tests that go through every screen (palette, snapshots)."""
+    cls = app.screen_types[name]
+    if name in ("run", "review", "results"):
+        return cls(session_id)
+    if name in ("zoom", "preference"):
+        review = app.screen_types["review"](session_id)
+        review.session = app.ctx.store.load(session_id)
+        runs = [r for r in review.outputs() if r.status == "succeeded"]
+        return cls(review, 0) if name == "zoom" else cls(review, runs)
+    args = {
+        "file_picker": ("Reference for tier-a/cat5 slot 1",),
+        "note": ("Note for demo:mosaic",),
+        "key_input": ("openai",),
+        "confirm": ("Remove the stored openai key?", "It is deleted from credentials.toml."),
+    }
+    return cls(*args.get(name, ()))

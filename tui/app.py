@@ -7,27 +7,28 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 from tui.core import previews
 from tui.core.context import Context
 from tui.imaging import thumb_queue
+from tui.widgets import palette
+from tui.widgets.failures import ReportsFailures, TaskFailed, explain, write_debug_log
 
 
-class ImgbenchApp(App[None]):
+class ImgbenchApp(ReportsFailures, App[None]):
     TITLE = "imgbench"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
-        Binding("f1,question_mark", "help", "Help", id="app.help"),
-        Binding("ctrl+h", "home", "Home", id="app.home", show=False),
-        Binding("ctrl+k", "keys", "Keys", id="app.keys", show=False),
-        Binding("f12", "screenshot", "Screenshot", id="app.screenshot", show=False),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Quit (asks first while runs go)"),
+        Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="Every key of every screen"),
+        # Not ctrl+h: terminals send it as 0x08, which Textual reads as backspace.
+        Binding("ctrl+g", "home", "Home", id="app.home", show=False, tooltip="Back to the Home screen"),
+        Binding("ctrl+k", "keys", "Keys", id="app.keys", show=False, tooltip="API keys"),
+        Binding("f12", "screenshot", "Screenshot", id="app.screenshot", show=False, tooltip="Save an SVG screenshot"),
     ]
 
     def __init__(
@@ -95,7 +96,13 @@ class ImgbenchApp(App[None]):
         self.open("compose")
 
     def action_screenshot(self) -> None:
-        path = self.save_screenshot(path=str(Path.cwd()))
+        folder = screenshot_dir(self.ctx)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = self.save_screenshot(path=str(folder))
+        except OSError as exc:
+            self.notify(f"{folder}: {exc.strerror or exc}", title="Screenshot not saved", severity="error")
+            return
         self.notify(path, title="Screenshot saved")
 
     def open_session(self, session_id: str, *, screen: str = "auto") -> None:
@@ -113,25 +120,49 @@ class ImgbenchApp(App[None]):
         else:
             self.open("review", session.id)
 
-    # -- the one error path -------------------------------------------------------------------
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            self.notify(
-                f"{error}",
-                title=f"{event.worker.description or event.worker.name} failed",
-                severity="error",
-                timeout=10,
-            )
+    def resume(self, session_id: str) -> None:
+        session = self.ctx.store.load(session_id)
+        if not any(r.status in ("queued", "interrupted") for r in session.runs):
+            self.notify("Every run of this session has finished", title="Nothing to resume")
+            return
+        self.open_session(session_id, screen="run")
+
+    def on_results(self, session_id: str, action: str) -> None:
+        """Open Results for the session and run one of its actions (export, a report, the contact sheet)."""
+        self.open("results", session_id)
+        self.call_after_refresh(lambda: self.run_action(action, self.screen))
+
+    def action_open_session(self) -> None:
+        from functools import partial
+
+        sessions = self.ctx.store.list().sessions
+        self.search_commands(
+            [
+                (f"{h.name}  ({h.created_at[:16].replace('T', ' ')})", partial(self.open_session, h.id))
+                for h in sessions
+            ],
+            placeholder="Open which session? (type part of its name)",
+        )
+
+    # -- the one error path: every screen's failed worker arrives here (tui/widgets/failures.py) --------
+    def on_task_failed(self, message: TaskFailed) -> None:
+        message.stop()
+        log = write_debug_log(message.task, message.error)
+        said = explain(message.task, message.error, log)
+        self.notify("\n".join(filter(None, (said.cause, said.remedy))), title=said.title, severity="error", timeout=20)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        yield from palette.binding_commands(self, screen)
         yield SystemCommand("New session", "Compose a new comparison", self.action_new_session)
-        yield SystemCommand("API keys", "Set, list and remove provider keys", self.action_keys)
-        yield SystemCommand("Home", "Recent sessions and presets", self.action_home)
-        yield SystemCommand("Help", "Every key, and how images are drawn", self.action_help)
-        offer = getattr(screen, "palette_commands", None)
-        if offer is not None:
-            for title, help_text, callback in offer():
-                yield SystemCommand(title, help_text, callback)
+        yield from palette.session_commands(self, screen, getattr(screen, "session_id", None))
+        for command in super().get_system_commands(screen):
+            if command.title in palette.KEEP_FROM_TEXTUAL:
+                yield command
+
+
+def screenshot_dir(ctx: Context) -> Path:
+    """Where f12 writes: the configured folder, else the data dir's screenshots/ (never the current directory)."""
+    from tui.core import paths
+
+    configured = ctx.config.screenshots
+    return Path(configured).expanduser() if configured else paths.data_dir() / "screenshots"

@@ -68,7 +68,7 @@ async def test_blind_tier_a_reveals_nothing_until_scored(blind_session: str, dat
             await pilot.press("b")
             await pilot.pause(0.2)
             assert set(leaks(app)) >= {"demo:"}, "the reveal shows the names"
-            await pilot.press("bracketright")
+            await pilot.press("right_square_bracket")
         await pilot.pause(0.3)
 
     session = Store(data_dir).load(session_id)

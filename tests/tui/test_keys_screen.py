@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+from screens.confirm import ConfirmScreen
 from screens.keys import KeyInput, KeysScreen
 from screens.registry import build_app
 from tests.tui_support import wait_for
@@ -37,6 +38,12 @@ async def test_set_and_remove_a_key_without_showing_it(config_dir: Path, monkeyp
         file = config_dir / "credentials.toml"
         assert stat.S_IMODE(file.stat().st_mode) == 0o600 and stat.S_IMODE(config_dir.stat().st_mode) == 0o700
         assert any(m.info.id.startswith("openai:") and m.available for m in app.ctx.registry.models())
+        await pilot.press("d")  # asks first: no leaves the key
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen))
+        assert credentials.load_stored()["openai"] == PLANTED
         await pilot.press("d")
-        await pilot.pause(0.1)
-        assert "openai" not in credentials.load_stored()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "openai" not in credentials.load_stored())

@@ -71,7 +71,7 @@ async def test_compose_run_score_results_export(fast_demo: Path, make_image, dat
         # cat1 has 8 items x 3 outputs; verdicts auto-advance to the next unscored item.
         keys = ["p", "f", "h", "p", "p", "n", "p", "f"] * 3
         await pilot.press(*keys)
-        await pilot.press("bracketright")
+        await pilot.press("right_square_bracket")
         assert review.case_index == 1
         # The free prompt has no checklist: a note instead.
         await pilot.press("o")

@@ -63,6 +63,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     rater: str = ""
     preview: PreviewMode = "auto"
     theme: str | None = None
+    screenshots: str | None = None  # where f12 saves; default: the data dir's screenshots/
     defaults: Defaults = msgspec.field(default_factory=Defaults)
     keymap: dict[str, str] = {}
     providers: dict[str, ProviderConfig] = {}

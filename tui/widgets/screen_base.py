@@ -1,0 +1,27 @@
+"""What every screen of imgbench mixes in (before ``Screen``): its failed workers reported through the one error
+path, and its footer in the order its BINDINGS are declared, remapped keys included (Textual moves a binding the
+keymap changed to the end, where a narrow footer cuts it off)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from textual.binding import ActiveBinding
+
+from tui.widgets.bindings import keyed_bindings
+from tui.widgets.failures import ReportsFailures
+
+
+@lru_cache(maxsize=64)
+def _declared_order(cls: type) -> dict[str, int]:
+    return {b.id: i for i, b in enumerate(keyed_bindings(cls, {}))}
+
+
+class ScreenBase(ReportsFailures):
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        live: dict[str, ActiveBinding] = super().active_bindings  # type: ignore[misc]
+        rank: dict[Any, int] = _declared_order(type(self))
+        last = len(rank)
+        return dict(sorted(live.items(), key=lambda item: rank.get(item[1].binding.id, last)))
