@@ -80,7 +80,7 @@ async def test_a_remapped_key_shows_in_help_palette_and_footer_and_works(session
         shown = [(k.key_display, k.description) for k in review.query("FooterKey")]
         assert ("g", "Pass") in shown
         offered = {(c.title, c.help) for c in app.get_system_commands(review)}
-        assert ("Review: Pass", "key g") in offered
+        assert ("Review: Pass: the item is met", "key g") in offered
         await pilot.press("p")  # the old key no longer gives a verdict
         await pilot.press("g")
         await wait_for(pilot, lambda: review.session.score_of(review.outputs()[0].id, "ann") is not None)
