@@ -7,6 +7,7 @@ data must reach the disk before the rename makes it the real file, and the direc
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,25 @@ def test_a_batch_is_durable_when_any_of_its_runs_finished(statuses: list[str], d
     batch = {f"r{i}": Run(id=f"r{i}", case_id="c", model="demo:mosaic", status=s) for i, s in enumerate(statuses)}
     runner._persist(batch, [])  # type: ignore[arg-type]
     assert runner.store.writes == [durable]  # type: ignore[attr-defined]
+
+
+def test_a_new_file_is_readable_by_its_owner_and_its_missing_folders_are_made(tmp_path) -> None:
+    target = tmp_path / "a" / "b" / "c.json"
+    atomic.atomic_write(target, b"x")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    atomic.atomic_write(tmp_path / "secret", b"k", mode=0o600)
+    assert stat.S_IMODE((tmp_path / "secret").stat().st_mode) == 0o600
+
+
+def test_a_batch_of_new_files_syncs_each_folder_once(tmp_path, monkeypatch) -> None:
+    calls = _observe(monkeypatch)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    files = [tmp_path / "x" / "1.png", tmp_path / "x" / "2.png", tmp_path / "y" / "3.png"]
+    atomic.fsync_dirs(files)
+    assert [Path(p) for _, p in calls] == [(tmp_path / "x").resolve(), (tmp_path / "y").resolve()]
+    calls.clear()
+    for path in files:
+        path.write_bytes(b"img")
+        atomic.fsync_file(path)
+    assert [Path(p) for _, p in calls] == [p.resolve() for p in files]
