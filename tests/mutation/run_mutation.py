@@ -152,7 +152,8 @@ def main() -> int:
         print(f"{result.module}: {score} ({result.killed + result.timeouts} killed of {result.run - result.equivalent};"
               f" {result.equivalent} equivalent) in {result.seconds:.0f} s", flush=True)  # fmt: skip
         for operator, row, text, why in result.survivors:
-            print(f"    {'equivalent' if why else 'SURVIVED'} {operator} line {row}: {text}" + (f"  ({why})" if why else ""))
+            reason = f"  ({why})" if why else ""
+            print(f"    {'equivalent' if why else 'SURVIVED'} {operator} line {row}: {text}{reason}")
     killed = sum(r.killed + r.timeouts for r in results)
     counted = sum(r.run - r.equivalent for r in results)
     if counted:
