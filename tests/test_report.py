@@ -116,11 +116,13 @@ def test_newer_score_wins_on_merge(two_rater_session, tmp_path: Path) -> None:
 
 def test_report_formats_show_the_numbers(two_rater_session, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     session_id, _ = two_rater_session
-    # mosaic: ann 4/4 + bob 3/4 = 7/8 verdicts on 4 units -> 88 % [Wilson(3.5, 4)]
-    lo, hi = wilson_interval(3.5, 4)
+    # mosaic: ann 4/4 + bob 3/4 -> units 1, 1, 1, 1/2 -> 3.5/4 = 88 %. One image of one prompt: the
+    # interval is Wilson at n = 1 (wide), and Wilson over the 4 units, as if independent, stands beside it.
+    lo, hi = wilson_interval(0.875, 1)
+    w_lo, w_hi = wilson_interval(3.5, 4)
     mosaic = f"88% [{lo * 100:.0f}–{hi * 100:.0f}]"
     md = _run_cli(capsys, "report", session_id)
-    assert f"| demo:mosaic | {mosaic} | 7/8 |" in md
+    assert f"| demo:mosaic | {mosaic} | 1 | 3.5/4 | [{w_lo * 100:.0f}–{w_hi * 100:.0f}] |" in md
     assert "| overall | 12 | 75% | 0.54 (cohen) |" in md
     assert "Disagreements to discuss (3)" in md and "Preferences (Bradley–Terry) — LOW CONFIDENCE" in md
     assert "A red \\<b>apple\\</b> & a pear" in md

@@ -20,6 +20,7 @@ from tui.core.model import (
 from tui.core.store import Store
 from tui.scoring.agreement import agreement, cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement
 from tui.scoring.bradley_terry import ELO_SCALE, bradley_terry, fit, rate, standard_errors
+from tui.scoring.cluster import cluster_interval
 from tui.scoring.leaderboard import compute, leaderboard
 from tui.scoring.stats import (
     Rate,
@@ -27,9 +28,9 @@ from tui.scoring.stats import (
     effective_verdicts,
     item_rates,
     percentile,
-    summarize,
     wilson_interval,
 )
+from tui.scoring.summary import summarize
 
 # -- Wilson ----------------------------------------------------------------------------------------
 
@@ -114,7 +115,11 @@ def _session() -> Session:
 def test_summarize_counts_rates_intervals_and_costs() -> None:
     a, b = summarize(_session())
     assert (a.items_scored, a.items_passed, a.pass_rate) == (5, 4.5, 0.9)
-    assert (a.pass_low, a.pass_high) == tuple(round(x, 4) for x in wilson_interval(4.5, 5))
+    # Two cases: the interval is the cluster one over cases (wide: two prompts say little), Wilson only aside.
+    _, low, high, _ = cluster_interval([[(4.0, 4)], [(0.5, 1)]])
+    assert (a.cases, a.pass_low, a.pass_high) == (2, round(low, 4), round(high, 4))
+    assert (a.pass_wilson_low, a.pass_wilson_high) == tuple(round(x, 4) for x in wilson_interval(4.5, 5))
+    assert a.pass_high - a.pass_low > a.pass_wilson_high - a.pass_wilson_low
     # b: c1 fail, c2 and c3 fail by the parent rule, c4 partial -> 0.5 / 4
     assert (b.items_scored, b.items_passed, b.pass_rate) == (4, 0.5, 0.125)
     assert (b.succeeded, b.failed, b.refused, b.errors) == (1, 1, 1, {"content_policy": 1})
@@ -123,7 +128,9 @@ def test_summarize_counts_rates_intervals_and_costs() -> None:
     assert (a.outputs_scored, a.passing_images, a.strict_pass_rate) == (2, 1, 0.5)
     assert a.cost_per_image == 0.04 and a.cost_per_passing_image == 0.08
     assert b.cost_per_passing_image is None
+    assert a.cost_per_passing_image_all_in == 0.08
     assert a.median_latency_ms == 150.0 and a.p50_ttfb_ms == 15.0
+    assert (a.p95_latency_ms, a.latency_tail, a.latency_n) == (200.0, "max", 2)  # no p95 of two values
     # Backwards compatible: every field the export schema requires is still there.
     assert {"model", "runs", "succeeded", "failed", "items_scored", "items_passed", "pass_rate"} <= a.to_dict().keys()
 

@@ -42,7 +42,8 @@ from tui.core.store import Store, encode_session
 from tui.reports.report import render_report
 from tui.scoring.agreement import agreement
 from tui.scoring.leaderboard import leaderboard
-from tui.scoring.stats import results, wilson_interval
+from tui.scoring.stats import wilson_interval
+from tui.scoring.summary import results
 
 BUDGET_MS = 300.0
 MODELS = [

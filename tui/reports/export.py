@@ -14,7 +14,7 @@ from tui.core.migrations import migrate
 from tui.core.model import SCHEMA_VERSION, Preference, Session
 from tui.core.store import Store, check_session_id
 from tui.core.validation import InputError
-from tui.scoring.stats import summarize
+from tui.scoring.summary import summarize
 
 SCHEMA_FILE = Path(__file__).parent / "schema" / "export.schema.json"
 _SESSION_KEYS = ("id", "name", "created_at", "blind", "blind_seed", "concurrency", "tool_version")

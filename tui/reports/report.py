@@ -21,17 +21,24 @@ from tui.scoring.blind import slots
 from tui.scoring.bradley_terry import MIN_VOTES, bradley_terry
 from tui.scoring.paired import ALPHA, MIN_PAIRS, paired_comparisons
 from tui.scoring.position import position_report
-from tui.scoring.stats import counted, raters, results
+from tui.scoring.stats import counted, raters
+from tui.scoring.summary import results
 
 Format = Literal["md", "json", "html"]
 
 DEFINITIONS = {
     "pass_rate": "checklist verdicts: pass = 1, partial = 1/2, fail = 0, na left out; a child item fails when "
-    "its parent fails. Counts are verdicts (every rater's); the 95 % Wilson interval is sized by distinct "
-    "(run, item) units, since raters of one picture are not independent samples.",
-    "passing_image": "an output of a succeeded run whose every counted verdict is pass (every rater considered).",
-    "strict_pass": "passing images / scored outputs, with a 95 % Wilson interval.",
-    "cost_per_passing_image": "cost of succeeded runs / passing images (runs with a known cost only).",
+    "its parent fails. A unit (one item of one run) is first averaged over its raters, then units are pooled. "
+    "The 95 % interval is a cluster bootstrap over cases (prompts), runs resampled within cases, with a "
+    "small-sample t correction: it is wide with few cases because few prompts say little about the next one.",
+    "wilson": "The Wilson interval beside it is what the units would give if they were independent; they are "
+    "not (items of one image and images of one prompt move together), so it is too narrow: do not decide on it.",
+    "passing_image": "an output of a succeeded run whose checklist is complete and whose every item was passed by "
+    "the majority of the raters who scored it (a tie is not a pass); runs scored only in part are 'incomplete'.",
+    "strict_pass": "passing images / completely scored outputs, with the cluster interval over cases.",
+    "cost_per_passing_image": "cost of the scored succeeded runs whose cost is known / their passing images "
+    "(– when unknown); the last column adds what failed runs with a known cost were billed.",
+    "latency": "p95 is shown only from 20 or more runs; with fewer the column shows the maximum, with n.",
     "refused": "failed runs whose error kind is content_policy; 'failed' counts the other failures.",
     "kappa": "Cohen's kappa for two raters, Fleiss' kappa for more, over units every rater scored; "
     "above 0.6 is usually read as substantial agreement, below 0.4 as weak. Krippendorff's alpha (nominal) "

@@ -52,18 +52,30 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
     tables = [
         Table(
             "Per model",
-            ["Model", "Pass rate [95% CI]", "Items passed", "Strict pass [95% CI]", "Passing images"],
+            [
+                *("Model", "Pass rate [95% CI]", "Cases", "Units", "If units were independent (Wilson)"),
+                *("Strict pass [95% CI]", "Passing images", "Incomplete"),
+            ],
             [
                 [
                     m["model"],
                     _interval(m["pass_rate"], m["pass_low"], m["pass_high"]),
-                    f"{_num(m['items_passed'])}/{m['items_scored']}",
+                    str(m.get("cases", 0)),
+                    f"{_num(round(m['items_passed'], 2))}/{m['units']}",
+                    _bounds(m.get("pass_wilson_low"), m.get("pass_wilson_high")),
                     _interval(m["strict_pass_rate"], m["strict_low"], m["strict_high"]),
                     f"{m['passing_images']}/{m['outputs_scored']}",
+                    str(m.get("outputs_incomplete", 0)),
                 ]
                 for m in data["models"]
             ],
-            data["definitions"]["pass_rate"] + " Passing image: " + data["definitions"]["passing_image"],
+            " ".join(
+                [
+                    data["definitions"]["pass_rate"],
+                    "Passing image: " + data["definitions"]["passing_image"],
+                    data["definitions"]["wilson"],
+                ]
+            ),
         ),
         Table(
             "Per category",
@@ -83,7 +95,7 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
             "Providers",
             [
                 *("Model", "Runs", "OK", "Refused", "Failed", "Pending", "Success [95% CI]"),
-                *("Attempts", "p50", "p95", "TTFB p50", "Errors"),
+                *("Attempts", "p50", "p95 (n ≥ 20) or max", "TTFB p50", "Errors"),
             ],
             [
                 [
@@ -96,19 +108,25 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
                     _interval(m["success_rate"], m["success_low"], m["success_high"]),
                     str(m["attempts"]),
                     ms(m["median_latency_ms"]),
-                    ms(m["p95_latency_ms"]),
+                    _tail(m),
                     ms(m["p50_ttfb_ms"]),
                     ", ".join(f"{k} {v}" for k, v in sorted(m["errors"].items())) or "–",
                 ]
                 for m in data["models"]
             ],
-            data["definitions"]["refused"],
+            data["definitions"]["refused"] + " " + data["definitions"]["latency"],
         ),
         Table(
             "Cost",
-            ["Model", "Total", "Per image", "Per passing image"],
+            ["Model", "Total", "Per image", "Per passing image", "Per passing image, failed runs' spend included"],
             [
-                [m["model"], usd(m["cost_usd"]), usd(m["cost_per_image"]), usd(m["cost_per_passing_image"])]
+                [
+                    m["model"],
+                    usd(m["cost_usd"]),
+                    usd(m["cost_per_image"]),
+                    usd(m["cost_per_passing_image"]),
+                    usd(m.get("cost_per_passing_image_all_in")),
+                ]
                 for m in data["models"]
             ],
             data["definitions"]["cost_per_passing_image"],
@@ -229,6 +247,19 @@ def _points(value: float | None) -> str:
 
 def _p(value: float) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _tail(m: dict[str, Any]) -> str:
+    """The latency tail with its n: a p95 from 20 or more values, else the maximum, said so."""
+    if m["p95_latency_ms"] is None:
+        return "–"
+    n = m.get("latency_n", 0)
+    label = "max" if m.get("latency_tail") == "max" else "p95"
+    return f"{label} {ms(m['p95_latency_ms'])} (n={n})"
+
+
+def _bounds(low: float | None, high: float | None) -> str:
+    return "–" if low is None or high is None else f"[{low * 100:.0f}–{high * 100:.0f}]"
 
 
 def _interval(rate: float | None, low: float | None, high: float | None) -> str:

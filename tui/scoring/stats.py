@@ -1,46 +1,40 @@
-"""Summaries of a session: per model, what passed, what ran, how fast, at what cost.
+"""Pass rates of a session: per model, per category and per checklist item, with intervals that respect
+the data's clustering (tui/scoring/cluster.py).
 
-Pass rates count a checklist verdict as pass = 1, partial = 1/2, fail = 0; ``na`` is left out. With
-several raters and none named, every rater's verdict counts (so the rate is the raters' pooled rate),
-but a confidence interval is sized by the number of distinct (run, item) units, not verdicts: two people
-looking at the same picture are not two independent samples of the model.
+A verdict counts pass = 1, partial = 1/2, fail = 0; ``na`` is left out; a child item fails when its
+parent fails (the DSG rule). A *unit* is one checklist item of one run: with several raters its value is
+first averaged over the raters who judged it, so a unit scored by three people weighs what a unit scored
+by one does (two people looking at one picture are not two samples of the model). Rates pool units;
+intervals come from the cluster bootstrap over cases (prompts), runs resampled within cases.
+Each rater has one score per run: when a store holds two (an import of an older copy), the latest counts.
+The per-model summary (runs, strict pass, latency, cost) is in tui/scoring/summary.py.
 """
 
 from __future__ import annotations
 
 import functools
-import math
-import statistics
-from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
-from operator import itemgetter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import NamedTuple
 
-from tui.core.model import Case, ChecklistItem, Session, Verdict
+from tui.core.model import Case, ChecklistItem, Score, Session, Verdict
+from tui.scoring.cluster import Z95, cluster_interval, wilson
 
 VERDICT_VALUE: dict[str, float] = {"pass": 1.0, "partial": 0.5, "fail": 0.0}
-Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 FREE_PROMPT = "free prompt"
 
 
 def effective_verdicts(checklist: Iterable[ChecklistItem], verdicts: dict[str, Verdict]) -> dict[str, Verdict]:
     """A child item counts as failed when its parent failed (DSG-style), whatever was marked on it."""
-    items = list(checklist)
-    parents = {i.id: i.parent for i in items}
+    chains = parent_chains(checklist)
     out: dict[str, Verdict] = {}
-    for item in items:
-        verdict = verdicts.get(item.id)
+    for item_id, chain in chains:
+        verdict = verdicts.get(item_id)
         if verdict is None:
             continue
-        ancestor, seen = parents.get(item.id), {item.id}
-        while ancestor and ancestor not in seen:
-            if verdicts.get(ancestor) == "fail":
-                verdict = "fail"
-                break
-            seen.add(ancestor)
-            ancestor = parents.get(ancestor)
-        out[item.id] = verdict
+        if any(verdicts.get(p) == "fail" for p in chain):
+            verdict = "fail"
+        out[item_id] = verdict
     return out
 
 
@@ -56,53 +50,81 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def wilson_interval(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a proportion. Fractional successes are allowed (partial = 1/2).
-
-    Chosen over the normal (Wald) interval because it stays inside [0, 1] and is honest at 0/n and n/n,
-    which is where small benchmark samples live. n = 0 gives (0, 1): nothing is known.
-    """
-    if n <= 0:
-        return 0.0, 1.0
-    p = min(max(successes / n, 0.0), 1.0)
-    z2 = z * z
-    denom = 1 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    """Wilson score interval for ``successes`` of ``n`` *independent* trials (fractional allowed).
+    n = 0 gives (0, 1): nothing is known."""
+    return wilson(successes / n if n > 0 else 0.0, n, z)
 
 
 @dataclass(frozen=True, slots=True)
 class Rate:
-    """A pass rate with its 95 % Wilson interval and the counts behind it. Immutable, so equal rates
-    can be one shared object (see ``_rated``)."""
+    """A pass rate, its 95 % interval and the counts behind it.
 
-    passed: float = 0.0  # sum of verdict values (partial = 0.5)
-    scored: int = 0  # verdicts counted (na excluded), all raters
-    units: int = 0  # distinct (run, item) pairs behind them: the interval's sample size
+    ``low``/``high`` is the cluster-bootstrap interval; ``wilson_low``/``wilson_high`` is what Wilson
+    would say *if units were independent* (they are not: it is shown to make the difference visible).
+    Immutable, so equal rates can be one shared object.
+    """
+
+    passed: float = 0.0  # sum of unit values (each unit averaged over its raters; partial = 0.5)
+    scored: int = 0  # verdicts behind them (na excluded), every rater's
+    units: int = 0  # distinct (run, item) units: passed / units is the rate
     rate: float | None = None
     low: float | None = None
     high: float | None = None
+    cases: int = 0  # clusters the interval resampled (cases; runs for one item or one case)
+    wilson_low: float | None = None
+    wilson_high: float | None = None
 
     @classmethod
     def of(cls, passed: float, scored: int, units: int | None = None) -> Rate:
-        return _rated(float(passed), int(scored), int(scored if units is None else units))
+        """passed / scored, with Wilson intervals sized by ``units`` as if they were independent."""
+        return _independent(float(passed), int(scored), int(scored if units is None else units))
+
+    @classmethod
+    def clustered(cls, clusters: tuple[tuple[tuple[float, int], ...], ...], scored: int) -> Rate:
+        """A rate over cases → runs → (sum of unit values, units)."""
+        return _clustered(clusters, int(scored))
 
     def to_dict(self) -> dict[str, object]:
         # By hand, not dataclasses.asdict: that deep-copies, and a report builds thousands of these.
         return {k: getattr(self, k) for k in _RATE_FIELDS}
 
 
-_RATE_FIELDS = ("passed", "scored", "units", "rate", "low", "high")
+_RATE_FIELDS = ("passed", "scored", "units", "rate", "low", "high", "cases", "wilson_low", "wilson_high")
+
+
+def _r4(x: float) -> float:
+    return round(x, 4)
 
 
 @functools.lru_cache(maxsize=8192)
-def _rated(passed: float, scored: int, units: int) -> Rate:
-    # Item cells repeat the same few small counts thousands of times across a store: build each once.
+def _independent(passed: float, scored: int, units: int) -> Rate:
     if not scored:
         return Rate(passed, scored, units)
     rate = passed / scored
-    low, high = wilson_interval(rate * units, units)
-    return Rate(round(passed, 4), scored, units, round(rate, 4), round(low, 4), round(high, 4))
+    low, high = wilson(rate, units)
+    return Rate(_r4(passed), scored, units, _r4(rate), _r4(low), _r4(high), units, _r4(low), _r4(high))
+
+
+@functools.lru_cache(maxsize=16384)
+def _clustered(clusters: tuple[tuple[tuple[float, int], ...], ...], scored: int) -> Rate:
+    # Item cells repeat the same few small shapes thousands of times across a store: build each once.
+    units = sum(n for runs in clusters for _, n in runs)
+    fit = cluster_interval(clusters)
+    if fit is None:
+        return Rate(0.0, scored, 0)
+    rate, low, high, _ = fit
+    passed = sum(s for runs in clusters for s, _ in runs)
+    w_low, w_high = wilson(rate, units)
+    g = len(clusters) if len(clusters) > 1 else len(clusters[0])
+    return Rate(_r4(passed), scored, units, _r4(rate), _r4(low), _r4(high), g, _r4(w_low), _r4(w_high))
+
+
+EMPTY = Rate()
+
+
+@functools.lru_cache(maxsize=1024)
+def _one_unit(value: float, verdicts: int) -> Rate:
+    return _clustered((((value, 1),),), verdicts)
 
 
 class Observation(NamedTuple):
@@ -135,13 +157,29 @@ def parent_chains(checklist: Iterable[ChecklistItem]) -> list[tuple[str, tuple[s
     return out
 
 
+def latest_scores(scores: Iterable[Score]) -> tuple[list[Score], int]:
+    """One score per (rater, run), the latest by ``scored_at`` (the later one in the list on a tie), in
+    the order of the kept ones; and how many duplicates were dropped."""
+    kept: dict[tuple[str, str], Score] = {}
+    total = 0
+    for score in scores:
+        total += 1
+        key = (score.rater, score.run_id)
+        old = kept.get(key)
+        if old is None or score.scored_at >= old.scored_at:
+            kept[key] = score
+    return list(kept.values()), total - len(kept)
+
+
 def observations(session: Session, rater: str | None = None) -> Iterator[Observation]:
     """Every counted verdict of the session (of one rater when named), after the parent rule."""
-    # Same rule as effective_verdicts, with each case's ancestor chains worked out once, not per score.
     chains = {c.id: parent_chains(c.checklist) for c in session.cases}
     runs = {r.id: r for r in session.runs}
     make = tuple.__new__  # Observation(...) without the generated __new__'s extra Python frame: hot loop
-    for score in session.scores:
+    scores = session.scores
+    if len({(s.rater, s.run_id) for s in scores}) != len(scores):
+        scores = latest_scores(scores)[0]
+    for score in scores:
         if rater is not None and score.rater != rater:
             continue
         run = runs.get(score.run_id)
@@ -159,180 +197,48 @@ def observations(session: Session, rater: str | None = None) -> Iterator[Observa
                 yield make(Observation, (run.id, run.model, run.case_id, item_id, score.rater, VERDICT_VALUE[verdict]))
 
 
-def rate_of(obs: Iterable[Observation]) -> Rate:
-    passed, scored, units = 0.0, 0, set()
-    for o in obs:
-        passed += o.value
-        scored += 1
-        units.add((o.run_id, o.item_id))
-    return Rate.of(passed, scored, len(units))
+class Units:
+    """The observations of one call folded once into units (run, item) -> [value sum, raters], with each
+    run's model and case, for every grouping below."""
+
+    def __init__(self, obs: Iterable[Observation]) -> None:
+        self.cells: dict[tuple[str, str], list[float]] = {}
+        self.run_of: dict[str, tuple[str, str]] = {}  # run -> (model, case)
+        self.verdicts = 0
+        cells, run_of = self.cells, self.run_of
+        for o in obs:
+            self.verdicts += 1
+            key = (o.run_id, o.item_id)
+            cell = cells.get(key)
+            if cell is None:
+                cells[key] = [o.value, 1]
+                if o.run_id not in run_of:
+                    run_of[o.run_id] = (o.model, o.case_id)
+            else:
+                cell[0] += o.value
+                cell[1] += 1
+
+    def by_run(self) -> dict[str, list[float]]:
+        """run -> [sum of unit values, units, verdicts]."""
+        out: dict[str, list[float]] = {}
+        for (run_id, _), (total, k) in self.cells.items():
+            acc = out.get(run_id)
+            if acc is None:
+                acc = out[run_id] = [0.0, 0, 0]
+            acc[0] += total / k
+            acc[1] += 1
+            acc[2] += k
+        return out
 
 
-class _Observed(list[Observation]):
-    """The observations of one call, with the per-unit rater counts worked out once for all groupings."""
-
-    _counts: Counter[tuple[str, str]] | None = None
-
-    def unit_counts(self) -> Counter[tuple[str, str]] | None:
-        """(run, item) -> raters who counted it; None when each unit has one verdict (units = verdicts)."""
-        if self._counts is None:
-            self._counts = Counter((o.run_id, o.item_id) for o in self)
-        return None if len(self._counts) == len(self) else self._counts
-
-
-def _sums(obs: list[Observation], key_of: Callable[[Observation], Hashable]) -> dict[Hashable, list[float]]:
-    """Group observations into [passed, scored, units]. A unit (run, item) scored by k raters adds 1/k to
-    units, which is exact because every grouping here keeps a unit's verdicts in one group."""
-    counts = (obs if isinstance(obs, _Observed) else _Observed(obs)).unit_counts()
-    acc: dict[Hashable, list[float]] = {}
-    for o in obs:
-        key = key_of(o)
-        a = acc.get(key)
-        if a is None:
-            a = acc[key] = [0.0, 0, 0.0]
-        a[0] += o.value
-        a[1] += 1
-        a[2] += 1.0 if counts is None else 1.0 / counts[(o.run_id, o.item_id)]
-    return acc
-
-
-def _rate(a: list[float]) -> Rate:
-    return _rated(a[0], int(a[1]), round(a[2]))
-
-
-@dataclass
-class ModelSummary:
-    model: str
-    runs: int = 0
-    succeeded: int = 0
-    failed: int = 0  # every failed run, refusals included
-    refused: int = 0  # failed with error kind content_policy
-    pending: int = 0
-    items_scored: int = 0
-    items_passed: float = 0.0  # partial counts as half
-    pass_rate: float | None = None
-    median_latency_ms: float | None = None
-    p95_latency_ms: float | None = None
-    cost_usd: float | None = None
-    # -- added with the Results statistics; every field below is optional in the export schema ------
-    pass_low: float | None = None
-    pass_high: float | None = None
-    units: int = 0
-    success_rate: float | None = None  # succeeded / (succeeded + failed); cancelled and pending left out
-    success_low: float | None = None
-    success_high: float | None = None
-    p50_ttfb_ms: float | None = None
-    attempts: int = 0
-    errors: dict[str, int] = field(default_factory=dict)  # failed runs by error kind
-    images: int = 0  # output images of succeeded runs
-    outputs_scored: int = 0  # runs with at least one counted verdict
-    passing_images: int = 0
-    strict_pass_rate: float | None = None  # passing_images / outputs_scored
-    strict_low: float | None = None
-    strict_high: float | None = None
-    cost_per_image: float | None = None
-    cost_per_passing_image: float | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-    @property
-    def pass_interval(self) -> Rate:
-        return Rate(self.items_passed, self.items_scored, self.units, self.pass_rate, self.pass_low, self.pass_high)
-
-
-def summarize(session: Session, rater: str | None = None, obs: list[Observation] | None = None) -> list[ModelSummary]:
-    """Per model, in session order. With several raters and none named, every score counts.
-
-    A *passing image* is the output of a succeeded run that has at least one counted verdict and whose
-    every counted verdict (after the parent rule, na excluded, every considered rater) is ``pass``: a
-    partial or one rater's fail makes it not passing. ``cost_per_image`` is the cost of succeeded runs
-    over their images, ``cost_per_passing_image`` that same cost over the passing images; both use only
-    runs whose cost is known, and are None when no cost is known.
-    """
-    by_model = {m: ModelSummary(m) for m in session.models}
-    latencies: dict[str, list[float]] = {}
-    ttfbs: dict[str, list[float]] = {}
-    ok_cost: dict[str, float] = {}
-    ok_cost_images: dict[str, int] = {}
-    for run in session.runs:
-        s = by_model.setdefault(run.model, ModelSummary(run.model))
-        s.runs += 1
-        s.attempts += run.attempts
-        if run.status == "succeeded":
-            s.succeeded += 1
-            s.images += len(run.images)
-            if run.latency_ms is not None:
-                latencies.setdefault(run.model, []).append(run.latency_ms)
-            if run.ttfb_ms is not None:
-                ttfbs.setdefault(run.model, []).append(run.ttfb_ms)
-            if run.cost_usd is not None:
-                ok_cost[run.model] = ok_cost.get(run.model, 0.0) + run.cost_usd
-                ok_cost_images[run.model] = ok_cost_images.get(run.model, 0) + len(run.images)
-        elif run.status == "failed":
-            s.failed += 1
-            kind = run.error.kind if run.error else "unknown"
-            s.errors[kind] = s.errors.get(kind, 0) + 1
-            if kind == "content_policy":
-                s.refused += 1
-        elif run.status != "cancelled":
-            s.pending += 1
-        if run.cost_usd is not None:
-            s.cost_usd = (s.cost_usd or 0.0) + run.cost_usd
-
-    obs = _obs(session, rater, obs)
-    rated = {m: _rate(a) for m, a in _sums(obs, itemgetter(1)).items()}
-    run_all_pass: dict[str, bool] = {}
-    for o in obs:
-        run_all_pass[o.run_id] = run_all_pass.get(o.run_id, True) and o.value == 1.0
-    runs_by_id = {r.id: r for r in session.runs}
-    for run_id, all_pass in run_all_pass.items():
-        run = runs_by_id[run_id]
-        s = by_model[run.model]
-        s.outputs_scored += 1
-        if all_pass and run.status == "succeeded":
-            s.passing_images += 1
-
-    for model, s in by_model.items():
-        if (r := rated.get(model)) is not None:
-            s.items_passed, s.items_scored, s.units = r.passed, r.scored, r.units
-            s.pass_rate, s.pass_low, s.pass_high = r.rate, r.low, r.high
-        if s.succeeded + s.failed:
-            r = Rate.of(s.succeeded, s.succeeded + s.failed)
-            s.success_rate, s.success_low, s.success_high = r.rate, r.low, r.high
-        if s.outputs_scored:
-            r = Rate.of(s.passing_images, s.outputs_scored)
-            s.strict_pass_rate, s.strict_low, s.strict_high = r.rate, r.low, r.high
-        values = latencies.get(model, [])
-        if values:
-            s.median_latency_ms = round(statistics.median(values), 1)
-            s.p95_latency_ms = round(percentile(values, 95) or 0.0, 1)
-        if ttfbs.get(model):
-            s.p50_ttfb_ms = round(percentile(ttfbs[model], 50) or 0.0, 1)
-        if s.cost_usd is not None:
-            s.cost_usd = round(s.cost_usd, 6)
-        if model in ok_cost:
-            if ok_cost_images.get(model):
-                s.cost_per_image = round(ok_cost[model] / ok_cost_images[model], 6)
-            if s.passing_images:
-                s.cost_per_passing_image = round(ok_cost[model] / s.passing_images, 6)
-    return list(by_model.values())
-
-
-def category_rates(
-    session: Session, rater: str | None = None, obs: list[Observation] | None = None
-) -> dict[str, dict[str, Rate]]:
-    """category (case.category, else preset id, else "free prompt") -> model -> Rate, in session order."""
-    category = {c.id: category_of(c) for c in session.cases}
-    per_case = _sums(_obs(session, rater, obs), itemgetter(2, 1))  # (case, model): a C-level key, then fold
-    folded: dict[tuple[str, str], list[float]] = {}
-    for (case_id, model), a in per_case.items():  # type: ignore[misc]
-        f = folded.setdefault((category[case_id], model), [0.0, 0, 0.0])
-        f[0], f[1], f[2] = f[0] + a[0], f[1] + a[1], f[2] + a[2]
-    models = _ordered(session, dict.fromkeys(m for _, m in folded))
-    empty = [0.0, 0, 0.0]
-    cats = dict.fromkeys(category.values())
-    return {cat: {m: _rate(folded.get((cat, m), empty)) for m in models} for cat in cats}
+def _fold(runs: Iterable[tuple[str, list[float]]]) -> tuple[tuple[tuple[tuple[float, int], ...], ...], int]:
+    """(case id, [sum, units, verdicts]) per run -> the clusters tuple (cases in first-seen order) and verdicts."""
+    cases: dict[str, list[tuple[float, int]]] = {}
+    verdicts = 0
+    for case_id, (total, units, k) in runs:
+        cases.setdefault(case_id, []).append((round(total, 9), int(units)))
+        verdicts += int(k)
+    return tuple(tuple(sorted(runs)) for runs in cases.values()), verdicts
 
 
 @dataclass(frozen=True)
@@ -345,21 +251,57 @@ class ItemRow:
     rates: dict[str, Rate]  # model -> Rate
 
 
-def item_rates(session: Session, rater: str | None = None, obs: list[Observation] | None = None) -> list[ItemRow]:
-    """One row per checklist item of every case, in checklist order, with a Rate per model."""
-    sums = _sums(_obs(session, rater, obs), itemgetter(2, 3, 1))  # (case, item, model)
-    models = _ordered(session, dict.fromkeys(m for _, _, m in sums))  # type: ignore[misc]
-    empty = [0.0, 0, 0.0]
+@dataclass
+class Rates:
+    """Per model, per category and per item rates, from one pass over the units."""
+
+    models: dict[str, Rate]
+    categories: dict[str, dict[str, Rate]]
+    items: list[ItemRow]
+
+
+def rates(session: Session, units: Units) -> Rates:
+    per_run = units.by_run()
+    by_model: dict[str, list[tuple[str, list[float]]]] = {}
+    by_cat: dict[tuple[str, str], list[tuple[str, list[float]]]] = {}
+    category = {c.id: category_of(c) for c in session.cases}
+    for run_id, acc in per_run.items():
+        model, case_id = units.run_of[run_id]
+        by_model.setdefault(model, []).append((case_id, acc))
+        by_cat.setdefault((category.get(case_id, FREE_PROMPT), model), []).append((case_id, acc))
+    models = _ordered(session, by_model)
+    model_rates = {m: Rate.clustered(*_fold(by_model[m])) if m in by_model else EMPTY for m in models}
+    cats: dict[str, dict[str, Rate]] = {}
+    for cat in dict.fromkeys(category.values()):
+        cats[cat] = {m: Rate.clustered(*_fold(by_cat[(cat, m)])) if (cat, m) in by_cat else EMPTY for m in models}
+
+    # An item lives in one case: its runs are the clusters (the interval is about this prompt).
+    per_item: dict[tuple[str, str, str], list[tuple[float, int]]] = {}
+    for (run_id, item_id), (total, k) in units.cells.items():
+        model, case_id = units.run_of[run_id]
+        key = (case_id, item_id, model)
+        value = total if k == 1 else round(total / k, 9)
+        got = per_item.get(key)
+        if got is None:
+            per_item[key] = [(value, k)]
+        else:
+            got.append((value, k))
     rows: list[ItemRow] = []
+    get = per_item.get
     for case in session.cases:
         for item in case.checklist:
-            rates = {m: _rate(sums.get((case.id, item.id, m), empty)) for m in models}
-            rows.append(ItemRow(case.id, case.label, item.id, item.criterion, item.parent, rates))
-    return rows
-
-
-def _obs(session: Session, rater: str | None, obs: list[Observation] | None) -> list[Observation]:
-    return _Observed(observations(session, rater)) if obs is None else obs
+            cell = {}
+            for m in models:
+                got = get((case.id, item.id, m))
+                if got is None:
+                    cell[m] = EMPTY
+                elif len(got) == 1:  # one run: the common case, one cached Rate per (value, verdicts)
+                    cell[m] = _one_unit(*got[0])
+                else:
+                    runs = tuple(((v, 1),) for v, _ in sorted(got))
+                    cell[m] = Rate.clustered(runs, sum(k for _, k in got))
+            rows.append(ItemRow(case.id, case.label, item.id, item.criterion, item.parent, cell))
+    return Rates(model_rates, cats, rows)
 
 
 def _ordered(session: Session, extra: Iterable[str]) -> list[str]:
@@ -374,21 +316,16 @@ def raters(session: Session) -> list[str]:
     return list(dict.fromkeys(s.rater for s in session.scores))
 
 
-@dataclass
-class Results:
-    """What the Results screen and the report show, from one pass over the verdicts."""
-
-    models: list[ModelSummary]
-    categories: dict[str, dict[str, Rate]]
-    items: list[ItemRow]
-
-
 def counted(session: Session, rater: str | None = None) -> list[Observation]:
     """The session's counted verdicts, to hand to several of these functions: walked once."""
-    return _Observed(observations(session, rater))
+    return list(observations(session, rater))
 
 
-def results(session: Session, rater: str | None = None, obs: list[Observation] | None = None) -> Results:
-    """``summarize``, ``category_rates`` and ``item_rates`` together, the verdicts walked once."""
-    obs = obs if isinstance(obs, _Observed) else _Observed(obs if obs is not None else observations(session, rater))
-    return Results(summarize(session, rater, obs), category_rates(session, rater, obs), item_rates(session, rater, obs))
+def category_rates(session: Session, rater: str | None = None) -> dict[str, dict[str, Rate]]:
+    """category (case.category, else preset id, else "free prompt") -> model -> Rate, in session order."""
+    return rates(session, Units(observations(session, rater))).categories
+
+
+def item_rates(session: Session, rater: str | None = None) -> list[ItemRow]:
+    """One row per checklist item of every case, in checklist order, with a Rate per model."""
+    return rates(session, Units(observations(session, rater))).items
