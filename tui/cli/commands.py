@@ -232,6 +232,10 @@ def _sessions_export(ctx: Context, args: argparse.Namespace) -> int:
     from tui.core.atomic import atomic_write
     from tui.reports.export import export_json
 
+    if args.for_rater is not None or args.bundle:
+        from tui.cli.bundles import export_bundle
+
+        return export_bundle(ctx, args)
     data = export_json(ctx.store.load(args.id), ctx.store)
     if args.output and args.output != "-":
         atomic_write(Path(args.output), data)

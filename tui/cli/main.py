@@ -92,11 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
     ssub = sessions.add_subparsers(dest="sessions_command", required=True, parser_class=_Parser)
     sl = ssub.add_parser("list", help="list sessions, newest first")
     sl.add_argument("--json", action="store_true")
-    se = ssub.add_parser("export", help="write a session as one JSON document")
+    se = ssub.add_parser("export", help="write a session as one JSON document, a bundle, or a blind rater packet")
     se.add_argument("id")
     se.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
-    si = ssub.add_parser("import", help="import an export; merges scores into an existing session")
+    se.add_argument(
+        "--bundle", metavar="FILE", help="one archive with the export and every image (for another machine)"
+    )
+    se.add_argument(
+        "--for-rater",
+        metavar="NAME",
+        help="a blind packet for NAME to score on their machine: no model names, opaque ids (a bundle)",
+    )
+    si = ssub.add_parser(
+        "import", help="import an export or bundle; merges scores into an existing session, or a rater's packet scores"
+    )
     si.add_argument("file")
+    si.add_argument("--into", metavar="ID", help="the session these scores must belong to (refused otherwise)")
     sr = ssub.add_parser("resume", help="finish what a stopped run left (queued and interrupted runs)")
     sr.add_argument("id")
     sr.add_argument("--retry-failed", action="store_true", help="also run failed runs again")

@@ -182,6 +182,27 @@ class Preference(msgspec.Struct, frozen=True, omit_defaults=True):
     given_at: str = ""
 
 
+class PacketOrigin(msgspec.Struct, frozen=True):
+    """On a rater's machine: this session is a blind packet made from someone else's session. Its runs carry
+    opaque ids and no model; the owner's copy keeps the map back (``PacketRecord``)."""
+
+    packet_id: str
+    session_id: str  # the owner's session the packet was made from
+    rater: str  # who the packet is for: their scores are merged under this name
+    created_at: str = ""
+
+
+class PacketRecord(msgspec.Struct, omit_defaults=True):
+    """On the owner's machine: a blind packet made from this session, and how its opaque ids map back."""
+
+    packet_id: str
+    rater: str
+    created_at: str
+    runs: dict[str, str] = {}  # packet run id -> this session's run id
+    cases: dict[str, str] = {}  # packet case id -> this session's case id
+    merged_at: str = ""  # when the rater's scores came back (a packet's scores merge once)
+
+
 class Session(msgspec.Struct, omit_defaults=True):
     id: str
     name: str
@@ -197,6 +218,8 @@ class Session(msgspec.Struct, omit_defaults=True):
     runs: list[Run] = []
     scores: list[Score] = []
     preferences: list[Preference] = []
+    packet: PacketOrigin | None = None  # set on a rater's copy of a blind packet
+    packets: list[PacketRecord] = []  # blind packets made from this session, on the owner's machine
 
     # -- look-ups -------------------------------------------------------------------------------
     def case(self, case_id: str) -> Case:

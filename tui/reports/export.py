@@ -17,21 +17,19 @@ from tui.core.validation import InputError
 from tui.scoring.summary import summarize
 
 SCHEMA_FILE = Path(__file__).parent / "schema" / "export.schema.json"
-_SESSION_KEYS = ("id", "name", "created_at", "blind", "blind_seed", "concurrency", "tool_version")
+_SESSION_KEYS = ("id", "name", "created_at", "blind", "blind_seed", "concurrency", "tool_version", "packet", "packets")
 
 
-def export_document(session: Session, store: Store) -> dict[str, Any]:
-    """The export as plain data. Image paths are absolute (``path``) and session-relative (``file``)."""
+def export_document(session: Session, store: Store | None) -> dict[str, Any]:
+    """The export as plain data. Image paths are absolute (``path``) and session-relative (``file``); without a
+    store (a bundle, which carries the files) both are relative, so nothing names the exporting machine."""
     data = msgspec.to_builtins(session)
-    base = store.session_dir(session.id)
-    for run in data.get("runs", []):
-        for image in run.get("images", []):
-            image["file"] = image["path"]
-            image["path"] = str(base / image["file"])
-    for case in data.get("cases", []):
-        for ref in case.get("references", []):
-            ref["file"] = ref["path"]
-            ref["path"] = str(base / ref["file"])
+    base = store.session_dir(session.id) if store is not None else None
+    for entry in [im for run in data.get("runs", []) for im in run.get("images", [])] + [
+        ref for case in data.get("cases", []) for ref in case.get("references", [])
+    ]:
+        entry["file"] = entry["path"]
+        entry["path"] = str(base / entry["file"]) if base is not None else entry["file"]
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": __version__},
@@ -45,7 +43,7 @@ def export_document(session: Session, store: Store) -> dict[str, Any]:
     }
 
 
-def export_json(session: Session, store: Store) -> bytes:
+def export_json(session: Session, store: Store | None) -> bytes:
     return msgspec.json.format(msgspec.json.encode(export_document(session, store)), indent=2) + b"\n"
 
 

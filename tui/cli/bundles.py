@@ -1,0 +1,38 @@
+"""``sessions export --bundle`` / ``--for-rater``: a session, or a blind packet of it, as one file."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from tui.cli.main import EXIT_OK
+from tui.core.context import Context
+from tui.core.validation import InputError
+
+
+def packet_file_name(session_id: str, rater: str) -> str:
+    return f"{session_id}-{re.sub(r'[^A-Za-z0-9._-]+', '_', rater).strip('._') or 'rater'}.packet.zip"
+
+
+def export_bundle(ctx: Context, args: argparse.Namespace) -> int:
+    from tui.core.atomic import atomic_write
+    from tui.reports.packet import check_rater_name, make_packet, record_packet, session_bundle
+
+    if args.output and args.bundle:
+        raise InputError("give --bundle FILE or -o FILE, not both", key="--bundle")
+    session = ctx.store.load(args.id)
+    if args.for_rater is None:
+        target = Path(args.bundle)
+        atomic_write(target, session_bundle(session, ctx.store))
+        print(target, file=sys.stderr)
+        return EXIT_OK
+    rater = check_rater_name(args.for_rater)
+    target = Path(args.bundle or args.output or packet_file_name(session.id, rater))
+    record, data = make_packet(session, ctx.store, rater)
+    record_packet(ctx.store, session.id, record)
+    atomic_write(target, data)
+    print(target)
+    print(f"packet {record.packet_id} for {rater}: {len(record.runs)} output(s) to score", file=sys.stderr)
+    return EXIT_OK
