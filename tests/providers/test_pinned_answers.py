@@ -110,3 +110,22 @@ def test_the_runner_scrubs_the_key_even_when_an_adapter_lets_it_through(servers,
     from tui.core.store import Store
 
     assert key not in Store().session_file(session.id).read_text()
+
+
+def test_an_error_without_a_message_is_described_by_its_type() -> None:
+    from providers.errors import error_details
+
+    message, code, _ = error_details(b'{"error": {"type": "server_error"}}', "application/json")
+    assert message == "server_error" and code == "server_error"
+    message, _, _ = error_details(b'{"error": {"message": "the model is overloaded", "type": "x"}}', "application/json")
+    assert message == "the model is overloaded"
+
+
+def test_a_long_error_body_is_cut_to_300_characters() -> None:
+    from providers.errors import error_details
+
+    text = "word " * 2000
+    message, _, _ = error_details(text.encode(), "text/plain")
+    assert len(message) == 300 and message.startswith("word word")
+    message, _, _ = error_details(b'{"detail": [' + b'"' + text.encode() + b'"]}', "application/json")
+    assert len(message) == 300 and message.startswith('{"detail"')  # a list with nothing usable: the raw body, cut
