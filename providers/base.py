@@ -114,6 +114,8 @@ class ModelInfo:
     max_refs: int = 16
     demo: bool = False
     note: str = ""
+    # False for a name the shipped catalog does not list: conservative capabilities, no price (cost unknown).
+    catalogued: bool = True
 
 
 @dataclass

@@ -7,7 +7,7 @@ import base64
 import contextlib
 import math
 from collections.abc import AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -92,13 +92,21 @@ def model_info(
     )
 
 
+UNLISTED_NOTE = "unknown to the catalog: conservative capabilities, no price"
+
+
 class HttpAdapter:
     """Base of every real adapter: the key, the base URL, availability."""
 
     name = ""
     uses_http = True
-    open_catalogue = False
+    # Vendors ship image models monthly: a built-in provider runs any model name, the catalog only adds
+    # what it knows (capabilities, prices). Declared endpoints list theirs in config.toml instead.
+    open_catalogue = True
     default_base_url = ""
+    # What a name outside the catalog may take: the least every model of this provider is documented to.
+    unlisted_modes: tuple[str, ...] = ("t2i", "i2i")
+    unlisted_max_refs = 1
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
@@ -118,6 +126,13 @@ class HttpAdapter:
                 "auth", f"no API key for {self.name}: {self.settings.key_hint or f'imgbench keys set {self.name}'}"
             )
         return self.settings.api_key
+
+    def unlisted(self, model: str) -> ModelInfo:
+        """What imgbench assumes of a model name its catalog does not list."""
+        info = model_info(
+            self.name, model, model, modes=self.unlisted_modes, max_refs=self.unlisted_max_refs, note=UNLISTED_NOTE
+        )
+        return replace(info, catalogued=False)
 
     def check_refs(self, model: str, n_refs: int, max_refs: int, modes: tuple[str, ...] = ("t2i", "i2i")) -> None:
         if n_refs and "i2i" not in modes:

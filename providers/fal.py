@@ -153,7 +153,7 @@ def _app_id(path: str) -> str:
 
 class FalProvider(HttpAdapter):
     name = "fal"
-    open_catalogue = True
+    unlisted_max_refs = 16  # fal passes image_urls on to the model; its own limit answers as a 422
     default_base_url = "https://queue.fal.run"
 
     def models(self) -> list[ModelInfo]:

@@ -44,6 +44,7 @@ MODELS: dict[str, GeminiModel] = {
 
 class GeminiProvider(HttpAdapter):
     name = "gemini"
+    unlisted_max_refs = 3  # the least of the image models (2.5 Flash Image)
     default_base_url = "https://generativelanguage.googleapis.com/v1beta"
 
     def models(self) -> list[ModelInfo]:
@@ -53,7 +54,8 @@ class GeminiProvider(HttpAdapter):
         ]
 
     def _spec(self, model: str) -> GeminiModel:
-        return MODELS.get(model) or GeminiModel(model, ("1K", "2K", "4K"), 14)
+        # Outside the catalog: no imageSize (2.5 Flash Image rejects it) and the fewest references.
+        return MODELS.get(model) or GeminiModel(model, (), self.unlisted_max_refs)
 
     def effective_params(self, model: str, params: Mapping[str, Any], n_refs: int) -> dict[str, Any]:
         spec, want = self._spec(model), wanted(params)

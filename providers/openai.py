@@ -71,6 +71,8 @@ def gpt2_size(want: Wanted) -> str | None:
 
 class OpenAIProvider(HttpAdapter):
     name = "openai"
+    # The SDK: every GPT image model takes up to 16 images for an edit, in the three standard sizes.
+    unlisted_max_refs = 16
     default_base_url = "https://api.openai.com/v1"
 
     def models(self) -> list[ModelInfo]:

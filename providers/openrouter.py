@@ -40,7 +40,7 @@ def _image_size_supported(model: str) -> bool:
 
 class OpenRouterProvider(HttpAdapter):
     name = "openrouter"
-    open_catalogue = True
+    unlisted_max_refs = 16  # OpenRouter passes the images on; the upstream's own limit answers as a 400
     default_base_url = "https://openrouter.ai/api/v1"
 
     def models(self) -> list[ModelInfo]:

@@ -38,6 +38,7 @@ def _moderation(item: dict[str, Any]) -> None:
 
 class XAIProvider(HttpAdapter):
     name = "xai"
+    unlisted_max_refs = MAX_REFS
     default_base_url = "https://api.x.ai/v1"
 
     def models(self) -> list[ModelInfo]:

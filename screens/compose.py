@@ -77,7 +77,8 @@ class ComposeScreen(ScreenBase, Screen[None]):
         wanted = set(self.app.ctx.config.defaults.models)
         for status in self.app.ctx.registry.models():
             info = status.info
-            label = f"{info.id}  {info.label}" + ("" if status.available else f"  — {status.detail}")
+            label = f"{info.id}  {info.label if info.catalogued else '(unknown to the catalog)'}"
+            label += "" if status.available else f"  — {status.detail}"
             chosen = status.available and (info.id in wanted or (not wanted and info.demo))
             models.add_option(Selection(label, info.id, chosen, disabled=not status.available))
         self.refresh_refs()

@@ -147,6 +147,8 @@ class RunScreen(ScreenBase, Screen[None]):
                 lines.append(f"{run.error.kind}{status}: {run.error.message}")
             if msg := self.messages.get(run.id):
                 lines.append(msg)
+            if not self.app.ctx.registry.catalogued(run.model):
+                lines.append("unknown to the catalog: conservative capabilities, no price (cost unknown)")
             asked = ", ".join(f"{k}={v}" for k, v in run.params_requested.items()) or "provider defaults"
             lines.append(f"asked: {asked}")
             if run.params_effective:

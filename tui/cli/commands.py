@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tui.cli.main import EXIT_OK, EXIT_RUNS_FAILED
+from tui.cli.main import EXIT_OK, EXIT_RUNS_FAILED, one_line
 from tui.core.context import Context
 from tui.core.validation import InputError
 
@@ -55,8 +55,23 @@ def cmd_presets(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refresh_model_lists(ctx: Context) -> None:
+    """Ask the providers, say on stderr what each answered, and start over from the new cache."""
+    from tui.core import model_lists
+
+    lists = model_lists.refresh(ctx.registry)
+    for name, entry in sorted(lists.items()):
+        said = f"failed: {one_line(entry.error)}" if entry.error else f"{len(entry.models)} image model(s)"
+        print(f"{name}: {said} ({entry.fetched_at})", file=sys.stderr)
+    if not lists:
+        print("no provider with a model list has a key: nothing to refresh", file=sys.stderr)
+    ctx.__dict__.pop("registry", None)  # rebuilt with the refreshed names
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     ctx = Context()
+    if getattr(args, "refresh", False):
+        _refresh_model_lists(ctx)
     models = ctx.registry.models()
     if args.json:
         _print_json(
@@ -69,6 +84,7 @@ def cmd_models(args: argparse.Namespace) -> int:
                     "detail": m.detail,
                     "demo": m.info.demo,
                     "note": m.info.note,
+                    "catalogued": m.info.catalogued,
                 }
                 for m in models
             ]
@@ -77,7 +93,9 @@ def cmd_models(args: argparse.Namespace) -> int:
     width = max((len(m.info.id) for m in models), default=10)
     for m in models:
         mark = "ok " if m.available else "-- "
-        print(f"{mark}{m.info.id:<{width}}  {m.info.label}  [{m.detail}]")
+        label = m.info.label if m.info.catalogued else "(unknown to the catalog: conservative capabilities, no price)"
+        note = f" — {m.info.note}" if m.info.note and m.info.catalogued else ""
+        print(f"{mark}{one_line(m.info.id):<{width}}  {label}{note}  [{m.detail}]")
     return EXIT_OK
 
 

@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="list models and whether their key is available")
     models.add_argument("--json", action="store_true")
+    models.add_argument(
+        "--refresh",
+        action="store_true",
+        help="ask each provider with a key for its image models and cache the answer (the catalog keeps prices)",
+    )
 
     run = sub.add_parser("run", help="run a benchmark headless; prints the session id")
     what = run.add_argument_group("what to run")

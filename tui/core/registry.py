@@ -22,12 +22,22 @@ class ModelStatus:
 @dataclass
 class Registry:
     providers: dict[str, Provider] = field(default_factory=dict)
+    # Names known from elsewhere than the catalog (the providers' refreshed lists, config defaults), per provider.
+    extra_names: dict[str, list[str]] = field(default_factory=dict)
 
     def models(self) -> list[ModelStatus]:
+        """The catalog's models, then the other names this registry knows of (marked as not catalogued)."""
         out = []
         for provider in self.providers.values():
             ok, detail = provider.available()
-            out.extend(ModelStatus(info, ok, detail) for info in provider.models())
+            listed = provider.models()
+            out.extend(ModelStatus(info, ok, detail) for info in listed)
+            names = {m.name for m in listed}
+            unlisted = getattr(provider, "unlisted", None)
+            if unlisted is None or not getattr(provider, "open_catalogue", False):
+                continue
+            for name in sorted(set(self.extra_names.get(provider.name, ())) - names):
+                out.append(ModelStatus(unlisted(name), ok, detail))
         return out
 
     def model_ids(self) -> list[str]:
@@ -51,9 +61,20 @@ class Registry:
         return provider, name
 
     def info(self, model_id: str) -> ModelInfo | None:
-        """What the provider says about a model it lists; None for names an open catalogue accepts unlisted."""
+        """What the catalog says about a model, or the conservative guess for a name it does not list."""
         provider, name = self.resolve(model_id)
-        return next((m for m in provider.models() if m.name == name), None)
+        listed = next((m for m in provider.models() if m.name == name), None)
+        if listed is None and (unlisted := getattr(provider, "unlisted", None)) is not None:
+            return unlisted(name)
+        return listed
+
+    def catalogued(self, model_id: str) -> bool:
+        """False for a name outside the shipped catalog (and for one that does not resolve)."""
+        try:
+            info = self.info(model_id)
+        except InputError:
+            return False
+        return info is None or info.catalogued
 
     def check_available(self, model_id: str) -> None:
         provider, _ = self.resolve(model_id)
@@ -134,4 +155,12 @@ def build_registry(config: Config, stored_keys: dict[str, str] | None = None) ->
         if endpoint.timeout_s:
             settings.timeout_s = endpoint.timeout_s
         registry.providers[name] = factory(settings)
+    from tui.core import model_lists
+
+    for provider_name, entry in model_lists.load().items():
+        registry.extra_names.setdefault(provider_name, []).extend(entry.models)
+    for model_id in config.defaults.models:  # a default the catalog does not list still shows in Compose
+        provider_name, _, name = model_id.partition(":")
+        if name:
+            registry.extra_names.setdefault(provider_name, []).append(name)
     return registry
