@@ -19,7 +19,7 @@ class HomeScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Home"
     BINDINGS = [
         Binding("n", "new", "New session", id="home.new"),
-        Binding("enter", "open", "Open", id="home.open"),
+        Binding("enter", "open", "Open", id="home.open", priority=True),  # before the table's own enter
         Binding("r", "results", "Results", id="home.results"),
         Binding("e", "export", "Export", id="home.export"),
         Binding("k", "app.keys", "Keys", id="home.keys"),

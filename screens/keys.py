@@ -53,7 +53,7 @@ class KeyInput(ScreenBase, ModalScreen[str | None]):
 class KeysScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Keys"
     BINDINGS = [
-        Binding("s,enter", "set_key", "Set key", id="keys.set"),
+        Binding("s,enter", "set_key", "Set key", id="keys.set", priority=True),  # before the table's own enter
         Binding("d,delete", "remove_key", "Remove stored", id="keys.remove"),
         Binding("f", "fix", "Fix permissions", id="keys.fix"),
         Binding("escape", "back", "Back", id="keys.back"),

@@ -59,7 +59,10 @@ class ReviewScreen(ScreenBase, Screen[None]):
         yield Static("", id="case-header")
         with Horizontal(id="review-body"):
             yield Grid(id="outputs")
-            with VerticalScroll(id="checklist-pane"):
+            # Not focusable: up/down/pageup/pagedown are the screen's (items, cases); the pane follows the cursor.
+            pane = VerticalScroll(id="checklist-pane")
+            pane.can_focus = False
+            with pane:
                 yield Static("", id="checklist")
         yield Footer()
 

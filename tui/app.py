@@ -14,7 +14,7 @@ from textual.screen import Screen
 from tui.core import previews
 from tui.core.context import Context
 from tui.imaging import thumb_queue
-from tui.widgets import palette
+from tui.widgets import action_log, palette
 from tui.widgets.failures import ReportsFailures, TaskFailed, explain, write_debug_log
 
 
@@ -119,6 +119,12 @@ class ImgbenchApp(ReportsFailures, App[None]):
             self.open("run", session.id)
         else:
             self.open("review", session.id)
+
+    async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
+        handled = await super().run_action(action, default_namespace, namespaces)
+        where = default_namespace if default_namespace is not None else self
+        action_log.record("action", getattr(where, "HELP_TITLE", "imgbench"), action, handled)
+        return handled
 
     def resume(self, session_id: str) -> None:
         session = self.ctx.store.load(session_id)

@@ -121,3 +121,23 @@ async def test_the_palette_runs_an_action_as_its_key_would(session_id: str, data
         await wait_for(pilot, lambda: review.session.score_of(review.outputs()[0].id, "ann") is not None)
         assert list(review.session.score_of(review.outputs()[0].id, "ann").verdicts.values()) == ["fail"]
         await wait_for(pilot, lambda: Store(data_dir).load(session_id).scores != [])
+
+
+# Keys a widget handles itself (not a binding of ours) that the README may still name.
+WIDGET_KEYS = {"space", "delete", "enter", "ctrl+p"}
+
+
+def test_the_readme_keys_table_matches_the_bindings() -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme[readme.index("| Where | Keys |") :].split("\n\n", 1)[0]
+    rows = {cells[1].strip(): cells[2] for line in table.splitlines()[2:] if len(cells := line.split("|")) >= 4}
+    sections = {"Everywhere": type(build_app())} | {cls.HELP_TITLE: cls for cls in SCREENS.values()}
+    assert set(rows) == set(sections)
+    for title, cls in sections.items():
+        named = set(re.findall(r"`([^`]+)`", rows[title]))
+        bound = {display for b in keyed_bindings(cls, {}) for display in b.shown_keys.split(", ")}
+        assert bound - named == set(), f"README's {title} row misses {bound - named}"
+        extra = {k for k in named - bound - WIDGET_KEYS if not any(c in k for c in " =/.")}
+        assert extra == set(), f"README's {title} row names unbound keys {extra}"

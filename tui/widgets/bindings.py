@@ -12,7 +12,17 @@ from textual.dom import DOMNode
 from textual.keys import _normalize_key_list, format_key
 
 # Names Textual gives keys, as a person reads them.
-_SHOWN = {"left_square_bracket": "[", "right_square_bracket": "]", "question_mark": "?", "space": "space"}
+_SHOWN = {
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "question_mark": "?",
+    "space": "space",
+    "enter": "enter",
+    "delete": "delete",
+    "escape": "esc",
+    "pageup": "pgup",
+    "pagedown": "pgdn",
+}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 from textual.binding import ActiveBinding
 
+from tui.widgets import action_log
 from tui.widgets.bindings import keyed_bindings
 from tui.widgets.failures import ReportsFailures
 
@@ -19,6 +20,10 @@ def _declared_order(cls: type) -> dict[str, int]:
 
 
 class ScreenBase(ReportsFailures):
+    def _on_screen_resume(self, _event: object) -> None:
+        # Textual calls each class's own handler along the MRO: no super() here.
+        action_log.record("screen", getattr(self, "HELP_TITLE", type(self).__name__))
+
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         live: dict[str, ActiveBinding] = super().active_bindings  # type: ignore[misc]

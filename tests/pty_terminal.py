@@ -1,0 +1,119 @@
+"""The real app in a real pseudo-terminal: keys go in as the bytes an xterm-compatible terminal sends, pyte reads
+the screen back. Pilot's ``press("name")`` hands Textual a key by its name and so hides what a terminal can and
+cannot send (``[`` is not "bracketleft"; ctrl+h arrives as backspace)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyte
+
+# What xterm (and tmux, kitty, gnome-terminal in their default modes) sends for a key Textual names so.
+SEQUENCES: dict[str, bytes] = {
+    "up": b"\x1b[A",
+    "down": b"\x1b[B",
+    "right": b"\x1b[C",
+    "left": b"\x1b[D",
+    "enter": b"\r",
+    "escape": b"\x1b",
+    "tab": b"\t",
+    "backspace": b"\x7f",
+    "delete": b"\x1b[3~",
+    "pageup": b"\x1b[5~",
+    "pagedown": b"\x1b[6~",
+    "home": b"\x1b[H",
+    "end": b"\x1b[F",
+    "f1": b"\x1bOP",
+    "f12": b"\x1b[24~",
+    "space": b" ",
+    "left_square_bracket": b"[",
+    "right_square_bracket": b"]",
+    "question_mark": b"?",
+}
+
+
+def key_bytes(key: str) -> bytes:
+    """The bytes for a Textual key name; a KeyError for a key a terminal has no bytes for."""
+    if key in SEQUENCES:
+        return SEQUENCES[key]
+    if key.startswith("ctrl+") and len(key) == 6 and key[5].isalpha():
+        return bytes([ord(key[5].lower()) & 0x1F])
+    if len(key) == 1 and key.isprintable():
+        return key.encode()
+    raise KeyError(f"no terminal sends a key named {key!r}")
+
+
+class PtyApp:
+    def __init__(self, argv: list[str], *, cols: int, rows: int, env: dict[str, str]) -> None:
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self._lock = threading.Lock()
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.master = master
+        self.proc = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True
+        )
+        os.close(slave)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            with self._lock:
+                self.stream.feed(data)
+
+    def text(self) -> str:
+        with self._lock:
+            return "\n".join(self.screen.display)
+
+    def send(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def wait_until(self, predicate: Callable[[], object], timeout: float = 20.0, what: str = "") -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the app exited ({self.proc.returncode}) waiting for {what}:\n{self.text()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; the screen:\n{self.text()}")
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+        os.close(self.master)
+
+
+def imgbench_argv() -> list[str]:
+    return [sys.executable, "-c", "import sys; from tui.launch import main; sys.exit(main([]))"]
+
+
+def app_env(tmp: Path, log: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMGBENCH_") and k != "DISPLAY"}
+    env.update(
+        TERM="xterm-256color",
+        COLORTERM="truecolor",
+        IMGBENCH_CONFIG_DIR=str(tmp / "config"),
+        IMGBENCH_DATA_DIR=str(tmp / "data"),
+        IMGBENCH_CACHE_DIR=str(tmp / "cache"),
+        IMGBENCH_ACTION_LOG=str(log),
+    )
+    return env
