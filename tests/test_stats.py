@@ -18,7 +18,7 @@ from tui.core.model import (
     Session,
 )
 from tui.core.store import Store
-from tui.scoring.agreement import agreement, cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement
+from tui.scoring.agreement import agreement, fleiss_kappa, krippendorff_alpha, percent_agreement
 from tui.scoring.bradley_terry import ELO_SCALE, bradley_terry, fit, rate, standard_errors
 from tui.scoring.cluster import cluster_interval
 from tui.scoring.leaderboard import compute, leaderboard
@@ -165,28 +165,7 @@ def test_several_raters_pool_verdicts_but_size_intervals_by_units() -> None:
 # -- agreement -------------------------------------------------------------------------------------
 
 
-def test_cohen_kappa_textbook_2x2() -> None:
-    # Wikipedia "Cohen's kappa" example: 50 proposals, yes/yes 20, yes/no 5, no/yes 10, no/no 15 -> 0.4
-    pairs = [("y", "y")] * 20 + [("y", "n")] * 5 + [("n", "y")] * 10 + [("n", "n")] * 15
-    assert cohen_kappa(pairs) == pytest.approx(0.4)
-
-
-def test_cohen_kappa_3x3_hand_computed() -> None:
-    # rows rater 1, columns rater 2; po = 0.85, pe = (30·30 + 25·25 + 45·45)/100² = 0.355 -> 0.7674
-    table = {
-        ("a", "a"): 25,
-        ("a", "b"): 2,
-        ("a", "c"): 3,
-        ("b", "a"): 3,
-        ("b", "b"): 20,
-        ("b", "c"): 2,
-        ("c", "a"): 2,
-        ("c", "b"): 3,
-        ("c", "c"): 40,
-    }
-    pairs = [pair for pair, count in table.items() for _ in range(count)]
-    assert cohen_kappa(pairs) == pytest.approx((0.85 - 0.355) / 0.645)
-    assert cohen_kappa([("p", "p")] * 5) is None  # chance agreement 1: undefined
+# Cohen's kappa against sklearn, on tables whose marginals tell a wrong chance term apart: test_agreement.py.
 
 
 def test_fleiss_kappa_published_example() -> None:

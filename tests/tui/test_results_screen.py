@@ -69,13 +69,20 @@ async def test_the_paired_tab_shows_its_test_and_its_own_definition(session_id: 
         await workers_idle(app)
         screen = app.screen
         tabs = screen.query_one("#results-tabs", TabbedContent)
-        pane = next(p for p in tabs.query("TabPane") if "McNemar" in str(p._title))
+        pane = next(p for p in tabs.query("TabPane") if "Paired" in str(p._title))
         tabs.active = pane.id
         note = screen.query_one("#results-note")
-        await wait_for(pilot, lambda: "McNemar's exact test" in str(note.render()))
+        await wait_for(pilot, lambda: "sign-flip permutation p over cases" in str(note.render()))
         grid = pane.query_one(DataTable)
         (row,) = [grid.get_row(k) for k in grid.rows]
-        n = len(items)  # every item: mosaic passed, aurora failed
-        p = f"{2 / 2**n:.3f}"
-        assert list(row[:4]) == ["demo:mosaic vs demo:aurora", "demo:mosaic better", p, p]
-        assert list(row[4:]) == [str(n), "0", "0", "0", "0", str(n)]
+        n = len(items)  # every item: mosaic passed, aurora failed, on the one case they share
+        assert list(row[:6]) == [
+            "demo:mosaic vs demo:aurora",
+            "too few shared cases (1 < 6)",  # one prompt cannot show a difference, however clean
+            "+100 pts [+0 pts, +100 pts]",
+            "1.000",
+            "1.000",
+            "1",
+        ]
+        # McNemar, one repeat: every item discordant for mosaic, as a secondary figure
+        assert row[9] == f"{2 / 2**n:.3f} ({n} A only, 0 B only, 0 mixed)"

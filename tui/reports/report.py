@@ -19,7 +19,7 @@ from tui.reports.report_tables import report_tables
 from tui.scoring.agreement import agreement
 from tui.scoring.blind import slots
 from tui.scoring.bradley_terry import MIN_VOTES, bradley_terry
-from tui.scoring.paired import ALPHA, MIN_PAIRS, paired_comparisons
+from tui.scoring.paired import ALPHA, MIN_CASES, paired_comparisons
 from tui.scoring.position import position_report
 from tui.scoring.stats import counted, raters
 from tui.scoring.summary import results
@@ -40,15 +40,21 @@ DEFINITIONS = {
     "(– when unknown); the last column adds what failed runs with a known cost were billed.",
     "latency": "p95 is shown only from 20 or more runs; with fewer the column shows the maximum, with n.",
     "refused": "failed runs whose error kind is content_policy; 'failed' counts the other failures.",
-    "kappa": "Cohen's kappa for two raters, Fleiss' kappa for more, over units every rater scored; "
-    "above 0.6 is usually read as substantial agreement, below 0.4 as weak. Krippendorff's alpha (nominal) "
-    "takes every unit two or more raters judged, so a rater who scored part of the session still counts; "
-    "0.667 is the usual floor for tentative conclusions, 0.8 for firm ones.",
-    "paired": "McNemar's exact test on the checklist units (case, repeat, item) both models were judged on: only "
-    "the units where exactly one passed carry evidence. Several raters' verdicts on a unit are averaged and a "
-    "unit counts only when unanimous and not partial ('mixed' otherwise). p is adjusted across all pairs with "
-    f"Holm's method; 'better' means adjusted p < {ALPHA:g}. Fewer than {MIN_PAIRS} discordant units cannot show a "
-    "difference at all. Items of one prompt are correlated: read p as a guide.",
+    "kappa": "On the raw verdicts, before the parent rule (a child forced to fail would agree for free). "
+    "Cohen's kappa for two raters, Fleiss' kappa for more, over units every rater scored; above 0.6 is "
+    "usually read as substantial agreement, below 0.4 as weak. Krippendorff's alpha (nominal) takes every "
+    "unit two or more raters judged; 0.667 is the usual floor for tentative conclusions, 0.8 for firm ones. "
+    "Weighted kappa (linear) and ordinal alpha know that partial sits between fail and pass, so a pass/partial "
+    "split costs half a pass/fail one. Per item the agreement has a 95 % interval over that item's runs; with "
+    "a handful of runs it is wide, and kappa on an item nearly everyone passes is unstable (use percent).",
+    "paired": "over the cases both models were judged on, each case weighing the same (its repeats and raters "
+    "averaged first): the difference in pass rate in points, its 95 % paired cluster-bootstrap interval, and a "
+    "sign-flip permutation p over cases, Holm-adjusted across all pairs; 'better' means adjusted p < "
+    f"{ALPHA:g}. Fewer than {MIN_CASES} shared cases cannot show a difference at all. 'Cases for 80% power': "
+    "how many more shared cases it would take to tell the two apart if the difference seen were real "
+    "(unadjusted 0.05, normal approximation). McNemar's exact test on (case, item) units is shown only when "
+    "every shared case has one repeat per model; it treats items of one prompt as independent, so read it "
+    "as a secondary figure.",
     "position": "blind verdicts by the slot the output was shown in (the order is shuffled per case). 'vs models' "
     "is the mean of (verdict - that model's own blind pass rate), in points: a slot well above 0 is favoured "
     "whatever the model. Left/right: blind preferences for the left output against the right one, with an "
@@ -108,6 +114,8 @@ def report_data(session: Session, *, store: Store, rater: str | None = None) -> 
             "per_pair": {k: f.to_dict() for k, f in agree.per_pair.items()},
             "per_item": {k: f.to_dict() for k, f in agree.per_item.items()},
             "disagreements": disagreements,
+            "duplicates_dropped": agree.duplicates_dropped,
+            "na_policy": agree.na_policy,
         },
         "paired": [c.to_dict() for c in paired],
         "position": position.to_dict() if position is not None else None,

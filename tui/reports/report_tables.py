@@ -21,12 +21,14 @@ def pct(value: float | None) -> str:
 
 
 def rate_cell(rate: dict[str, Any], *, counts: bool = True) -> str:
-    """The rate, its 95 % interval and the counts behind it: "62% [48–74] 5/8"."""
-    if not rate.get("scored"):
+    """The rate, its 95 % interval and the units behind it: "62% [48–74] 5/8" (partial and rater splits make
+    fractions: 5.5/8)."""
+    if not rate.get("scored") or rate.get("rate") is None:
         return "–"
     low, high = rate["low"] * 100, rate["high"] * 100
     text = f"{pct(rate['rate'])} [{low:.0f}–{high:.0f}]"
-    return f"{text} {_num(rate['passed'])}/{rate['scored']}" if counts else text
+    units = rate.get("units") or rate["scored"]
+    return f"{text} {_num(round(rate['rate'] * units, 2))}/{units}" if counts else text
 
 
 def _num(x: float) -> str:
@@ -141,18 +143,25 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
         tables.append(
             Table(
                 f"Agreement ({', '.join(agree['raters'])})",
-                ["Scope", "Units", "Agreement", "Kappa", "Krippendorff α"],
+                [
+                    *("Scope", "Units", "Agreement [95% CI]", "Kappa", "Krippendorff α"),
+                    *("Weighted κ (linear)", "Ordinal α"),
+                ],
                 [
                     [
                         s,
                         str(f["units"]),
-                        pct(f["percent"]),
+                        " ".join(
+                            filter(None, [pct(f["percent"]), _bounds(f.get("percent_low"), f.get("percent_high"), "")])
+                        ),
                         f"{_kappa(f['kappa'])} ({f['method']})",
                         f"{_kappa(f['alpha'])} ({f['alpha_units']} units)",
+                        _kappa(f.get("weighted_kappa")),
+                        f"{_kappa(f.get('ordinal_alpha'))} ({f.get('ordinal_units', 0)} units)",
                     ]
                     for s, f in scopes
                 ],
-                data["definitions"]["kappa"],
+                _agreement_note(data, agree),
             )
         )
         tables.append(
@@ -174,23 +183,23 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
     if data.get("paired"):
         tables.append(
             Table(
-                "Paired (McNemar)",
+                "Paired (A vs B on shared cases)",
                 [
-                    *("A vs B", "Reading", "p (Holm)", "p", "A only passed", "B only passed"),
-                    *("Both passed", "Both failed", "Mixed", "Units"),
+                    *("A vs B", "Reading", "Difference [95% CI]", "p (Holm)", "p", "Shared cases"),
+                    *("Cases for 80% power", "A", "B", "McNemar p (1 repeat)"),
                 ],
                 [
                     [
                         f"{c['a']} vs {c['b']}",
                         c["reading"],
+                        f"{_points(c['difference'])} [{_points(c['low'])}, {_points(c['high'])}]",
                         _p(c["p_holm"]),
                         _p(c["p_value"]),
-                        str(c["a_only"]),
-                        str(c["b_only"]),
-                        str(c["both_pass"]),
-                        str(c["both_fail"]),
-                        str(c["mixed"]),
-                        str(c["units"]),
+                        str(c["cases"]),
+                        c["more_cases"],
+                        pct(c["rate_a"]),
+                        pct(c["rate_b"]),
+                        _mcnemar(c["mcnemar"]),
                     ]
                     for c in data["paired"]
                 ],
@@ -245,6 +254,19 @@ def _points(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:+.0f} pts"
 
 
+def _agreement_note(data: dict[str, Any], agree: dict[str, Any]) -> str:
+    note = f"{data['definitions']['kappa']} Policy: {agree.get('na_policy', '')}."
+    if agree.get("duplicates_dropped"):
+        note += f" {agree['duplicates_dropped']} older duplicate score(s) of one rater for one run not counted."
+    return note
+
+
+def _mcnemar(m: dict[str, Any] | None) -> str:
+    if not m:
+        return "–"
+    return f"{_p(m['p_value'])} ({m['a_only']} A only, {m['b_only']} B only, {m['mixed']} mixed)"
+
+
 def _p(value: float) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
@@ -258,8 +280,8 @@ def _tail(m: dict[str, Any]) -> str:
     return f"{label} {ms(m['p95_latency_ms'])} (n={n})"
 
 
-def _bounds(low: float | None, high: float | None) -> str:
-    return "–" if low is None or high is None else f"[{low * 100:.0f}–{high * 100:.0f}]"
+def _bounds(low: float | None, high: float | None, missing: str = "–") -> str:
+    return missing if low is None or high is None else f"[{low * 100:.0f}–{high * 100:.0f}]"
 
 
 def _interval(rate: float | None, low: float | None, high: float | None) -> str:

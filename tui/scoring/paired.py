@@ -1,28 +1,36 @@
-"""Is model A really better than model B on the same prompts? McNemar's exact test on paired checklist verdicts.
+"""Is model A really better than model B on the same prompts? A paired comparison over shared cases.
 
-Two models answered the same case (and repeat); each checklist item was judged for both. The pairs where only one
-model passed are the evidence: under "no difference" each is a coin flip, so the two-sided exact binomial test on
-those discordant pairs gives the p-value. With several models, Holm's step-down adjustment keeps the chance of any
-false "better" at 5 % across all the pairs compared.
+For every pair of models, over the cases (prompts) both were judged on:
 
-A unit is one (case, repeat, item): with several raters their verdicts are averaged first, since raters of one
-picture are not independent samples; a unit counts as pass (1) or fail (0) only when it is unanimous and not
-partial, and is left out otherwise (counted as "mixed"). Items within one prompt are correlated, so the p-value is a
-guide, not a guarantee.
+* the **difference** in pass rate, each case weighing the same: a case's rate for a model is the mean of
+  its units (each unit averaged over its raters), over all its repeats;
+* its 95 % **interval** from the paired cluster bootstrap (a case's two models resampled together, repeats
+  within it), with the same small-sample t correction as the pass rates (tui/scoring/cluster.py);
+* a **sign-flip permutation p** over cases: under "no difference" each case's difference is as likely
+  negative as positive (exact up to 16 cases), **Holm**-adjusted across all pairs;
+* the plain **reading**: "A better" / "B better" when the adjusted p < 0.05, "too few shared cases" below
+  six (with five, even five wins out of five give p = 2/32), else "no clear difference";
+* **cases needed**: shared cases for 80 % power to tell the two apart if the difference seen were real;
+  "enough" when they already are told apart.
+
+McNemar's exact test stays as a secondary figure only when every shared case has one repeat per model
+(repeats are interchangeable, so pairing repeat r of A with repeat r of B would be arbitrary): units
+(case, item) whose raters agree and are not partial, and only those where exactly one model passed.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from itertools import combinations
 
 from tui.core.model import Session
-from tui.scoring.stats import Observation, observations
+from tui.scoring.cluster import cases_for_power, paired_difference, sign_flip_p, t975
+from tui.scoring.stats import Observation, Units, observations
 
 ALPHA = 0.05
-MIN_PAIRS = 6  # below this no outcome can reach p < 0.05 (2 * 0.5**5 = 0.0625): say so instead of "no difference"
+MIN_CASES = 6  # below this no sign pattern can reach p < 0.05 (2 / 2**5 = 0.0625)
 
 
 def mcnemar_exact(a_only: int, b_only: int) -> float:
@@ -46,69 +54,128 @@ def holm(p_values: list[float]) -> list[float]:
 
 
 @dataclass(frozen=True)
+class McNemar:
+    """Secondary, one repeat only: units (case, item) judged for both, by outcome."""
+
+    units: int
+    both_pass: int
+    both_fail: int
+    a_only: int
+    b_only: int
+    mixed: int  # partial or raters split for either model: left out
+    p_value: float
+
+
+@dataclass(frozen=True)
 class PairedComparison:
     a: str
     b: str
-    units: int  # (case, repeat, item) judged for both models
-    both_pass: int
-    both_fail: int
-    a_only: int  # a passed, b failed
-    b_only: int
-    mixed: int  # partial or raters split for either model: left out of the test
-    p_value: float
+    cases: int  # shared cases
+    rate_a: float  # over the shared cases, each case weighing the same
+    rate_b: float
+    difference: float  # rate_a - rate_b
+    low: float
+    high: float
+    p_value: float  # sign-flip permutation over cases
     p_holm: float
+    cases_needed: int | None  # shared cases for 80 % power; None when no difference was seen
+    mcnemar: McNemar | None = None
 
     @property
     def reading(self) -> str:
-        if self.a_only + self.b_only < MIN_PAIRS:
-            return f"too few discordant pairs (< {MIN_PAIRS}) to tell"
+        if self.cases < MIN_CASES:
+            return f"too few shared cases ({self.cases} < {MIN_CASES})"
         if self.p_holm >= ALPHA:
             return "no clear difference"
-        return f"{self.a if self.a_only > self.b_only else self.b} better"
+        return f"{self.a if self.difference > 0 else self.b} better"
+
+    @property
+    def more_cases(self) -> str:
+        """What it would take: "enough", "about N more shared cases", or "—" when nothing points either way."""
+        if self.cases >= MIN_CASES and self.p_holm < ALPHA:
+            return "enough"
+        if self.cases_needed is None:
+            return "— (no difference seen)"
+        more = max(self.cases_needed, MIN_CASES) - self.cases
+        return f"about {more} more" if more > 0 else "enough cases; the difference is in the noise"
 
     def to_dict(self) -> dict[str, object]:
-        return {**asdict(self), "reading": self.reading}
+        return {**asdict(self), "reading": self.reading, "more_cases": self.more_cases}
 
 
-def _unit_values(session: Session, obs: Iterable[Observation]) -> dict[tuple[str, int, str], dict[str, float | None]]:
-    """(case, repeat, item) -> model -> 1.0 / 0.0 when unanimous and not partial, None when mixed."""
-    repeat = {r.id: r.repeat for r in session.runs}
-    collected: dict[tuple[str, int, str], dict[str, list[float]]] = {}
-    for o in obs:
-        key = (o.case_id, repeat.get(o.run_id, 0), o.item_id)
-        collected.setdefault(key, {}).setdefault(o.model, []).append(o.value)
-    return {
-        key: {m: (values[0] if values[0] in (0.0, 1.0) and len(set(values)) == 1 else None) for m, values in by.items()}
-        for key, by in collected.items()
-    }
+def _case_clusters(units: Units) -> dict[tuple[str, str], list[tuple[float, int]]]:
+    """(model, case) -> its runs' (sum of unit values, units)."""
+    out: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    for run_id, (total, n, _) in units.by_run().items():
+        model, case_id = units.run_of[run_id]
+        out.setdefault((model, case_id), []).append((total, int(n)))
+    return out
+
+
+def _normalised(runs: Sequence[tuple[float, int]]) -> list[tuple[float, float]]:
+    """A case's runs scaled so the case weighs 1 whatever its item and repeat counts."""
+    total = sum(n for _, n in runs)
+    return [(s / total, n / total) for s, n in runs]
+
+
+def _mcnemar(units: Units, a: str, b: str, shared: list[str]) -> McNemar | None:
+    counts = {"both_pass": 0, "both_fail": 0, "a_only": 0, "b_only": 0, "mixed": 0}
+    by: dict[tuple[str, str], dict[str, float | None]] = {}  # (case, item) -> model -> 1/0, None when mixed
+    wanted = set(shared)
+    for (run_id, item_id), (total, k) in units.cells.items():
+        model, case_id = units.run_of[run_id]
+        if model in (a, b) and case_id in wanted:
+            value = total / k
+            by.setdefault((case_id, item_id), {})[model] = value if value in (0.0, 1.0) else None
+    for outcome in by.values():
+        if a not in outcome or b not in outcome:
+            continue
+        va, vb = outcome[a], outcome[b]
+        if va is None or vb is None:
+            counts["mixed"] += 1
+        elif va == vb:
+            counts["both_pass" if va else "both_fail"] += 1
+        else:
+            counts["a_only" if va else "b_only"] += 1
+    units_n = sum(counts.values())
+    if not units_n:
+        return None
+    return McNemar(units_n, **counts, p_value=mcnemar_exact(counts["a_only"], counts["b_only"]))
 
 
 def paired_comparisons(
     session: Session, rater: str | None = None, obs: Iterable[Observation] | None = None
 ) -> list[PairedComparison]:
-    """Every pair of the session's models (in session order) on the units both were judged on."""
-    units = _unit_values(session, observations(session, rater) if obs is None else obs)
+    """Every pair of the session's models (in session order) that share at least one judged case."""
+    units = Units(observations(session, rater) if obs is None else obs)
+    clusters = _case_clusters(units)
+    case_order = [c.id for c in session.cases]
     raw = []
     for a, b in combinations(list(dict.fromkeys(session.models)), 2):
-        both_pass = both_fail = a_only = b_only = mixed = 0
-        for by_model in units.values():
-            if a not in by_model or b not in by_model:
-                continue
-            va, vb = by_model[a], by_model[b]
-            if va is None or vb is None:
-                mixed += 1
-            elif va and vb:
-                both_pass += 1
-            elif not va and not vb:
-                both_fail += 1
-            elif va:
-                a_only += 1
-            else:
-                b_only += 1
-        units_compared = both_pass + both_fail + a_only + b_only + mixed
-        if units_compared:
-            raw.append((a, b, units_compared, both_pass, both_fail, a_only, b_only, mixed))
-    adjusted = holm([mcnemar_exact(r[5], r[6]) for r in raw])
-    return [
-        PairedComparison(*r, p_value=mcnemar_exact(r[5], r[6]), p_holm=p) for r, p in zip(raw, adjusted, strict=True)
-    ]
+        shared = [c for c in case_order if (a, c) in clusters and (b, c) in clusters]
+        if not shared:
+            continue
+        ca = [_normalised(clusters[(a, c)]) for c in shared]
+        cb = [_normalised(clusters[(b, c)]) for c in shared]
+        diff, var = paired_difference(ca, cb)
+        g = len(shared)
+        half = t975(g - 1) * math.sqrt(var) if g > 1 else 1.0
+        case_diffs = [sum(s for s, _ in x) - sum(s for s, _ in y) for x, y in zip(ca, cb, strict=True)]
+        one_repeat = all(len(clusters[(m, c)]) == 1 for m in (a, b) for c in shared)
+        raw.append(
+            dict(
+                a=a,
+                b=b,
+                cases=g,
+                rate_a=round(sum(sum(s for s, _ in x) for x in ca) / g, 4),
+                rate_b=round(sum(sum(s for s, _ in y) for y in cb) / g, 4),
+                difference=round(diff, 4),
+                low=round(max(-1.0, diff - half), 4),
+                high=round(min(1.0, diff + half), 4),
+                p_value=sign_flip_p(case_diffs),
+                cases_needed=cases_for_power(diff, var, g),
+                mcnemar=_mcnemar(units, a, b, shared) if one_repeat else None,
+            )
+        )
+    adjusted = holm([r["p_value"] for r in raw])
+    return [PairedComparison(**r, p_holm=p) for r, p in zip(raw, adjusted, strict=True)]  # type: ignore[arg-type]
