@@ -9,14 +9,18 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
-from tui.core.store import SessionHeader
+from tui.core.tallies import SessionSummary
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
+
+FIRST_ROWS = 60  # more than a tall terminal shows
 
 
 class HomeScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Home"
+    _shown: list[SessionSummary] = []  # what the table holds, in order
     BINDINGS = [
         Binding("n", "new", "New session", id="home.new"),
         Binding("enter", "open", "Open", id="home.open", priority=True),  # before the table's own enter
@@ -45,33 +49,51 @@ class HomeScreen(ScreenBase, Screen[None]):
         for preset in self.app.ctx.catalog.presets.values():
             tag = "i2i" if preset.mode == "i2i" else "t2i"
             presets.add_option(Option(f"{preset.id}  {tag}  {preset.title}", id=preset.id))
-        self.load_sessions()
         table.focus()
 
     def on_screen_resume(self) -> None:
+        # Also sent when the screen is first shown: the one listing at start (mounting does not list again).
         self.load_sessions()
 
     @work(thread=True, exclusive=True, group="home-list", description="Listing sessions", exit_on_error=False)
     def load_sessions(self) -> None:
-        listing = self.app.ctx.store.list()
+        store = self.app.ctx.store
+        # The first screenful straight from the index as it stands, then every session once the index has been
+        # checked against the files (a session changed by another process shows then).
+        first = store.list(limit=FIRST_ROWS, fresh=False)
+        if first.sessions and not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_sessions, first.sessions, [], partial=True)
+        listing = store.list()
+        if get_current_worker().is_cancelled:
+            return  # a newer listing is on its way: this one must not overwrite it
+        if listing.notice:
+            self.app.call_from_thread(self.notify, listing.notice, timeout=8)
         self.app.call_from_thread(self._show_sessions, listing.sessions, [str(e) for e in listing.errors])
 
-    def _show_sessions(self, sessions: list[SessionHeader], errors: list[str]) -> None:
+    def _show_sessions(self, sessions: list[SessionSummary], errors: list[str], *, partial: bool = False) -> None:
+        if not self.is_attached:
+            return  # the app is closing
         table = self.query_one("#sessions", DataTable)
         keep = table.cursor_row
-        table.clear()
-        for h in sessions:
-            counts = h.status_counts()
-            ok = counts.get("succeeded", 0)
+        shown = self._shown
+        if shown == sessions[: len(shown)] and len(shown) <= len(sessions) and shown:
+            new = sessions[len(shown) :]  # the rest after the first screenful: add it, do not redraw it all
+        else:
+            table.clear()
+            shown, new = [], sessions
+        for h in new:
             table.add_row(
                 h.created_at[:16].replace("T", " "),
                 h.name[:40],
-                f"{ok}/{len(h.runs)}",
-                str(len({s.rater for s in h.scores}) and len(h.scores)),
+                f"{h.status.get('succeeded', 0)}/{h.runs}",
+                str(h.scores),
                 key=h.id,
             )
+        self._shown = [*shown, *new]
         if sessions:
             table.move_cursor(row=min(keep, len(sessions) - 1))
+        if partial:
+            return
         note = self.query_one("#session-errors", Static)
         note.update(
             "\n".join(f"⚠ unreadable: {e}" for e in errors[:3])
@@ -79,6 +101,7 @@ class HomeScreen(ScreenBase, Screen[None]):
         )
         note.display = bool(errors)
         if not sessions:
+            self._shown = []
             table.add_row("", "No sessions yet: press n to compose one", "", "", key="__empty__")
 
     @property

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.index_support import assert_index_agrees
 from tests.robustness.support import check_outputs, set_demo_config, spawn, tier_a_run_args
 from tui.core.model import Run, Score, Session
 from tui.core.store import Store
@@ -92,6 +93,7 @@ def check_after_kill(store: Store, session_id: str, expect: Expect) -> Session:
         assert score is not None, f"score of {rater} on {run_id} lost"
         assert (score.verdicts, score.note) == (verdicts, note)
     assert not store.list().errors
+    assert_index_agrees(store)  # a kill between session.json and its index row is repaired by that listing
     return session
 
 

@@ -218,6 +218,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 def _sessions_list(ctx: Context, args: argparse.Namespace) -> int:
     listing = ctx.store.list()
+    if listing.notice:
+        print(f"imgbench: {listing.notice}", file=sys.stderr)
     for err in listing.errors:
         print(f"imgbench: warning: {err}", file=sys.stderr)
     if args.json:
@@ -228,21 +230,22 @@ def _sessions_list(ctx: Context, args: argparse.Namespace) -> int:
                     "name": h.name,
                     "created_at": h.created_at,
                     "models": h.models,
-                    "cases": len(h.cases),
-                    "runs": len(h.runs),
-                    "status": h.status_counts(),
-                    "scores": len(h.scores),
+                    "cases": h.cases,
+                    "runs": h.runs,
+                    "status": h.status,
+                    "scores": h.scores,
                 }
                 for h in listing.sessions
             ]
         )
         return EXIT_OK
-    for h in listing.sessions:
-        counts = h.status_counts()
-        print(
-            f"{h.id}  {h.created_at[:16].replace('T', ' ')}  {len(h.cases)} case(s) x {len(h.models)} model(s)  "
-            f"{counts.get('succeeded', 0)}/{len(h.runs)} ok  {len(h.scores)} score(s)  {h.name}"
-        )
+    lines = [
+        f"{h.id}  {h.created_at[:16].replace('T', ' ')}  {h.cases} case(s) x {len(h.models)} model(s)  "
+        f"{h.status.get('succeeded', 0)}/{h.runs} ok  {h.scores} score(s)  {h.name}"
+        for h in listing.sessions
+    ]
+    if lines:
+        sys.stdout.write("\n".join(lines) + "\n")
     return EXIT_OK
 
 

@@ -21,52 +21,16 @@ import msgspec
 from tui.core import paths
 from tui.core.atomic import atomic_write, fsync_dirs, fsync_file
 from tui.core.images import ImageInfo, inspect_bytes
+from tui.core.index import SessionIndex
 from tui.core.migrations import migrate
 from tui.core.model import SCHEMA_VERSION, OutputImage, Reference, RunError, Session, now_iso
+from tui.core.tallies import SessionSummary
 from tui.core.validation import InputError
 
 SESSION_FILE = "session.json"
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _decoder = msgspec.json.Decoder(Session)
 _encoder = msgspec.json.Encoder()
-
-
-class _RunHeader(msgspec.Struct):
-    status: str = "queued"
-
-
-class _CaseHeader(msgspec.Struct):
-    preset_id: str | None = None
-    title: str | None = None
-    prompt: str = ""
-
-
-class _ScoreHeader(msgspec.Struct):
-    rater: str = ""
-
-
-class SessionHeader(msgspec.Struct):
-    """What a listing needs, decoded without building every run."""
-
-    id: str
-    name: str
-    created_at: str
-    updated_at: str = ""
-    schema_version: int = 1
-    blind: bool = False
-    models: list[str] = []
-    cases: list[_CaseHeader] = []
-    runs: list[_RunHeader] = []
-    scores: list[_ScoreHeader] = []
-
-    def status_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for run in self.runs:
-            counts[run.status] = counts.get(run.status, 0) + 1
-        return counts
-
-
-_header_decoder = msgspec.json.Decoder(SessionHeader)
 
 
 def check_session_id(session_id: str) -> str:
@@ -110,8 +74,9 @@ def decode_session(data: bytes, *, file: Path | str) -> Session:
 
 @dataclass
 class Listing:
-    sessions: list[SessionHeader]
+    sessions: list[SessionSummary]
     errors: list[InputError]
+    notice: str | None = None  # one line when the session index had to be rebuilt
 
 
 class Store:
@@ -119,6 +84,7 @@ class Store:
         self.root = root or paths.data_dir()
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
+        self.index = SessionIndex(self.root, lambda data, file: decode_session(data, file=file))
 
     # -- paths --------------------------------------------------------------------------------
     @property
@@ -227,31 +193,14 @@ class Store:
             raise InputError(f"cannot read: {exc.strerror}", file=file) from None
         return decode_session(data, file=file)
 
-    def list(self) -> Listing:
-        """Every session, newest first; a broken one is an error in the listing, never an exception."""
-        sessions: list[SessionHeader] = []
-        errors: list[InputError] = []
-        try:
-            entries = list(self.sessions_dir.iterdir())
-        except FileNotFoundError:
+    def list(self, *, limit: int | None = None, fresh: bool = True) -> Listing:
+        """Sessions newest first, from the session index; a broken one is an error in the listing, never an
+        exception. ``fresh=False`` skips checking the index against the files: a quick first screenful."""
+        if not self.sessions_dir.is_dir():
             return Listing([], [])
-        for entry in entries:
-            file = entry / SESSION_FILE
-            try:
-                data = file.read_bytes()
-            except (FileNotFoundError, NotADirectoryError):
-                continue  # a directory being created, or not a session (a stray file, .DS_Store)
-            except OSError as exc:
-                errors.append(InputError(f"cannot read: {exc.strerror}", file=file))
-                continue
-            try:
-                header = _header_decoder.decode(data)
-            except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
-                errors.append(InputError(f"corrupt session file: {exc}", file=file))
-                continue
-            sessions.append(header)
-        sessions.sort(key=lambda h: (h.created_at, h.id), reverse=True)
-        return Listing(sessions, errors)
+        sessions, errors = self.index.summaries(limit=limit, refresh=fresh)
+        notice, self.index.notice = self.index.notice, None
+        return Listing(sessions, [InputError(reason, file=file) for file, reason in errors], notice)
 
     # -- writing ------------------------------------------------------------------------------
     def save(self, session: Session) -> None:
@@ -260,8 +209,15 @@ class Store:
             self._write(session)
 
     def _write(self, session: Session, *, durable: bool = True) -> None:
+        """The file, then its row in the session index, under the session's lock (the callers hold it)."""
         session.updated_at = now_iso()
-        atomic_write(self.session_file(session.id), encode_session(session), durable=durable)
+        file = self.session_file(session.id)
+        atomic_write(file, encode_session(session), durable=durable)
+        try:
+            st = os.stat(file)
+        except OSError:
+            return  # the index sees the file is not what its row says on its next read
+        self.index.put(session.id, session, st)
 
     def mutate(self, session_id: str, change: Callable[[Session], None], *, durable: bool = True) -> Session:
         """Re-read, apply ``change``, write: under the session's lock, so no other writer's work is lost.
@@ -284,6 +240,7 @@ class Store:
 
     def delete(self, session_id: str) -> None:
         shutil.rmtree(self.session_dir(session_id))
+        self.index.forget(session_id)
 
     # -- files --------------------------------------------------------------------------------
     def add_reference(

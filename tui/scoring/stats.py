@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from tui.core.model import Case, ChecklistItem, Score, Session, Verdict
+from tui.core.tallies import parent_chains  # one rule for the statistics and the session index
 from tui.scoring.cluster import Z95, cluster_interval, wilson
 
 VERDICT_VALUE: dict[str, float] = {"pass": 1.0, "partial": 0.5, "fail": 0.0}
@@ -140,21 +141,6 @@ class Observation(NamedTuple):
 
 def category_of(case: Case) -> str:
     return case.category or case.preset_id or FREE_PROMPT
-
-
-def parent_chains(checklist: Iterable[ChecklistItem]) -> list[tuple[str, tuple[str, ...]]]:
-    """[(item id, its ancestors nearest first)] in checklist order; cycles are cut where they close."""
-    items = list(checklist)
-    parents = {i.id: i.parent for i in items}
-    out = []
-    for item in items:
-        chain: list[str] = []
-        parent = parents.get(item.id)
-        while parent and parent != item.id and parent not in chain:
-            chain.append(parent)
-            parent = parents.get(parent)
-        out.append((item.id, tuple(chain)))
-    return out
 
 
 def latest_scores(scores: Iterable[Score]) -> tuple[list[Score], int]:
