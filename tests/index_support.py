@@ -20,7 +20,7 @@ Groups = dict[tuple[str, str, str], tuple[int, int, int, int, int]]  # (rater, p
 
 def index_view(store: Store) -> dict[str, tuple[SessionSummary | None, Groups]]:
     """Every row as it stands, without bringing the index up to date first."""
-    names = dict(store.index.query("SELECT nid, name FROM names", refresh=False))
+    names = {**dict(store.index.query("SELECT nid, name FROM names", refresh=False)), 0: ALL_RATERS}
     rows = store.index.query("SELECT sid, dir, summary FROM sessions", refresh=False)
     tallies: dict[int, Groups] = defaultdict(dict)
     for sid, rater, preset, model, p, pa, f, _na, units, runs in store.index.query(

@@ -228,7 +228,7 @@ class SessionIndex:
                 _items_encoder.encode(nested),
             ),
         ).fetchone()[0]
-        nid = self._name_ids(conn, {n for key in per_group for n in key})
+        nid = {**self._name_ids(conn, {n for key in per_group for n in key if n != ALL_RATERS}), ALL_RATERS: 0}
         conn.executemany(
             "INSERT INTO tallies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -340,3 +340,57 @@ def read_doc(path: str, decode_full: Callable[[bytes, str], object]) -> tuple[In
     except InputError as exc:
         raise Unreadable(exc.reason, stamp) from None
     return msgspec.convert(msgspec.to_builtins(full), IndexDoc), stamp
+
+
+class GroupTally(msgspec.Struct, frozen=True):
+    """Counted verdicts of one (preset, model) over every session, for one rater or all (``ALL_RATERS``)."""
+
+    preset: str
+    model: str
+    n_pass: int
+    n_partial: int
+    n_fail: int
+    units: int
+    runs: int
+
+
+def group_tallies(index: SessionIndex, rater: str, presets: Sequence[str] | None) -> list[GroupTally]:
+    """Summed in SQLite over the tallies of every session (after bringing the index up to date)."""
+    where, params = _tally_filter(rater, presets)
+    sql = (
+        "SELECT p.name, m.name, SUM(n_pass), SUM(n_partial), SUM(n_fail), SUM(units), SUM(runs) FROM tallies t "
+        f"JOIN names p ON p.nid = t.preset JOIN names m ON m.nid = t.model WHERE {where} GROUP BY t.preset, t.model"
+    )
+    return [GroupTally(*row) for row in index.query(sql, params)]
+
+
+def session_counts(index: SessionIndex, rater: str, presets: Sequence[str]) -> tuple[dict[str, int], int]:
+    """Per model, how many sessions gave it a counted verdict on these presets; and how many sessions in all."""
+    where, params = _tally_filter(rater, presets)
+    per_model = index.query(
+        "SELECT m.name, COUNT(DISTINCT sid) FROM tallies t JOIN names m ON m.nid = t.model "
+        f"WHERE {where} GROUP BY t.model",
+        params,
+        refresh=False,
+    )
+    (total,) = index.query(f"SELECT COUNT(DISTINCT sid) FROM tallies t WHERE {where}", params, refresh=False)[0]
+    return dict(per_model), total
+
+
+def indexed_sessions(index: SessionIndex) -> tuple[int, list[tuple[Path, str]]]:
+    """How many sessions the index holds, and (file, reason) of those it could not read."""
+    (count,) = index.query("SELECT COUNT(*) FROM sessions WHERE summary IS NOT NULL", refresh=False)[0]
+    errors = index.query("SELECT dir, error FROM sessions WHERE error IS NOT NULL ORDER BY dir", refresh=False)
+    return count, [(index.sessions_dir / d / SESSION_FILE, e) for d, e in errors]
+
+
+def _tally_filter(rater: str, presets: Sequence[str] | None) -> tuple[str, list[object]]:
+    # Rater 0 is every rater together; a name's nid is 1 or more.
+    where = "t.rater = coalesce((SELECT nid FROM names WHERE name = ?), -1) AND n_pass + n_partial + n_fail > 0"
+    params: list[object] = [rater]
+    if rater == ALL_RATERS:
+        where, params = "t.rater = 0 AND n_pass + n_partial + n_fail > 0", []
+    if presets is not None:
+        where += f" AND t.preset IN (SELECT nid FROM names WHERE name IN ({','.join('?' * len(presets))}))"
+        params += list(presets)
+    return where, params

@@ -6,7 +6,7 @@ Both are computed from a session as it is written (the full ``Session``) or as t
 Tallies are raw counts, so any method (pooled pass rates, shared presets only, a strict pass) can be worked out
 from them without reading a session file again: per (preset, model, rater, item) how many counted verdicts were
 pass, partial, fail and n/a after the parent rule, and how many distinct runs had a counted verdict. The rater
-``*`` is every rater together (its ``units`` and ``runs`` count a run once however many raters judged it).
+``ALL_RATERS`` is every rater together (its ``units`` and ``runs`` count a run once however many raters judged it).
 Only preset cases are tallied: a preset is the same prompt and checklist wherever it runs.
 
 ``TALLY_VERSION`` names how tallies are computed: change the computation, bump it, and every index rebuilds.
@@ -22,7 +22,7 @@ import msgspec
 from tui.core.model import SCHEMA_VERSION
 
 TALLY_VERSION = 1
-ALL_RATERS = "*"
+ALL_RATERS = "\x00all raters"  # no rater is called that; stored as rater 0 in the index
 _COLUMN = {"pass": 0, "partial": 1, "fail": 2, "na": 3}
 
 

@@ -7,8 +7,9 @@ scored checklist item of shared presets per model, with a Wilson interval sized 
 (run, item) units, and says how many sessions and presets stand behind each row, because a model
 scored on two easy presets is not comparable with one scored on six. ``by_preset`` shows that split.
 
-Speed: sessions are decoded straight into small structs that hold only what the board needs
-(msgspec skips the rest of each file without building it), so hundreds of sessions load in tens of ms.
+Speed: ``leaderboard`` sums the session index's tallies in SQLite (``tui/core/index.py``), so no session file is
+read unless it changed since it was indexed. ``compute`` ranks sessions already in memory (``load_all`` reads
+them into small structs that hold only what the board needs), the same method over the same verdicts.
 """
 
 from __future__ import annotations
@@ -177,16 +178,30 @@ def compute(
                 a = acc[(cases[runs[run_id].case_id][0], runs[run_id].model)]
                 a.units += len(items_seen)
                 a.runs += 1
+    shared = _shared(acc)
+    sessions_of: dict[str, set[str]] = {}
+    for (preset, model), a in acc.items():
+        if preset in shared and a.scored:
+            sessions_of.setdefault(model, set()).update(a.sessions)
+    contributing = set().union(*sessions_of.values()) if sessions_of else set()
+    return _rank(acc, shared, {m: len(v) for m, v in sessions_of.items()}, len(contributing), seen)
 
+
+def _shared(acc: dict[tuple[str, str], _Acc]) -> list[str]:
+    """The presets on which at least two models have counted verdicts."""
     models_of: dict[str, set[str]] = {}
     for (preset, model), a in acc.items():
         if a.scored:
             models_of.setdefault(preset, set()).add(model)
-    shared = sorted(p for p, ms in models_of.items() if len(ms) >= 2)
+    return sorted(p for p, ms in models_of.items() if len(ms) >= 2)
+
+
+def _rank(
+    acc: dict[tuple[str, str], _Acc], shared: list[str], sessions_of: dict[str, int], contributing: int, seen: int
+) -> Leaderboard:
     totals: dict[str, _Acc] = {}
     presets_of: dict[str, int] = {}
     by_preset: dict[str, dict[str, Rate]] = {p: {} for p in shared}
-    contributing: set[str] = set()
     for (preset, model), a in acc.items():
         if preset not in by_preset or not a.scored:
             continue
@@ -196,28 +211,45 @@ def compute(
         t.scored += a.scored
         t.units += a.units
         t.runs += a.runs
-        t.sessions |= a.sessions
         presets_of[model] = presets_of.get(model, 0) + 1
-        contributing |= a.sessions
     rates = {m: t.rate() for m, t in totals.items()}
     rows = [
         BoardRow(
             model=m,
             rate=r,
             rank=1 + sum(1 for o in rates.values() if (o.low or 0) > (r.high or 1)),
-            sessions=len(totals[m].sessions),
+            sessions=sessions_of.get(m, 0),
             presets=presets_of[m],
             runs_scored=totals[m].runs,
         )
         for m, r in rates.items()
     ]
     rows.sort(key=lambda row: (-(row.rate.rate or 0.0), -(row.rate.low or 0.0), row.model))
-    return Leaderboard(rows, shared, len(contributing), seen, by_preset, [])
+    return Leaderboard(rows, shared, contributing, seen, by_preset, [])
 
 
 def leaderboard(store: Store, *, rater: str | None = None, presets: Iterable[str] | None = None) -> Leaderboard:
-    """Load every session in the store (a corrupt one is listed in ``errors``, never fatal) and rank."""
-    sessions, errors = load_all(store)
-    board = compute(sessions, rater=rater, presets=presets)
-    board.errors = [str(e) for e in errors]
+    """Every session in the store, from the session index's tallies (summed in SQLite: no session file is
+    read unless it changed since it was indexed); a corrupt session is listed in ``errors``, never fatal."""
+    from tui.core.index import group_tallies, indexed_sessions, session_counts
+    from tui.core.tallies import ALL_RATERS
+
+    who = ALL_RATERS if rater is None else rater
+    wanted = sorted(set(presets)) if presets is not None else None
+    acc = {
+        (g.preset, g.model): _Acc(
+            g.n_pass * VERDICT_VALUE["pass"]
+            + g.n_partial * VERDICT_VALUE["partial"]
+            + g.n_fail * VERDICT_VALUE["fail"],
+            g.n_pass + g.n_partial + g.n_fail,
+            g.units,
+            g.runs,
+        )
+        for g in group_tallies(store.index, who, wanted)
+    }
+    shared = _shared(acc)
+    sessions_of, contributing = session_counts(store.index, who, shared)
+    seen, errors = indexed_sessions(store.index)
+    board = _rank(acc, shared, sessions_of, contributing, seen)
+    board.errors = [str(InputError(reason, file=file)) for file, reason in errors]
     return board
