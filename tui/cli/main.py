@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--mode", choices=["auto", "halfblock", "kitty", "sixel", "iterm"], help="default: config")
     pv.add_argument("--colors", choices=["auto", "truecolor", "256", "16"], help="colour system (default: detect)")
     pv.add_argument("--blind", action="store_true", help="label a session's outputs A, B, C… instead of models")
+    pv.add_argument(
+        "--cache", action="store_true", help="a file outside the data dir: hash it and keep its thumbnail too"
+    )
     return p
 
 

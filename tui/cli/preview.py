@@ -2,25 +2,29 @@
 
 The same renderer and thumbnail cache as the TUI. Half-blocks by default; ``--mode kitty|sixel|iterm``
 (or ``auto`` on a terminal that answers) prints a single file through textual-image instead.
+
+A file outside the data dir shown in half-blocks takes a short path (``_preview_plain_file``): Pillow and
+``tui.imaging.ansi_blocks`` only, one decode, no hash of the file and no thumbnail written (``--cache`` asks for
+them), so the whole process costs little more than the decode itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-from rich.console import Console
-from rich.segment import Segment
-from rich.style import Style
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from tui.cli.main import EXIT_OK
 from tui.core.validation import InputError
-from tui.imaging import halfblock, thumbs
-from tui.imaging.halfblock import HalfBlock, Lines
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tui.imaging.halfblock import Lines
 
 GAP = 2  # columns between grid cells
 MIN_CELL = 16  # narrower than this, a preview says nothing
@@ -35,6 +39,8 @@ class Tile:
 
 
 def _console(colors: str | None) -> Console:
+    from rich.console import Console
+
     # A preview is colour or nothing: emit ANSI even into a pipe (as chafa does); NO_COLOR still wins.
     system = {"truecolor": "truecolor", "256": "256", "16": "standard"}.get(colors or "auto", "auto")
     console = Console(force_terminal=True, color_system=system, highlight=False, soft_wrap=False)  # type: ignore[arg-type]
@@ -58,6 +64,10 @@ def _mode(args: argparse.Namespace) -> str:
         return args.mode
     if getattr(args, "preview", None):
         return args.preview
+    from tui.core import paths
+
+    if not paths.config_file().exists():
+        return "auto"  # the default, without importing the config's parser and validator
     from tui.core.config import load_config
 
     return load_config().preview
@@ -66,13 +76,54 @@ def _mode(args: argparse.Namespace) -> str:
 def cmd_preview(args: argparse.Namespace) -> int:
     target = args.target
     path = Path(target).expanduser()
-    console = _console(getattr(args, "colors", None))
     cols, rows = _box(args)
+    if path.is_file() and not getattr(args, "cache", False) and (system := _plain_colors(args)) is not None:
+        mode = _mode(args)
+        if (mode == "halfblock" or (mode == "auto" and not sys.stdout.isatty())) and not _in_data_dir(path):
+            return _preview_plain_file(path, cols, rows, system)
+    console = _console(getattr(args, "colors", None))
     if path.exists():
         return _preview_file(path, cols, rows, console, _mode(args))
     if _is_session(target):
         return _preview_session(target, cols, rows, console, args)
     raise InputError("no such file or session", file=target)
+
+
+def _plain_colors(args: argparse.Namespace) -> str | None:
+    """'truecolor' or '256' when the short path draws what Rich would; None for what only Rich handles
+    (NO_COLOR, 16 colours, a dumb terminal)."""
+    if os.environ.get("NO_COLOR"):
+        return None
+    colors = getattr(args, "colors", None) or "auto"
+    if colors in ("truecolor", "256"):
+        return colors
+    if colors != "auto" or os.environ.get("TERM", "") in ("dumb", "unknown"):
+        return None
+    # Rich's detection: COLORTERM says truecolor, anything else gets 256 colours (see _console).
+    return "truecolor" if os.environ.get("COLORTERM", "").strip().lower() in ("truecolor", "24bit") else "256"
+
+
+def _in_data_dir(path: Path) -> bool:
+    from tui.core import paths
+
+    try:
+        return path.resolve().is_relative_to(paths.data_dir().resolve())
+    except OSError:
+        return False
+
+
+def _preview_plain_file(path: Path, cols: int, rows: int, system: str) -> int:
+    from tui.imaging.ansi_blocks import ansi_lines
+    from tui.imaging.decode import ThumbnailError, decode_small
+
+    try:
+        img = decode_small(path, max(cols, rows * 2))
+    except ThumbnailError as exc:
+        raise InputError(str(exc), file=path) from None
+    lines = ansi_lines(img, cols, rows, color_system=system)
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    sys.stdout.flush()
+    return EXIT_OK
 
 
 def _is_session(target: str) -> bool:
@@ -88,6 +139,9 @@ def _is_session(target: str) -> bool:
 
 
 def _preview_file(path: Path, cols: int, rows: int, console: Console, mode: str) -> int:
+    from tui.imaging import halfblock, thumbs
+    from tui.imaging.halfblock import HalfBlock
+
     if not path.is_file():
         raise InputError("no such file" if not path.exists() else "not a file", file=path)
     from tui.imaging import graphics
@@ -108,6 +162,8 @@ def _preview_file(path: Path, cols: int, rows: int, console: Console, mode: str)
 
 def _print_graphic(path: Path, cols: int, rows: int, console: Console, detection: object) -> None:
     from textual_image.renderable import SixelImage, TGPImage
+
+    from tui.imaging import thumbs
 
     cell_w, cell_h = getattr(detection, "cell_size", None) or (10, 20)
     img = thumbs.load_thumbnail(path, None, max_side=max(cols * cell_w, rows * cell_h))
@@ -149,6 +205,8 @@ def _tiles(session_id: str, blind: bool) -> list[tuple[str, list[Tile]]]:
 
 
 def _cell_lines(tile: Tile, width: int, height: int, color_system: str) -> Lines:
+    from tui.imaging import halfblock, thumbs
+
     if tile.path is not None:
         try:
             return halfblock.render_file(tile.path, width, height, sha256=tile.sha256, color_system=color_system)
@@ -160,7 +218,7 @@ def _cell_lines(tile: Tile, width: int, height: int, color_system: str) -> Lines
 def _trim_blank_rows(row_cells: list[Lines]) -> list[Lines]:
     """Drop the padding rows every cell of a grid row has (wide images leave bands above and below)."""
 
-    def blank(line: list[Segment]) -> bool:
+    def blank(line: list) -> bool:
         return all(not seg.style and not seg.text.strip() for seg in line)
 
     height = len(row_cells[0])
@@ -174,6 +232,13 @@ def _trim_blank_rows(row_cells: list[Lines]) -> list[Lines]:
 
 
 def _preview_session(session_id: str, cols: int, rows: int, console: Console, args: argparse.Namespace) -> int:
+    from rich.segment import Segment
+    from rich.style import Style
+    from rich.text import Text
+
+    from tui.imaging import halfblock
+    from tui.imaging.halfblock import HalfBlock
+
     cases = _tiles(session_id, getattr(args, "blind", False))
     system = halfblock.normalise_color_system(console.color_system)
     title_style, label_style = Style(bold=True), Style(dim=True)

@@ -6,8 +6,10 @@ import difflib
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import msgspec
+if TYPE_CHECKING:
+    import msgspec  # only named in a signature: importing it costs every command ~20 ms
 
 
 class InputError(Exception):

@@ -27,6 +27,8 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 
+from tui.imaging.ansi_blocks import fit_size, quantize_256
+
 if TYPE_CHECKING:
     from PIL.Image import Image
 
@@ -44,14 +46,6 @@ def normalise_color_system(system: object) -> str:
     if name in ("256", "eight_bit", "8bit", "8-bit"):
         return EIGHT_BIT
     return TRUECOLOR
-
-
-def fit_size(width: int, height: int, cols: int, rows: int) -> tuple[int, int]:
-    """Pixel size (one pixel = half a cell, roughly square) that fits ``cols``×``rows`` cells, keeping aspect."""
-    if width < 1 or height < 1 or cols < 1 or rows < 1:
-        return (0, 0)
-    scale = min(cols / width, rows * 2 / height)
-    return (max(1, min(cols, round(width * scale))), max(1, min(rows * 2, round(height * scale))))
 
 
 # -- colours and styles -------------------------------------------------------------------------
@@ -119,33 +113,6 @@ def _make_256(pair: tuple[int, int]) -> Style:
     return style
 
 
-def _xterm_palette() -> list[int]:
-    """Colours 16..255 of the xterm palette (0..15 are themed by the terminal, so never used)."""
-    levels = (0, 95, 135, 175, 215, 255)
-    palette = [c for r in levels for g in levels for b in levels for c in (r, g, b)]
-    for i in range(24):
-        palette += [8 + 10 * i] * 3
-    return palette
-
-
-_palette_image: Image | None = None
-
-
-def _quantize_256(img: Image) -> bytes:
-    """Nearest xterm-256 colour per pixel (in C), as indices 16..255."""
-    global _palette_image
-    from PIL import Image
-
-    if _palette_image is None:
-        pal = Image.new("P", (1, 1))
-        colours = _xterm_palette()
-        pal.putpalette(colours + colours[:3] * (256 - len(colours) // 3))  # pad with black (index 16)
-        _palette_image = pal
-    indices = img.quantize(palette=_palette_image, dither=Image.Dither.NONE).tobytes()
-    # index i -> xterm colour i + 16; padding entries (>= 240) are black, colour 16.
-    return indices.translate(bytes(min(i, 239) + 16 for i in range(256)))
-
-
 # -- rendering ----------------------------------------------------------------------------------
 
 
@@ -192,7 +159,7 @@ def render_image(img: Image, cols: int, rows: int, *, color_system: object = TRU
         filt = PILImage.Resampling.LANCZOS if pw <= img.width else PILImage.Resampling.BICUBIC
         img = img.resize((pw, ph), filt)
     if normalise_color_system(color_system) == EIGHT_BIT:
-        pixels: Iterable[int] = _quantize_256(img)
+        pixels: Iterable[int] = quantize_256(img)
         styles, make = _styles_256, _make_256
     else:
         pixels = _rgbx_ints(img)

@@ -14,13 +14,22 @@ import hashlib
 import io
 import os
 import threading
-import warnings
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.core import paths
 from tui.core.atomic import atomic_write
+from tui.imaging.decode import (  # noqa: F401  (the decoding half used to live here; callers import it from here)
+    BACKGROUND,
+    MAX_PIXELS,
+    REDUCING_GAP,
+    ThumbnailError,
+    checker,
+    decode_small,
+    flatten,
+    open_image,
+)
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -29,18 +38,7 @@ if TYPE_CHECKING:
 # 512 a full-screen zoom in half-blocks, 1024/2048 the graphics protocols (cells × cell pixels).
 SIDES: tuple[int, ...] = (128, 512, 1024, 2048)
 SAVE_TIME_SIDES: tuple[int, ...] = (128, 512)
-# Measured against a full LANCZOS on a noisy 1024x1536 image: 1.5 stays within 39-45 dB PSNR (invisible once the
-# cells are drawn) at half the time of 2.0, the bucket a burst of finishing runs waits on.
-REDUCING_GAP = 1.5
-MAX_PIXELS = 64_000_000  # the same limit as tui.core.images: 8000×8000
 CACHE_VERSION = "v1"  # bump when the thumbnail recipe changes; old files are then ignored
-BACKGROUND = ((56, 56, 60), (84, 84, 90))  # neutral dark checker behind transparent pixels
-
-_ORIENTATION_TAG = 0x0112
-
-
-class ThumbnailError(ValueError):
-    """An image that cannot be previewed; ``str()`` is one line without the file's path."""
 
 
 def thumbs_dir() -> Path:
@@ -88,159 +86,6 @@ def file_sha256(path: Path) -> str:
     while len(_sha_memo) > 1024:
         _sha_memo.popitem(last=False)
     return _sha_memo[key]
-
-
-# -- decoding -----------------------------------------------------------------------------------
-
-
-def _pixel_limit() -> int:
-    from PIL import Image
-
-    # Pillow's own limit is honoured too, so a caller (or a test) can tighten it.
-    pillow = Image.MAX_IMAGE_PIXELS
-    return min(MAX_PIXELS, int(pillow)) if pillow else MAX_PIXELS
-
-
-def open_image(source: Path | bytes) -> Image:
-    """Open (header only) with decompression-bomb and format checks turned into ThumbnailError."""
-    from PIL import Image, UnidentifiedImageError
-
-    fp = io.BytesIO(source) if isinstance(source, bytes) else source
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(fp)
-    except FileNotFoundError:
-        raise ThumbnailError("no such file") from None
-    except IsADirectoryError:
-        raise ThumbnailError("is a directory, not an image") from None
-    except PermissionError:
-        raise ThumbnailError("permission denied") from None
-    except UnidentifiedImageError:
-        raise ThumbnailError("not an image Pillow can read") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ThumbnailError("too large to decode safely (decompression bomb?)") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ThumbnailError(f"damaged image: {exc}") from None
-    w, h = img.size
-    if w < 1 or h < 1:
-        img.close()
-        raise ThumbnailError("image has no pixels")
-    if w * h > _pixel_limit():
-        img.close()
-        raise ThumbnailError(f"{w}x{h} is too large to decode safely (limit {_pixel_limit():,} pixels)")
-    return img
-
-
-def _to_8bit(img: Image) -> Image:
-    """Modes whose naive convert() clips or fails: 16-bit greys, 32-bit ints, floats."""
-    if img.mode.startswith("I;16"):
-        # convert("L") clips every value above 255 to white; scale 0..65535 to 0..255 instead.
-        return img.convert("I").point(lambda v: v / 256).convert("L")
-    if img.mode in ("I", "F"):
-        low, high = img.getextrema()
-        span = (high - low) or 1
-        return img.point(lambda v: (v - low) * 255 / span).convert("L")
-    return img
-
-
-def checker(size: tuple[int, int], square: int | None = None) -> Image:
-    """A neutral two-tone checkerboard, the usual sign of 'transparent here'."""
-    from PIL import Image
-
-    w, h = size
-    square = square or max(2, round(max(w, h) / 16))  # proportional, so every bucket looks alike
-    tile = Image.new("RGB", (square * 2, square * 2), BACKGROUND[0])
-    tile.paste(BACKGROUND[1], (square, 0, square * 2, square))
-    tile.paste(BACKGROUND[1], (0, square, square, square * 2))
-    board = Image.new("RGB", (w, h))
-    for y in range(0, h, square * 2):
-        for x in range(0, w, square * 2):
-            board.paste(tile, (x, y))
-    return board
-
-
-def flatten(img: Image) -> Image:
-    """Any mode to RGB; transparency is composited on the checker."""
-    img = _to_8bit(img)
-    if img.mode == "RGB":
-        return img
-    has_alpha = img.mode in ("RGBA", "LA", "La", "RGBa", "PA") or "transparency" in img.info
-    if not has_alpha:
-        return img.convert("RGB")
-    rgba = img.convert("RGBA")
-    board = checker(rgba.size)
-    board.paste(rgba, (0, 0), rgba)
-    return board
-
-
-_TRANSPOSE = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
-              7: "TRANSVERSE", 8: "ROTATE_90"}  # fmt: skip
-
-
-def _orientation(img: Image) -> int:
-    try:
-        return int(img.getexif().get(_ORIENTATION_TAG, 1))
-    except Exception:  # a broken EXIF block must not cost the preview
-        return 1
-
-
-def decode_small(source: Path | bytes | Image, max_side: int) -> Image:
-    """Decode to an upright RGB image whose longest side is at most ``max_side``, cheaply.
-
-    JPEG ``draft`` decodes at 1/2..1/8 scale in the DCT domain, ``reduce`` box-averages by an
-    integer factor before any mode conversion (so no full-size RGBA copy is ever made), and a
-    final LANCZOS brings it to size. Never upscales.
-    """
-    from PIL import Image
-
-    img = source if isinstance(source, Image.Image) else open_image(source)
-    try:
-        orientation = _orientation(img)
-        w, h = img.size
-        scale = min(1.0, max_side / max(w, h))
-        target = (max(1, round(w * scale)), max(1, round(h * scale)))
-        try:
-            if img.format == "JPEG" and scale < 0.5:
-                img.draft(None, (target[0] * 2, target[1] * 2))
-            img.load()  # frame 0 of an animation
-            # Palette and tRNS transparency live in img.info, which reduce()/resize() drop: expand first.
-            if img.mode in ("P", "PA") or "transparency" in img.info:
-                small = img.convert("RGBA")
-            elif img.mode == "1":
-                small = img.convert("L")
-            else:
-                small = _to_8bit(img)
-            # Box-reduce to within REDUCING_GAP x the target, LANCZOS the rest (Pillow's reducing_gap); an exact
-            # integer ratio (1024 -> 512) is box-averaged all the way, which is the area-true result.
-            ratio = min(small.size[0] / target[0], small.size[1] / target[1])
-            exact = small.size[0] // target[0]
-            if exact >= 2 and small.size == (target[0] * exact, target[1] * exact):
-                factor = exact
-            else:
-                factor = int(ratio / REDUCING_GAP)
-            if factor >= 2:
-                small = small.reduce(factor)
-            if small.size != target:
-                small = small.resize(target, Image.Resampling.LANCZOS)
-            small = flatten(small)
-            if small is img and img is not source:
-                small = img.copy()  # the file handle closes below; keep the pixels
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ThumbnailError("too large to decode safely (decompression bomb?)") from None
-        except MemoryError:
-            raise ThumbnailError("not enough memory to decode this image") from None
-        except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
-            text = str(exc)
-            if "truncated" in text or isinstance(exc, EOFError):
-                raise ThumbnailError("truncated image file (the download or write did not finish?)") from None
-            raise ThumbnailError(f"cannot decode image: {text or type(exc).__name__}") from None
-    finally:
-        if img is not source:
-            img.close()
-    if orientation in _TRANSPOSE:
-        small = small.transpose(getattr(Image.Transpose, _TRANSPOSE[orientation]))
-    return small
 
 
 def _encode(img: Image) -> bytes:
