@@ -23,7 +23,10 @@ from providers.base import (
     ProviderError,
     ProviderSettings,
 )
-from providers.params import fit_box, nearest_aspect, requested_ratio
+from providers.params import RESOLUTION_TIERS, fit_box, nearest_aspect, parse_size, requested_ratio
+
+MAX_SIDE = 4096  # the largest real models make (4K tiers)
+MIN_SIDE = 64
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,14 @@ STYLES: dict[str, DemoStyle] = {
     ),
     "sketch": DemoStyle("sketch", "Sketch (demo)", "square only, small, flaky", ("1:1",), 512, True),
 }
+
+
+def _asked_long_side(params: Mapping[str, Any]) -> int | None:
+    if params.get("size"):
+        return max(parse_size(str(params["size"])))
+    if params.get("resolution"):
+        return RESOLUTION_TIERS.get(str(params["resolution"]).strip().upper())
+    return None
 
 
 def _rng(*parts: object) -> random.Random:
@@ -80,13 +91,19 @@ class DemoProvider:
         return True, "offline, no key needed"
 
     def effective_params(self, model: str, params: Mapping[str, Any], n_refs: int) -> dict[str, Any]:
+        """The size asked for (``size``, else ``resolution``'s long side, else the style's own), up to 4096 px, in
+        the style's shapes: mosaic any (an exact ``size`` as given), aurora five aspects, sketch square."""
         style = self._style(model)
         ratio = requested_ratio(params) or 1.0
+        long_side = max(MIN_SIDE, min(MAX_SIDE, _asked_long_side(params) or style.long_side))
         if style.aspects is not None:
             aspect = nearest_aspect(ratio, style.aspects)
             w, h = (int(x) for x in aspect.split(":"))
             ratio = w / h
-        width, height = fit_box(ratio, style.long_side, multiple=16)
+        if style.aspects is None and params.get("size") and max(parse_size(str(params["size"]))) <= MAX_SIDE:
+            width, height = parse_size(str(params["size"]))
+        else:
+            width, height = fit_box(ratio, long_side, multiple=16)
         out: dict[str, Any] = {"size": f"{width}x{height}"}
         if style.aspects is not None:
             out["aspect"] = aspect
@@ -135,12 +152,30 @@ class DemoProvider:
             ) from None
 
 
+DRAW_SIDE = 1024  # larger pictures are drawn at this size and scaled up: a 4096² PNG in ~0.1 s, not ~1.5 s
+
+
 def render_demo_image(style: str, prompt: str, refs: list[bytes], effective: Mapping[str, Any], run_key: str) -> bytes:
-    """Deterministic picture of (style, prompt, references, size, run key)."""
-    from PIL import Image, ImageDraw, ImageOps
+    """Deterministic picture of (style, prompt, references, size, run key), exactly the size in ``effective``.
+
+    Up to ``DRAW_SIDE`` it is drawn as it is; a larger one is drawn at a whole fraction of its size, reduced to
+    256 colours and scaled up pixel for pixel, which keeps the PNG small and its encoding cheap."""
+    from PIL import Image
 
     width, height = (int(x) for x in str(effective["size"]).split("x"))
     rng = _rng(style, prompt, run_key, *(hashlib.sha256(r).hexdigest() for r in refs))
+    factor = -(-max(width, height) // DRAW_SIDE)  # ceiling division
+    img = _draw(style, rng, refs, max(1, width // factor), max(1, height // factor))
+    if factor > 1:
+        img = img.quantize(256, method=Image.Quantize.MEDIANCUT).resize((width, height), Image.Resampling.NEAREST)
+    out = io.BytesIO()
+    img.save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def _draw(style: str, rng: random.Random, refs: list[bytes], width: int, height: int):
+    from PIL import Image, ImageDraw, ImageOps
+
     base = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
     img = Image.new("RGB", (width, height), base)
     draw = ImageDraw.Draw(img)
@@ -180,6 +215,4 @@ def render_demo_image(style: str, prompt: str, refs: list[bytes], effective: Map
     band = max(14, height // 14)
     draw.rectangle((0, height - band, width, height), fill=(0, 0, 0))
     draw.text((6, height - band + (band - 11) // 2), f"DEMO {style} - not a real model", fill=(255, 220, 0))
-    out = io.BytesIO()
-    img.save(out, "PNG", compress_level=1)
-    return out.getvalue()
+    return img
