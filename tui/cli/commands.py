@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import re
 import sys
@@ -202,6 +201,8 @@ def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool =
     todo = runner.pending()
     if retry_failed:
         todo += [r for r in session.runs if r.status in ("failed", "cancelled")]
+    import asyncio
+
     session = asyncio.run(runner.execute(todo))
     counts = session.status_counts()
     if not quiet:

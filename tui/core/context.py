@@ -6,10 +6,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from tui.core import paths
-from tui.core.config import Config, load_config
 
 if TYPE_CHECKING:
     from presets import PresetCatalog
+    from tui.core.config import Config
     from tui.core.registry import Registry
     from tui.core.store import Store
 
@@ -20,7 +20,11 @@ class Context:
 
     @cached_property
     def config(self) -> Config:
-        return self._config if self._config is not None else load_config()
+        if self._config is not None:
+            return self._config
+        from tui.core.config import load_config  # not at import: a listing never reads the config
+
+        return load_config()
 
     @cached_property
     def store(self) -> Store:

@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS tallies (
     PRIMARY KEY (sid, rater, preset, model)) WITHOUT ROWID;
 """
 _summary_encoder = msgspec.json.Encoder()
-_summary_decoder = msgspec.json.Decoder(SessionSummary)
+_summaries_decoder = msgspec.json.Decoder(list[SessionSummary])
 _doc_decoder = msgspec.json.Decoder(IndexDoc)
 _items_encoder = msgspec.msgpack.Encoder()
 _items_decoder = msgspec.msgpack.Decoder(dict[str, dict[str, dict[str, list[int]]]])
@@ -224,7 +224,7 @@ class SessionIndex:
                 stamp,
                 summary.created_at,
                 summary.id,
-                _summary_encoder.encode(summary),
+                _summary_encoder.encode(summary).decode(),
                 _items_encoder.encode(nested),
             ),
         ).fetchone()[0]
@@ -297,17 +297,18 @@ class SessionIndex:
         """Newest first (up to ``limit``), and (file, one-line reason) of each session file that could not be read.
         ``refresh=False`` trusts the rows as they are: the fastest first screenful, to be followed by a fresh read."""
 
-        def read(conn: sqlite3.Connection) -> tuple[list[bytes], list[tuple[str, str]]]:
+        def read(conn: sqlite3.Connection) -> tuple[bytes | None, list[tuple[str, str]]]:
+            # One JSON array built in SQLite and decoded in one call: no Python work per row.
             sql = "SELECT summary FROM sessions WHERE summary IS NOT NULL ORDER BY created_at DESC, id DESC"
             if limit is not None:
                 sql += f" LIMIT {int(limit)}"
-            rows = [r[0] for r in conn.execute(sql)]
+            (joined,) = conn.execute(f"SELECT '[' || group_concat(summary, ',') || ']' FROM ({sql})").fetchone()
             errors = conn.execute("SELECT dir, error FROM sessions WHERE error IS NOT NULL ORDER BY dir").fetchall()
-            return rows, errors
+            return joined, errors
 
-        rows, errors = self._run(read, refresh=refresh)
-        decode = _summary_decoder.decode
-        return [decode(r) for r in rows], [(self.sessions_dir / d / SESSION_FILE, e) for d, e in errors]
+        joined, errors = self._run(read, refresh=refresh)
+        sessions = _summaries_decoder.decode(joined) if joined else []
+        return sessions, [(self.sessions_dir / d / SESSION_FILE, e) for d, e in errors]
 
     def query(self, sql: str, params: Sequence[object] = (), *, refresh: bool = True) -> list[tuple[Any, ...]]:
         """The rows of a read-only query over the tables above, after bringing them up to date."""

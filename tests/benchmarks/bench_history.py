@@ -1,0 +1,193 @@
+"""A year of history: 10,000 scored sessions on disk (six Tier-A presets x three models, two raters each).
+
+    .venv/bin/python tests/benchmarks/bench_history.py [--sessions 10000] [--best-of 5]
+
+Every figure is the best of N, printed beside its target and a peer measured in the same run, and every miss is
+flagged (exit status 1):
+
+- ``imgbench sessions list`` as a whole process (target <= 100 ms). Peer: the listing before the index, a
+  header-only msgspec decode of every session file (the old ``Store.list``), as a whole process too.
+- ``imgbench leaderboard`` as a whole process (target <= 300 ms and <= 100 MiB peak RSS). Peer: the board before
+  the index, every session decoded into slim structs and ranked in memory (``load_all`` + ``compute``).
+- Home's first session row in a fresh tmux 100x30: launch until the newest session's name is on screen (target
+  <= 300 ms, and <= 1.3x the peer). Peer: a hello-world Textual app's first paint, measured the same way.
+- the index rebuilt from every file (once, for information), and a listing after one session changed on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks.bench_scale import SOCKET, paint_time, tmux  # noqa: E402
+from tests.robustness.support import write_sessions  # noqa: E402
+
+PY = sys.executable
+MIB = 1024 * 1024
+
+OLD_LIST = """
+import sys, msgspec
+from pathlib import Path
+class Run(msgspec.Struct):
+    status: str = "queued"
+class Case(msgspec.Struct):
+    preset_id: str | None = None
+class Score(msgspec.Struct):
+    rater: str = ""
+class Header(msgspec.Struct):
+    id: str
+    name: str
+    created_at: str
+    models: list[str] = []
+    cases: list[Case] = []
+    runs: list[Run] = []
+    scores: list[Score] = []
+dec = msgspec.json.Decoder(Header)
+root = Path(sys.argv[1]) / "sessions"
+out = []
+for entry in root.iterdir():
+    try:
+        out.append(dec.decode((entry / "session.json").read_bytes()))
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        pass
+out.sort(key=lambda h: (h.created_at, h.id), reverse=True)
+lines = []
+for h in out:
+    ok = sum(r.status == "succeeded" for r in h.runs)
+    lines.append(f"{h.id}  {h.created_at[:16]}  {len(h.cases)} x {len(h.models)}  {ok}/{len(h.runs)} ok  {h.name}")
+sys.stdout.write("\\n".join(lines) + "\\n")
+"""
+
+OLD_BOARD = """
+import sys
+from tui.core.store import Store
+from tui.scoring.leaderboard import compute, load_all
+sessions, errors = load_all(Store())
+board = compute(sessions)
+for row in board.rows:
+    print(row.rank, row.model, row.rate.rate, row.sessions)
+"""
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of one whole process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv} failed ({proc.returncode}): {err[-2000:]}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def best(argv: list[str], env: dict[str, str], n: int) -> tuple[float, int]:
+    runs = [timed(argv, env) for _ in range(n)]
+    return min(t for t, _ in runs), max(m for _, m in runs)
+
+
+MISSES: list[str] = []
+
+
+def row(what: str, ours: float, peer: float | None, peer_name: str, target: str, ok: bool | None) -> None:
+    ratio = f"{ours / peer:5.2f}x" if peer else "    -"
+    peer_s = f"{peer * 1000:8.1f} ms" if peer is not None else "          -"
+    verdict = "" if ok is None else ("ok" if ok else "MISSED")
+    if ok is False:
+        MISSES.append(what)
+    print(f"{what:<46} {ours * 1000:8.1f} ms  {peer_s}  {ratio}  {target:<22} {verdict:<7} peer: {peer_name}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=10_000)
+    parser.add_argument("--best-of", type=int, default=5)
+    args = parser.parse_args()
+    n, count = args.best_of, args.sessions
+    work = Path(tempfile.mkdtemp(prefix="imgbench-history-"))
+    env = dict(os.environ)
+    env.update(
+        IMGBENCH_CONFIG_DIR=str(work / "config"),
+        IMGBENCH_DATA_DIR=str(work / "data"),
+        IMGBENCH_CACHE_DIR=str(work / "cache"),
+        PYTHONPATH=str(ROOT),
+    )
+    os.environ.update({k: env[k] for k in ("IMGBENCH_CONFIG_DIR", "IMGBENCH_DATA_DIR", "IMGBENCH_CACHE_DIR")})
+    cli = [PY, "-m", "tui.launch"]
+    try:
+        started = time.perf_counter()
+        write_sessions(work / "data", count)
+        size = sum(f.stat().st_size for f in (work / "data" / "sessions").glob("*/session.json"))
+        load = os.getloadavg()[0]
+        print(
+            f"{count} sessions, {size / 1e6:.0f} MB of session.json, written in {time.perf_counter() - started:.0f} s; "
+            f"best of {n}; {os.cpu_count()} CPUs, load average {load:.1f}; Python {sys.version.split()[0]}\n"
+        )
+        print(f"{'':<46} {'imgbench':>11}  {'peer':>11}  ratio  {'target':<22}")
+        rebuild, _ = timed([*cli, "sessions", "list"], env)  # the first listing builds the index
+        old_list, _ = best([PY, "-c", OLD_LIST, str(work / "data")], env, n)
+        row("index built from every file (first listing)", rebuild, old_list, "old listing", "(once)", None)
+
+        listing, _ = best([*cli, "sessions", "list"], env, n)
+        row("sessions list (whole process)", listing, old_list, "old listing", "<= 100 ms", listing <= 0.100)
+        some = next((work / "data" / "sessions").iterdir()) / "session.json"
+        some.write_bytes(some.read_bytes())  # a write the index did not see: one file to re-read
+        changed, _ = timed([*cli, "sessions", "list"], env)
+        row("sessions list after a file changed behind it", changed, old_list, "old listing", "", None)
+
+        board, board_rss = best([*cli, "leaderboard"], env, n)
+        old_board, old_rss = best([PY, "-c", OLD_BOARD], env, max(2, n // 2))
+        row("leaderboard (whole process)", board, old_board, "load every session", "<= 300 ms", board <= 0.300)
+        print(
+            f"{'leaderboard peak RSS':<46} {board_rss / MIB:8.1f} MiB {old_rss / MIB:8.1f} MiB "
+            f"{board_rss / old_rss:5.2f}x  {'<= 100 MiB':<22} {'ok' if board_rss <= 100 * MIB else 'MISSED':<7} "
+            "peer: load every session"
+        )
+        if board_rss > 100 * MIB:
+            MISSES.append("leaderboard peak RSS")
+
+        if shutil.which("tmux"):
+            bare = work / "hello.py"
+            bare.write_text(
+                "from textual.app import App\nfrom textual.widgets import Static\n"
+                "class Hello(App):\n    def compose(self):\n        yield Static('hello world')\nHello().run()\n"
+            )
+            newest = f"tier-a sweep {count - 1}"
+            tmux_env = {k: env[k] for k in ("IMGBENCH_CONFIG_DIR", "IMGBENCH_DATA_DIR", "IMGBENCH_CACHE_DIR")}
+            tmux_env["PYTHONPATH"] = str(ROOT)
+            rows, hellos = [], []
+            for _ in range(max(3, n)):  # interleaved, so both see the same load
+                rows.append(paint_time(f"{PY} -m tui.launch", (newest,), tmux_env)[0])
+                hellos.append(paint_time(f"{PY} {bare}", ("hello world",), tmux_env)[0])
+            first, hello = min(rows), min(hellos)
+            row(
+                f"Home: first session row, {count} sessions (tmux)",
+                first,
+                hello,
+                "hello-world first paint",
+                "<= 300 ms, <= 1.3x peer",
+                first <= 0.300 and first <= 1.3 * hello,
+            )
+        else:
+            print("tmux not found: Home's first row not measured")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if shutil.which("tmux"):
+            tmux("kill-server")
+            Path(f"/tmp/tmux-{os.getuid()}/{SOCKET}").unlink(missing_ok=True)
+    print("\nall targets met" if not MISSES else f"\nMISSED: {', '.join(MISSES)}")
+    return 0 if not MISSES else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
