@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
@@ -39,9 +42,11 @@ class RunScreen(ScreenBase, Screen[None]):
         Binding("escape", "back", "Back", id="run.back"),
     ]
 
-    def __init__(self, session_id: str) -> None:
+    def __init__(self, session_id: str, *, ask: bool = False) -> None:
         super().__init__()
         self.session_id = session_id
+        self.ask = ask  # opened on a session with unfinished runs: offer to resume them rather than start
+        self._worker: Any = None
         self.session: Session | None = None
         self.runner: Runner | None = None
         self.started: dict[str, float] = {}
@@ -60,20 +65,53 @@ class RunScreen(ScreenBase, Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)
-        table.add_column("Case", key="case", width=14)
-        table.add_column("Model", key="model", width=14)
-        table.add_column("Status", key="status", width=11)
+        self.session = self.app.ctx.store.load(self.session_id)
+        # As wide as the longest label (within reason): "Cat 1 · Compositional Semantics" is the case's name.
+        cases = max((len(self._cells(r)[0]) for r in self.session.runs), default=4)
+        models = max((len(self._cells(r)[1]) for r in self.session.runs), default=5)
+        room = 36 if self.app.size.width >= 100 else 22  # at 80 columns, leave room for the time and tries
+        table.add_column("Case", key="case", width=max(4, min(cases, room)))
+        table.add_column("Model", key="model", width=max(5, min(models, 28)))
+        table.add_column("Status", key="status", width=13)
         table.add_column("Time", key="time", width=6)
         table.add_column("Try", key="try", width=3)
-        self.session = self.app.ctx.store.load(self.session_id)
         self.sub_title = self.session.name
         for run in self.session.runs:
             table.add_row(*self._cells(run), key=run.id)
         table.focus()
         self._tick_timer = self.set_interval(0.5, self._tick)  # once: Textual stops it when the screen goes
-        if any(r.status in ("queued", "interrupted") for r in self.session.runs):
-            self.execute()
+        pending = [r for r in self.session.runs if r.status in ("queued", "interrupted")]
+        if pending and self.ask:
+            workbench(self).open(
+                "confirm",
+                f"Resume {len(pending)} unfinished run(s) of this session?",
+                "They were queued or interrupted (imgbench quit, or was stopped, while they ran). "
+                "No leaves them as they are: t runs them later.",
+                "resume them",
+                callback=lambda yes: self._start() if yes else None,
+            )
+        elif pending:
+            self._start()
         self._summarize()
+
+    def _start(self, runs: list[Run] | None = None) -> None:
+        self._worker = self.execute(runs)
+
+    def runs_in_flight(self) -> int:
+        """Runs this screen's runner has not finished: what a quit would interrupt."""
+        if self.runner is None or self.session is None:
+            return 0
+        return sum(1 for r in self.session.runs if r.status in ("queued", "running", "retrying"))
+
+    async def interrupt_runs(self) -> None:
+        """Stop the runs as a quit does (recorded interrupted, resumable) and wait until they are on disk."""
+        from textual.worker import WorkerCancelled, WorkerFailed
+
+        if self.runner is not None:
+            self.runner.interrupt()
+        if self._worker is not None:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await self._worker.wait()
 
     # -- display ------------------------------------------------------------------------------
     def _model_label(self, run: Run) -> str:
@@ -89,8 +127,8 @@ class RunScreen(ScreenBase, Screen[None]):
         label = case.label + (f" #{run.repeat + 1}" if case.repeats > 1 else "")
         status = STATUS_MARK.get(run.status, run.status)
         if self.session.blind:  # elapsed time and retries would hint at the provider
-            return label[:14], self._model_label(run)[:14], status, "", ""
-        return label[:14], self._model_label(run)[:14], status, self._elapsed(run), str(run.attempts or "")
+            return label, self._model_label(run), status, "", ""
+        return label, self._model_label(run), status, self._elapsed(run), str(run.attempts or "")
 
     def _elapsed(self, run: Run) -> str:
         if run.status in ("running", "retrying") and run.id in self.started:
@@ -115,18 +153,20 @@ class RunScreen(ScreenBase, Screen[None]):
                 self.query_one("#runs", DataTable).update_cell(run.id, "time", self._elapsed(run))
 
     def _summarize(self) -> None:
-        assert self.session is not None
+        if self.session is None or not self.is_attached:
+            return  # the runner's last word may come after the screen has gone (a quit)
         counts = self.session.status_counts()
         total = len(self.session.runs)
         finished = sum(counts.get(s, 0) for s in ("succeeded", "failed", "cancelled"))
         parts = [f"{n} {s}" for s, n in counts.items()]
         busy = self.runner is not None or any(r.status in ("running", "retrying") for r in self.session.runs)
-        self.query_one("#run-summary", Static).update(
-            f"{self.session.name} — {finished}/{total} finished: {', '.join(parts)}"
-            + ("   (c cancel · C cancel all)" if busy else "   (v review · s results · t retry failed)")
-        )
-        bar = self.query_one("#run-progress", ProgressBar)
-        bar.update(total=total, progress=finished)
+        with contextlib.suppress(NoMatches):
+            self.query_one("#run-summary", Static).update(
+                f"{self.session.name} — {finished}/{total} finished: {', '.join(parts)}"
+                + ("   (c cancel · C cancel all)" if busy else "   (v review · s results · t retry failed)")
+            )
+        with contextlib.suppress(NoMatches):
+            self.query_one("#run-progress", ProgressBar).update(total=total, progress=finished)
 
     @on(DataTable.RowHighlighted, "#runs")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -186,7 +226,7 @@ class RunScreen(ScreenBase, Screen[None]):
             self.notify(event.message, title="Session not saved yet", severity="error", timeout=10)
             return
         run = event.run
-        if run is None or self.session is None:
+        if run is None or self.session is None or not self.is_attached:
             return
         if event.kind == "started" and run.id not in self.started:
             self.started[run.id] = time.monotonic()
@@ -222,13 +262,18 @@ class RunScreen(ScreenBase, Screen[None]):
         if not todo:
             self.notify("Nothing failed")
             return
-        self.execute(todo)
+        self._start(todo)
 
     def action_review(self) -> None:
         workbench(self).open("review", self.session_id)
 
     def action_results(self) -> None:
         workbench(self).open("results", self.session_id)
+
+    def on_unmount(self) -> None:
+        # Leaving with runs going (the app is closing): they are interrupted, for a resume, not cancelled.
+        if self.runner is not None:
+            self.runner.interrupt()
 
     def action_back(self) -> None:
         if self.runner is not None:

@@ -115,8 +115,10 @@ class ImgbenchApp(ReportsFailures, App[None]):
             return
         if screen == "results":
             self.open("results", session.id)
-        elif screen == "run" or any(r.status in ("queued", "interrupted") for r in session.runs):
+        elif screen == "run":
             self.open("run", session.id)
+        elif any(r.status in ("queued", "interrupted") for r in session.runs):
+            self.open("run", session.id, ask=True)  # offers to resume them
         else:
             self.open("review", session.id)
 
@@ -125,6 +127,32 @@ class ImgbenchApp(ReportsFailures, App[None]):
         where = default_namespace if default_namespace is not None else self
         action_log.record("action", getattr(where, "HELP_TITLE", "imgbench"), action, handled)
         return handled
+
+    async def action_quit(self) -> None:
+        """Quit; with runs in flight, ask first, and stop them as interrupted (a resume finishes them)."""
+        running = [s for s in self.screen_stack if getattr(s, "runs_in_flight", lambda: 0)()]
+        if not running:
+            self.exit()
+            return
+        if self.is_showing("confirm"):
+            return
+        count = sum(s.runs_in_flight() for s in running)
+
+        async def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            for screen in running:
+                await screen.interrupt_runs()
+            self.exit()
+
+        self.open(
+            "confirm",
+            f"Quit with {count} run(s) still going?",
+            "They are recorded as interrupted: open the session again (or `imgbench sessions resume ID`) to finish "
+            "them.",
+            "quit",
+            callback=answer,
+        )
 
     def resume(self, session_id: str) -> None:
         session = self.ctx.store.load(session_id)

@@ -174,7 +174,7 @@ def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool =
     session = ctx.store.load(session_id)
     total = len(session.runs)
     labels = {c.id: c.label for c in session.cases}
-    done = [sum(1 for r in session.runs if r.finished)]
+    done = [0]  # counted once the runs to do are known: a retried failure is not finished twice
     started = time.perf_counter()
 
     def progress(event: RunEvent) -> None:
@@ -201,6 +201,8 @@ def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool =
     todo = runner.pending()
     if retry_failed:
         todo += [r for r in session.runs if r.status in ("failed", "cancelled")]
+    again = {r.id for r in todo}
+    done[0] = sum(1 for r in session.runs if r.finished and r.id not in again)
     import asyncio
 
     session = asyncio.run(runner.execute(todo))

@@ -78,6 +78,7 @@ class Runner:
         self._holding_thumbs = False  # whether this runner asked the thumbnail queue to wait for its writes
         self._client: Any = None
         self._closing = False
+        self._interrupting = False
 
     # -- public -------------------------------------------------------------------------------
     def pending(self) -> list[Run]:
@@ -87,6 +88,11 @@ class Runner:
         for rid, task in self._tasks.items():
             if run_id is None or rid == run_id:
                 task.cancel()
+
+    def interrupt(self) -> None:
+        """Stop every run as a quit does: recorded ``interrupted`` (not ``cancelled``), so a resume runs them again."""
+        self._interrupting = True
+        self.cancel()
 
     async def execute(self, runs: Iterable[Run] | None = None) -> Session:
         """Run the given runs (default: every queued or interrupted one) to an end; persist as they go."""
@@ -167,7 +173,10 @@ class Runner:
             async with self._global, sem:
                 await self._attempts(run, provider, name, case.prompt, references)
         except asyncio.CancelledError:
-            self._finish(run, "cancelled", RunError("cancelled", "cancelled by the user"))
+            if self._interrupting:
+                self._finish(run, "interrupted", RunError("interrupted", "imgbench was quit while this ran"))
+            else:
+                self._finish(run, "cancelled", RunError("cancelled", "cancelled by the user"))
         except InputError as exc:
             self._finish(run, "failed", RunError("bad_request", str(exc)))
         except Exception as exc:  # an adapter bug must fail its run, never the session
