@@ -53,7 +53,9 @@ async def test_a_session_another_process_runs_is_a_message_not_a_crash(session_i
         app = build_app()
         async with app.run_test(size=(100, 30)) as pilot:
             await at_home(app, pilot)
-            app.open_session(session_id)
+            app.open_session(session_id)  # unfinished runs: it offers to resume them
+            await wait_for(pilot, lambda: app.screen.HELP_TITLE == "Confirm")
+            await pilot.press("y")
             await wait_for(pilot, lambda: any("another imgbench process" in m for _, m, _ in _messages(app)))
             title, message, severity = next(m for m in _messages(app) if "another imgbench" in m[1])
             assert severity == "error" and title == "Running the session failed"
