@@ -42,7 +42,8 @@ TOP_KEYS = (
 )
 REQUIRED_TOP = ("id", "title", "category", "mode", "prompt", "checklist")
 ITEM_KEYS = ("id", "criterion", "check", "parent", "completed")
-SLOT_KEYS = ("id", "description")
+SLOT_KEYS = ("id", "description", "role")
+SLOT_ROLES = ("image", "mask")
 PARAM_KEYS = ("size", "aspect", "resolution", "quality")
 MODES = ("t2i", "i2i")
 RESOLUTIONS = ("1K", "2K", "4K")
@@ -202,7 +203,14 @@ def _validate_slots(ctx: _Ctx, data: dict[str, Any]) -> tuple[ReferenceSlot, ...
         slot_id = _unique_id(ctx, entry, path, first, "slot")
         description = _get_str(ctx, entry, "description", path, required=True)
         assert description is not None
-        slots.append(ReferenceSlot(id=slot_id, description=description))
+        role = _get_str(ctx, entry, "role", path) or "image"
+        if role not in SLOT_ROLES:
+            raise ctx.error((*path, "role"), f"role must be one of {', '.join(SLOT_ROLES)}, not {role!r}")
+        if role == "mask" and any(s.role == "mask" for s in slots):
+            raise ctx.error((*path, "role"), "a preset takes one mask slot (the mask of its first image)")
+        slots.append(ReferenceSlot(id=slot_id, description=description, role=role))  # type: ignore[arg-type]
+    if slots and all(s.role == "mask" for s in slots):
+        raise ctx.error(("reference_slots", 0, "role"), "a mask needs an image to edit: add an image slot")
     return tuple(slots)
 
 

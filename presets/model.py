@@ -15,6 +15,8 @@ class ReferenceSlot(msgspec.Struct, frozen=True):
 
     id: str
     description: str
+    # "mask": the edit mask of the first image (a PNG, transparent where to edit), not an image for the model.
+    role: Literal["image", "mask"] = "image"
 
 
 class PresetItem(msgspec.Struct, frozen=True):

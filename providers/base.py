@@ -73,6 +73,8 @@ class GenerationRequest:
     model: str  # the provider's own model name (the part after "provider:")
     prompt: str
     references: tuple[ReferenceInput, ...] = ()
+    # A PNG whose fully transparent pixels mark where to edit (OpenAI's convention), the size of the first reference.
+    mask: ReferenceInput | None = None
     params: Mapping[str, Any] = field(default_factory=dict)  # requested: size, aspect, resolution, quality, seed
     # Seed material that identifies this run (case, model, repeat): the demo provider derives its image from it.
     run_key: str = ""
@@ -116,6 +118,8 @@ class ModelInfo:
     note: str = ""
     # False for a name the shipped catalog does not list: conservative capabilities, no price (cost unknown).
     catalogued: bool = True
+    takes_mask: bool = False  # an edit mask (inpainting): sent as the provider's own mask field
+    needs_mask: bool = False  # an inpainting endpoint that cannot run without one
 
 
 @dataclass

@@ -86,10 +86,13 @@ def model_info(
     modes: tuple[str, ...] = ("t2i", "i2i"),
     max_refs: int = 16,
     note: str = "",
+    takes_mask: bool = False,
+    needs_mask: bool = False,
 ) -> ModelInfo:
     return ModelInfo(
-        id=f"{provider}:{name}", provider=provider, name=name, label=label, modes=modes, max_refs=max_refs, note=note
-    )
+        id=f"{provider}:{name}", provider=provider, name=name, label=label, modes=modes, max_refs=max_refs, note=note,
+        takes_mask=takes_mask or needs_mask, needs_mask=needs_mask,
+    )  # fmt: skip
 
 
 UNLISTED_NOTE = "unknown to the catalog: conservative capabilities, no price"
@@ -133,6 +136,13 @@ class HttpAdapter:
             self.name, model, model, modes=self.unlisted_modes, max_refs=self.unlisted_max_refs, note=UNLISTED_NOTE
         )
         return replace(info, catalogued=False)
+
+    def check_mask(self, model: str, has_mask: bool, *, takes: bool = False, needs: bool = False) -> None:
+        """The runner refuses these before a run starts; an adapter called on its own refuses them too."""
+        if has_mask and not takes:
+            raise ProviderError("bad_request", f"{self.name}:{model} takes no edit mask")
+        if needs and not has_mask:
+            raise ProviderError("bad_request", f"{self.name}:{model} is an inpainting model and needs a mask")
 
     def check_refs(self, model: str, n_refs: int, max_refs: int, modes: tuple[str, ...] = ("t2i", "i2i")) -> None:
         if n_refs and "i2i" not in modes:

@@ -99,6 +99,7 @@ class CompatibleProvider(HttpAdapter):
         if self.settings.models and request.model not in self.settings.models:
             raise ProviderError("bad_request", f"{request.model!r} is not among {self.name}'s configured models")
         n_refs = len(request.references)
+        self.check_mask(request.model, request.mask is not None)  # a gateway's mask support is not declared
         effective = self.effective_params(request.model, request.params, n_refs)
         fields = {k: v for k, v in effective.items() if k not in ("endpoint", "ignored")}
         headers = {"Authorization": f"Bearer {self.settings.api_key}"} if self.settings.api_key else {}

@@ -83,6 +83,7 @@ class DemoProvider:
                 label=s.label,
                 demo=True,
                 note=f"offline demo output, not a real model; {s.note}",
+                takes_mask=True,  # accepted (and not drawn) so the mask flow can be tried without any key
             )
             for s in STYLES.values()
         ]

@@ -7,6 +7,7 @@ cancelled (by the user or the runner's timeout) sends fal's cancel request so no
 from __future__ import annotations
 
 import asyncio
+import base64
 import codecs
 import contextlib
 import json
@@ -49,6 +50,9 @@ class FalModel:
     edit_path: str | None = None  # where a request with references goes
     resolutions: tuple[str, ...] = ()
     t2i: bool = True
+    # Inpainting endpoints take one image as `image_url` and a black-and-white mask as `mask_url`.
+    mask_field: str | None = None
+    max_refs: int = 16
 
 
 MODELS: dict[str, FalModel] = {
@@ -65,6 +69,9 @@ MODELS: dict[str, FalModel] = {
     ),
     "bytedance/seedream/v5/lite/text-to-image": FalModel(
         "Seedream 5 lite", "image_size", "bytedance/seedream/v5/lite/edit"
+    ),
+    "fal-ai/flux-pro/v1/fill": FalModel(
+        "FLUX.1 Fill [pro] (inpainting)", "none", t2i=False, mask_field="mask_url", max_refs=1
     ),
     "xai/grok-imagine-image": FalModel(
         "Grok Imagine Image (via fal)", "aspect_ratio", "xai/grok-imagine-image/edit", ("1K", "2K")
@@ -146,6 +153,20 @@ class _SSEParser:
         return events
 
 
+def black_and_white_mask(png: bytes) -> bytes:
+    """imgbench's mask (OpenAI's convention: fully transparent pixels are edited) as FLUX Fill wants it: white where
+    to paint, black where to keep; so every model edits the same region."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        alpha = image.convert("RGBA").getchannel("A")
+    out = io.BytesIO()
+    alpha.point(lambda a: 255 if a == 0 else 0).convert("L").save(out, "PNG")
+    return out.getvalue()
+
+
 def _app_id(path: str) -> str:
     """owner/app: status and result URLs never carry the subpath (fal's documented gotcha)."""
     return "/".join(path.split("/")[:2])
@@ -158,7 +179,14 @@ class FalProvider(HttpAdapter):
 
     def models(self) -> list[ModelInfo]:
         return [
-            model_info(self.name, path, spec.label, modes=("t2i", "i2i") if spec.t2i else ("i2i",))
+            model_info(
+                self.name,
+                path,
+                spec.label,
+                modes=("t2i", "i2i") if spec.t2i else ("i2i",),
+                max_refs=spec.max_refs,
+                needs_mask=spec.mask_field is not None,
+            )
             for path, spec in MODELS.items()
         ]
 
@@ -177,6 +205,9 @@ class FalProvider(HttpAdapter):
                 out["resolution"] = tier.lower() if model.startswith("xai/") else tier
             elif want.scale_px:
                 ignored.append("resolution")
+        elif spec.shape == "none":  # the output follows the input image
+            if want.size or want.ratio is not None or want.tier_px:
+                ignored.append("size (the output follows the input image)")
         elif want.size or want.ratio is not None or want.tier_px:
             if want.size:
                 width, height = (max(16, v // 16 * 16) for v in want.size)
@@ -202,12 +233,23 @@ class FalProvider(HttpAdapter):
     async def generate(self, request: GenerationRequest, ctx: CallContext) -> GenerationResult:
         spec = self._spec(request.model)
         n_refs = len(request.references)
-        self.check_refs(request.model, n_refs, 16, ("t2i", "i2i") if spec.t2i else ("i2i",))
+        self.check_refs(request.model, n_refs, spec.max_refs, ("t2i", "i2i") if spec.t2i else ("i2i",))
+        self.check_mask(request.model, request.mask is not None, takes=spec.mask_field is not None,
+                        needs=spec.mask_field is not None)  # fmt: skip
         effective = self.effective_params(request.model, request.params, n_refs)
         body: dict[str, Any] = {"prompt": request.prompt}
         body.update({k: v for k, v in effective.items() if k not in ("endpoint", "ignored")})
         if n_refs:
-            body["image_urls"] = [data_uri(ref, data) for ref, data in await read_refs(request.references)]
+            uris = [data_uri(ref, data) for ref, data in await read_refs(request.references)]
+            if spec.mask_field:
+                body["image_url"] = uris[0]
+            else:
+                body["image_urls"] = uris
+        if request.mask is not None and spec.mask_field:
+            ((_, mask_png),) = await read_refs((request.mask,))
+            body[spec.mask_field] = "data:image/png;base64," + base64.b64encode(
+                await asyncio.to_thread(black_and_white_mask, mask_png)
+            ).decode("ascii")
         headers = {"Authorization": f"Key {self.key()}"}
         path = effective["endpoint"]
         async with client_for(ctx) as client:

@@ -79,6 +79,7 @@ class GeminiProvider(HttpAdapter):
     async def generate(self, request: GenerationRequest, ctx: CallContext) -> GenerationResult:
         spec = self._spec(request.model)
         self.check_refs(request.model, len(request.references), spec.max_refs)
+        self.check_mask(request.model, request.mask is not None)
         effective = self.effective_params(request.model, request.params, len(request.references))
         parts: list[dict[str, Any]] = [{"text": request.prompt}]
         for ref, data in await read_refs(request.references):

@@ -16,9 +16,10 @@ from providers.http import download_image, image_from_b64, send
 async def post_images(
     client: httpx.AsyncClient, url: str, *, provider: str, headers: Mapping[str, str], model: str, prompt: str,
     fields: Mapping[str, Any], references: Iterable[ReferenceInput], on_first_byte: Callable[[], None],
+    mask: ReferenceInput | None = None,
 ) -> httpx.Response:  # fmt: skip
     """JSON for a generation; multipart for an edit, one reference as ``image`` and several as ``image[]``
-    (a repeated ``image`` is rejected as a duplicate_parameter)."""
+    (a repeated ``image`` is rejected as a duplicate_parameter), the mask as a ``mask`` file part."""
     refs = await read_refs(references)
     if not refs:
         body = {"model": model, "prompt": prompt, **fields}
@@ -29,6 +30,9 @@ async def post_images(
         (field, (f"reference-{i + 1}.{(ref.mime or 'image/png').split('/')[-1]}", data, ref.mime))
         for i, (ref, data) in enumerate(refs)
     ]
+    if mask is not None:
+        ((_, mask_data),) = await read_refs((mask,))
+        files.append(("mask", ("mask.png", mask_data, "image/png")))
     form = {"model": model, "prompt": prompt}
     form.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()})
     return await send(client, "POST", url, provider=provider, headers=dict(headers), data=form, files=files,

@@ -84,6 +84,7 @@ class OpenAIProvider(HttpAdapter):
                 modes=("t2i", "i2i") if spec.edits else ("t2i",),
                 max_refs=16 if spec.edits else 0,
                 note=spec.note,
+                takes_mask=spec.edits,  # every GPT image edit takes a `mask` for the first image
             )
             for name, spec in MODELS.items()
         ]
@@ -126,6 +127,7 @@ class OpenAIProvider(HttpAdapter):
         spec = self._spec(request.model)
         n_refs = len(request.references)
         self.check_refs(request.model, n_refs, 16 if spec.edits else 0, ("t2i", "i2i") if spec.edits else ("t2i",))
+        self.check_mask(request.model, request.mask is not None, takes=spec.edits and request.model in MODELS)
         effective = self.effective_params(request.model, request.params, n_refs)
         fields = {k: v for k, v in effective.items() if k not in ("endpoint", "ignored")}
         headers = {"Authorization": f"Bearer {self.key()}"}
@@ -133,7 +135,7 @@ class OpenAIProvider(HttpAdapter):
         async with client_for(ctx) as client:
             response = await post_images(
                 client, url, provider=self.name, headers=headers, model=request.model, prompt=request.prompt,
-                fields=fields, references=request.references, on_first_byte=ctx.on_first_byte,
+                fields=fields, references=request.references, mask=request.mask, on_first_byte=ctx.on_first_byte,
             )  # fmt: skip
             data = json_body(response, self.name)
             items = data.get("data")

@@ -70,6 +70,7 @@ class OpenRouterProvider(HttpAdapter):
         return out
 
     async def generate(self, request: GenerationRequest, ctx: CallContext) -> GenerationResult:
+        self.check_mask(request.model, request.mask is not None)
         effective = self.effective_params(request.model, request.params, len(request.references))
         content: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
         for ref, data in await read_refs(request.references):

@@ -71,6 +71,7 @@ class XAIProvider(HttpAdapter):
     async def generate(self, request: GenerationRequest, ctx: CallContext) -> GenerationResult:
         n_refs = len(request.references)
         self.check_refs(request.model, n_refs, MAX_REFS)
+        self.check_mask(request.model, request.mask is not None)
         effective = self.effective_params(request.model, request.params, n_refs)
         body: dict[str, Any] = {"model": request.model, "prompt": request.prompt}
         body.update({k: v for k, v in effective.items() if k not in ("endpoint", "ignored")})

@@ -28,7 +28,7 @@ from providers.openai import OpenAIProvider
 from providers.openrouter import OpenRouterProvider
 from providers.xai import XAIProvider
 from tests.providers.loopback import Loopback, Recorded
-from tests.providers.oracle import assert_same, differences
+from tests.providers.oracle import assert_same, differences, normalise
 
 KEY = "PLANTED-KEY-oracle-0123456789"
 PROMPT = "a lighthouse at dusk, the reference's colours"
@@ -276,3 +276,57 @@ def test_openapi_excerpt_is_dated_and_agrees_with_the_sdk() -> None:
     assert sent <= set(image_edit_params.ImageEditParamsBase.__annotations__)
     generate = set(image_generate_params.ImageGenerateParamsBase.__annotations__)
     assert sent - {"image", "mask", "input_fidelity"} <= generate
+
+
+# -- masks, where the model takes one ---------------------------------------------------------------------------
+def mask_input(tmp_path: Any, first: ReferenceInput) -> ReferenceInput:
+    from tests.providers.test_masks import mask_png
+
+    path = tmp_path / "mask.png"
+    path.write_bytes(mask_png((first.width, first.height)))
+    return replace(first, path=path, sha256="")
+
+
+def run_with_mask(adapter: Any, model: str, refs: tuple[ReferenceInput, ...], mask: ReferenceInput) -> None:
+    async def go() -> None:
+        from providers.http import make_client
+
+        async with make_client() as client:
+            await adapter.generate(GenerationRequest(model, PROMPT, references=refs, mask=mask), CallContext(client))
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize("n_refs", [1, 3])
+def test_openai_mask_matches_the_sdk(servers, refs, tmp_path, n_refs: int) -> None:
+    server = servers("openai")
+    references = refs(n_refs)
+    mask = mask_input(tmp_path, references[0])
+    client = openai.OpenAI(api_key=KEY, base_url=server.base_url, max_retries=0)
+    client.images.edit(model="gpt-image-2", prompt=PROMPT, image=files(references),
+                       mask=("mask.png", mask.read(), "image/png"))  # fmt: skip
+    run_with_mask(OpenAIProvider(ProviderSettings(base_url=server.base_url, api_key=KEY)), "gpt-image-2",
+                  references, mask)  # fmt: skip
+    sdk, ours = last_two(server, "/images/")
+    assert_same(sdk, ours, ACCEPT_JSON)
+    assert [name for name, _type, _token in normalise(ours).body["files"]][-1] == "mask"
+
+
+def test_fal_fill_mask_matches_fal_client(servers, refs, tmp_path, monkeypatch) -> None:
+    from providers.fal import black_and_white_mask
+
+    server = servers("fal")
+    (reference,) = refs(1)
+    mask = mask_input(tmp_path, reference)
+    monkeypatch.setattr(fal_client.client, "QUEUE_URL_FORMAT", server.url + "/")
+    arguments = {
+        "prompt": PROMPT,
+        "image_url": fal_client.encode_file(reference.path),
+        # FLUX Fill: white paints, black keeps (fal's model page); imgbench's mask is transparent-where-to-edit.
+        "mask_url": fal_client.encode(black_and_white_mask(mask.read()), "image/png"),
+    }
+    fal_client.SyncClient(key=KEY).submit("fal-ai/flux-pro/v1/fill", arguments)
+    run_with_mask(FalProvider(ProviderSettings(base_url=server.url, api_key=KEY)), "fal-ai/flux-pro/v1/fill",
+                  (reference,), mask)  # fmt: skip
+    sdk, ours = [r for r in server.requests if r.method == "POST"][-2:]
+    assert_same(sdk, ours, {})

@@ -14,7 +14,7 @@ from tui.cli.main import EXIT_OK, EXIT_RUNS_FAILED, one_line
 from tui.core.context import Context
 from tui.core.validation import InputError
 
-_REF_SLOT = re.compile(r"^(?P<preset>[a-z0-9][a-z0-9_./-]*?)(#(?P<slot>\d+))?=(?P<file>.+)$")
+_REF_SLOT = re.compile(r"^(?P<preset>[a-z0-9][a-z0-9_./-]*?)(#(?P<slot>\d+|mask))?=(?P<file>.+)$")
 
 
 def _print_json(data: Any) -> None:
@@ -104,6 +104,8 @@ def parse_refs(refs: list[str], known_presets: set[str]) -> tuple[list[Path], di
     slotted: dict[str, list[tuple[int | None, Path]]] = {}
     for value in refs:
         m = _REF_SLOT.match(value)
+        if m and m.group("preset") in known_presets and m.group("slot") == "mask":
+            continue  # PRESET#mask=FILE: see parse_masks
         if m and m.group("preset") in known_presets:
             slot = int(m.group("slot")) if m.group("slot") else None
             slotted.setdefault(m.group("preset"), []).append((slot, Path(m.group("file")).expanduser()))
@@ -112,6 +114,18 @@ def parse_refs(refs: list[str], known_presets: set[str]) -> tuple[list[Path], di
         else:
             plain.append(Path(value).expanduser())
     return plain, slotted
+
+
+def parse_masks(refs: list[str], known_presets: set[str]) -> dict[str, Path]:
+    """``--ref PRESET_ID#mask=FILE`` values: each preset's edit mask."""
+    masks: dict[str, Path] = {}
+    for value in refs:
+        m = _REF_SLOT.match(value)
+        if m and m.group("preset") in known_presets and m.group("slot") == "mask":
+            if m.group("preset") in masks:
+                raise InputError(f"two masks for {m.group('preset')}", key="--ref")
+            masks[m.group("preset")] = Path(m.group("file")).expanduser()
+    return masks
 
 
 def _make_previews() -> None:
@@ -140,7 +154,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         except KeyError as exc:
             raise InputError(str(exc.args[0]) if exc.args else f"unknown preset {ref!r}", key="--preset") from None
     plain, slotted = parse_refs(args.ref, set(ctx.catalog.presets))
-    for preset_id in slotted:
+    masks = parse_masks(args.ref, set(ctx.catalog.presets))
+    if args.mask and not args.prompt:
+        raise InputError("--mask goes with --prompt; for a preset use --ref PRESET_ID#mask=FILE", key="--mask")
+    for preset_id in [*slotted, *masks]:
         if preset_id not in preset_ids:
             raise InputError(f"--ref names {preset_id}, which is not among the presets to run", key="--ref")
     if plain and not args.prompt:
@@ -148,8 +165,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.check and not args.prompt:
         raise InputError("checks go with a --prompt (presets bring their own checklists)", key="--check")
     checklist = parse_checklist("\n".join(args.check), key="--check")
-    cases = [CaseSpec(preset_id=pid, refs=slotted.get(pid, [])) for pid in preset_ids]
-    cases += [CaseSpec(prompt=text, refs=[(None, p) for p in plain], checklist=checklist) for text in args.prompt]
+    cases = [CaseSpec(preset_id=pid, refs=slotted.get(pid, []), mask=masks.get(pid)) for pid in preset_ids]
+    mask = Path(args.mask).expanduser() if args.mask else None
+    cases += [
+        CaseSpec(prompt=text, refs=[(None, p) for p in plain], checklist=checklist, mask=mask) for text in args.prompt
+    ]
     params = Params(size=args.size, aspect=args.aspect, resolution=args.resolution, quality=args.quality)
     spec = SessionSpec(
         cases=cases,

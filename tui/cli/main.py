@@ -79,8 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--ref",
         action="append",
         default=[],
-        metavar="[PRESET_ID[#N]=]FILE",
-        help="reference image: FILE for a --prompt case, PRESET_ID=FILE or PRESET_ID#N=FILE for a slot",
+        metavar="[PRESET_ID[#N|#mask]=]FILE",
+        help="reference image: FILE for a --prompt case, PRESET_ID=FILE or PRESET_ID#N=FILE for a slot, "
+        "PRESET_ID#mask=FILE for the preset's edit mask",
+    )
+    what.add_argument(
+        "--mask",
+        metavar="FILE",
+        help="edit mask for the --prompt cases: a PNG the size of the first --ref, transparent where to edit",
     )
     run.add_argument("--model", action="append", default=[], metavar="ID", help="provider:model (repeatable)")
     run.add_argument("--size", metavar="WxH")

@@ -11,11 +11,14 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from presets import Preset, PresetCatalog
 from providers.params import parse_aspect, parse_resolution, parse_size
 from tui import __version__
 from tui.core import previews
 from tui.core.images import ImageInfo, read_reference
+from tui.core.masks import check_mask_support, read_mask
 from tui.core.model import Case, ChecklistItem, Params, Session, new_session_id, now_iso, plan_runs
 from tui.core.registry import Registry
 from tui.core.store import Store
@@ -35,6 +38,7 @@ class CaseSpec:
     prompt: str | None = None
     refs: list[tuple[int | None, Path]] = field(default_factory=list)
     checklist: list[ChecklistItem] = field(default_factory=list)
+    mask: Path | None = None  # an edit mask for the first reference (see tui.core.masks)
 
 
 @dataclass
@@ -139,16 +143,21 @@ def parse_checklist(text: str, *, key: str = "checklist") -> list[ChecklistItem]
 
 
 def _preset_case(preset: Preset, spec: CaseSpec, params: Params) -> tuple[Case, list[tuple[Path, str | None]]]:
-    filled = _assign_refs(preset.id, len(preset.reference_slots), spec.refs)
+    # A slot with role "mask" is filled by --ref PRESET#mask=FILE, not by position among the images.
+    image_slots = [s for s in preset.reference_slots if s.role != "mask"]
+    mask_slot = next((s for s in preset.reference_slots if s.role == "mask"), None)
+    filled = _assign_refs(preset.id, len(image_slots), spec.refs)
     if preset.mode == "i2i":
         missing = [
             f"#{i + 1} ({slot.description})"
-            for i, (slot, path) in enumerate(zip(preset.reference_slots, filled, strict=True))
+            for i, (slot, path) in enumerate(zip(image_slots, filled, strict=True))
             if path is None
         ]
+        if mask_slot is not None and spec.mask is None:
+            missing.append(f"mask ({mask_slot.description}; --ref {preset.id}#mask=FILE)")
         if missing:
             raise MissingReferences(preset.id, missing)
-    elif spec.refs:
+    elif spec.refs or spec.mask:
         raise InputError(f"{preset.id} is text-to-image and takes no reference images", key="--ref")
     merged = Params(**{**preset.params, **params.to_dict()}) if preset.params else params
     case = Case(
@@ -161,7 +170,7 @@ def _preset_case(preset: Preset, spec: CaseSpec, params: Params) -> tuple[Case, 
         checklist=[ChecklistItem(i.id, i.criterion, i.check, i.parent) for i in preset.checklist],
         params=merged,
     )
-    slot_names = [s.id for s in preset.reference_slots]
+    slot_names = [s.id for s in image_slots]
     return case, [(p, slot_names[i] if i < len(slot_names) else None) for i, p in enumerate(filled) if p]
 
 
@@ -213,11 +222,15 @@ def build_session(
         cases.append(case)
         ref_files.append(refs)
 
-    check_capabilities(cases, ref_files, spec.models, registry)
+    check_capabilities(cases, ref_files, spec.models, registry, masks=[cs.mask is not None for cs in spec.cases])
 
-    # Read and check every reference before the session directory exists.
+    # Read and check every reference (and mask) before the session directory exists.
     loaded: list[list[tuple[bytes, ImageInfo, str | None, str]]] = [
         [(*read_reference(path), slot, _display_name(path)) for path, slot in refs] for refs in ref_files
+    ]
+    masks = [
+        (*read_mask(cs.mask, refs[0][1] if refs else None), _display_name(cs.mask)) if cs.mask else None
+        for cs, refs in zip(spec.cases, loaded, strict=True)
     ]
 
     session = Session(
@@ -232,10 +245,13 @@ def build_session(
         cases=cases,
     )
     try:
-        for case, refs in zip(cases, loaded, strict=True):
+        for case, refs, mask in zip(cases, loaded, masks, strict=True):
             case.references = [
                 store.add_reference(session.id, data, info, slot=slot, filename=name) for data, info, slot, name in refs
             ]
+            if mask is not None:  # after the images: references[0] stays the first image
+                added = store.add_reference(session.id, mask[0], mask[1], slot="mask", filename=mask[2])
+                case.references.append(msgspec.structs.replace(added, role="mask"))
         plan_runs(session)
         store.save(session)
     except BaseException:
@@ -248,14 +264,16 @@ def build_session(
 
 
 def check_capabilities(
-    cases: list[Case], ref_files: list[list[tuple[Path, str | None]]], models: list[str], registry: Registry
-) -> None:
+    cases: list[Case], ref_files: list[list[tuple[Path, str | None]]], models: list[str], registry: Registry,
+    masks: list[bool] | None = None,
+) -> None:  # fmt: skip
     """Every model must take every case as given: identical inputs or no comparison."""
-    for case, refs in zip(cases, ref_files, strict=True):
+    for i, (case, refs) in enumerate(zip(cases, ref_files, strict=True)):
         for model in models:
             info = registry.info(model)
             if info is None:
                 continue
+            check_mask_support(case.label, bool(masks and masks[i]), case.mode, model, info)
             if case.mode not in info.modes:
                 raise InputError(
                     f"{model} does not do {'image-to-image' if case.mode == 'i2i' else 'text-to-image'}"

@@ -83,6 +83,9 @@ class Reference(msgspec.Struct, frozen=True, omit_defaults=True):
     height: int
     slot: str | None = None  # what the preset asked this reference to show
     filename: str | None = None  # the user's original file name, for display only
+    # "mask": not an image to show the model but the edit mask of the first reference (PNG, transparent where to
+    # edit), sent as the provider's own mask field; kept after the images so references[0] stays the first image.
+    role: str | None = None
 
 
 class Case(msgspec.Struct):

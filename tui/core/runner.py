@@ -18,7 +18,7 @@ from providers.base import CallContext, GenerationRequest, Provider, ProviderErr
 from providers.retry import RetryPolicy
 from tui.core import previews
 from tui.core.images import FORMATS
-from tui.core.model import Attempt, OutputImage, Run, RunError, Session, Timings, now_iso
+from tui.core.model import Attempt, OutputImage, Reference, Run, RunError, Session, Timings, now_iso
 from tui.core.registry import Registry
 from tui.core.store import Store
 from tui.core.validation import InputError, StorageError
@@ -157,21 +157,18 @@ class Runner:
     async def _drive(self, run: Run) -> None:
         provider, name = self.registry.resolve(run.model)
         case = self.session.case(run.case_id)
-        references = tuple(
-            ReferenceInput(
-                path=self.store.abspath(self.session.id, ref.path),
-                mime=FORMATS.get(ref.format, ""),
-                sha256=ref.sha256,
-                width=ref.width,
-                height=ref.height,
-            )
-            for ref in case.references
-        )
+
+        def as_input(ref: Reference) -> ReferenceInput:
+            path = self.store.abspath(self.session.id, ref.path)
+            return ReferenceInput(path, FORMATS.get(ref.format, ""), ref.sha256, ref.width, ref.height)
+
+        references = tuple(as_input(r) for r in case.references if r.role != "mask")
+        mask = next((as_input(r) for r in case.references if r.role == "mask"), None)
         try:
             run.params_effective = provider.effective_params(name, run.params_requested, len(references))
             sem = self._per_provider.setdefault(provider.name, asyncio.Semaphore(max(1, provider.settings.concurrency)))
             async with self._global, sem:
-                await self._attempts(run, provider, name, case.prompt, references)
+                await self._attempts(run, provider, name, case.prompt, references, mask)
         except asyncio.CancelledError:
             if self._interrupting:
                 self._finish(run, "interrupted", RunError("interrupted", "imgbench was quit while this ran"))
@@ -183,8 +180,9 @@ class Runner:
             self._finish(run, "failed", RunError("bad_response", f"{type(exc).__name__}: {exc}"))
 
     async def _attempts(
-        self, run: Run, provider: Provider, name: str, prompt: str, references: tuple[ReferenceInput, ...]
-    ) -> None:
+        self, run: Run, provider: Provider, name: str, prompt: str, references: tuple[ReferenceInput, ...],
+        mask: ReferenceInput | None = None,
+    ) -> None:  # fmt: skip
         run.timings.started_at = now_iso()
         run.status = "running"
         self._emit("started", run)
@@ -212,6 +210,7 @@ class Runner:
                 model=name,
                 prompt=prompt,
                 references=references,
+                mask=mask,
                 params=run.params_requested,
                 run_key=f"{run.case_id}/{run.model}/{run.repeat}",
                 attempt=run.attempts,
