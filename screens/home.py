@@ -16,11 +16,14 @@ from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
 FIRST_ROWS = 60  # more than a tall terminal shows
+PAGE = 300  # rows added at a time (at start, and as the cursor nears the end)
 
 
 class HomeScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Home"
     _shown: list[SessionSummary] = []  # what the table holds, in order
+    _all: list[SessionSummary] = []  # every session of the last listing, newest first
+    _limit = 0  # how many rows the table has grown to (kept when the listing is refreshed)
     BINDINGS = [
         Binding("n", "new", "New session", id="home.new"),
         Binding("enter", "open", "Open", id="home.open", priority=True),  # before the table's own enter
@@ -34,7 +37,7 @@ class HomeScreen(ScreenBase, Screen[None]):
         yield Header()
         with Horizontal(id="home-body"):
             with Vertical(id="sessions-pane", classes="pane"):
-                yield Static("Sessions", classes="pane-title")
+                yield Static("Sessions", id="sessions-title", classes="pane-title")
                 yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="session-errors", classes="warning")
             with Vertical(id="presets-pane", classes="pane"):
@@ -73,25 +76,10 @@ class HomeScreen(ScreenBase, Screen[None]):
     def _show_sessions(self, sessions: list[SessionSummary], errors: list[str], *, partial: bool = False) -> None:
         if not self.is_attached:
             return  # the app is closing
-        table = self.query_one("#sessions", DataTable)
-        keep = table.cursor_row
-        shown = self._shown
-        if shown == sessions[: len(shown)] and len(shown) <= len(sessions) and shown:
-            new = sessions[len(shown) :]  # the rest after the first screenful: add it, do not redraw it all
-        else:
-            table.clear()
-            shown, new = [], sessions
-        for h in new:
-            table.add_row(
-                h.created_at[:16].replace("T", " "),
-                h.name[:40],
-                f"{h.status.get('succeeded', 0)}/{h.runs}",
-                str(h.scores),
-                key=h.id,
-            )
-        self._shown = [*shown, *new]
-        if sessions:
-            table.move_cursor(row=min(keep, len(sessions) - 1))
+        if not partial:
+            self._all = sessions
+        self._fill(sessions[: max(self._limit, min(len(sessions), PAGE))])
+        self._title()
         if partial:
             return
         note = self.query_one("#session-errors", Static)
@@ -102,7 +90,44 @@ class HomeScreen(ScreenBase, Screen[None]):
         note.display = bool(errors)
         if not sessions:
             self._shown = []
+            table = self.query_one("#sessions", DataTable)
+            table.clear()
             table.add_row("", "No sessions yet: press n to compose one", "", "", key="__empty__")
+
+    def _fill(self, rows: list[SessionSummary]) -> None:
+        """The table shows ``rows``: what it already shows in the same order stays, the rest is added."""
+        table = self.query_one("#sessions", DataTable)
+        keep = table.cursor_row
+        shown = self._shown
+        if shown and shown == rows[: len(shown)]:
+            new = rows[len(shown) :]  # the rest after the first screenful: add it, do not redraw it all
+        else:
+            table.clear()
+            shown, new = [], rows
+        for h in new:
+            table.add_row(
+                h.created_at[:16].replace("T", " "),
+                h.name[:40],
+                f"{h.status.get('succeeded', 0)}/{h.runs}",
+                str(h.scores),
+                key=h.id,
+            )
+        self._shown = [*shown, *new]
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        self._limit = max(self._limit, len(rows))
+
+    def _title(self) -> None:
+        total, shown = len(self._all), len(self._shown)
+        more = f"  ({shown:,} of {total:,}: more as you scroll)" if shown < total else ""
+        self.query_one("#sessions-title", Static).update(f"Sessions{more}")
+
+    @on(DataTable.RowHighlighted, "#sessions")
+    def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        # A DataTable of 10,000 rows costs seconds to build: rows come a page at a time, as the cursor gets there.
+        if event.cursor_row >= len(self._shown) - 5 and len(self._shown) < len(self._all):
+            self._fill(self._all[: len(self._shown) + PAGE])
+            self._title()
 
     @property
     def session_id(self) -> str | None:
