@@ -24,7 +24,7 @@ def index_view(store: Store) -> dict[str, tuple[SessionSummary | None, Groups]]:
     rows = store.index.query("SELECT sid, dir, summary FROM sessions", refresh=False)
     tallies: dict[int, Groups] = defaultdict(dict)
     for sid, rater, preset, model, p, pa, f, _na, units, runs in store.index.query(
-        "SELECT * FROM tallies", refresh=False
+        "SELECT sid, rater, preset, model, n_pass, n_partial, n_fail, n_na, units, runs FROM tallies", refresh=False
     ):
         if p + pa + f:
             tallies[sid][(names[rater], names[preset], names[model])] = (p, pa, f, units, runs)

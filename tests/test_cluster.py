@@ -127,3 +127,24 @@ def test_cases_for_power_matches_statsmodels() -> None:
     ref = NormalIndPower().solve_power(effect_size=0.1 / 0.25, alpha=0.05, power=0.8, ratio=0)
     assert need == math.ceil(ref)
     assert cases_for_power(0.0, 0.01, 8) is None
+
+
+def test_the_interval_from_moments_is_the_interval_from_runs() -> None:
+    from tui.scoring.cluster import moments_interval
+
+    rng = np.random.default_rng(21)
+    for cases in (1, 2, 5, 9):
+        for _ in range(20):
+            clusters = [
+                [
+                    (float(rng.integers(0, 9)) / rng.choice([1, 2, 3]), int(rng.integers(6, 9)))
+                    for _ in range(rng.integers(1, 4))
+                ]
+                for _ in range(cases)
+            ]
+            moments = [
+                (sum(s for s, _ in c), sum(n for _, n in c), len(c), sum(s * s for s, _ in c),
+                 sum(s * n for s, n in c), sum(n * n for _, n in c))
+                for c in clusters
+            ]  # fmt: skip
+            assert moments_interval(moments) == pytest.approx(cluster_interval(clusters), abs=1e-9)

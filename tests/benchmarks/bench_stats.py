@@ -5,7 +5,8 @@
 Writes the sessions to a temporary data dir (6 preset cases x 6 models = 36 runs each, every run
 scored, a second rater on every fourth session), then times, reading from disk each time:
 
-* leaderboard: every session.json decoded (msgspec, slim structs) + pooled Wilson pass rates;
+* leaderboard: every session.json decoded (msgspec, slim structs) + pass rates over common presets, cluster
+  intervals, pairwise ranks;
 * results: every session fully loaded (Store.load) + summary, categories, items, agreement;
 * one session's Results screen: load + the same statistics + a Markdown report;
 
@@ -136,19 +137,27 @@ def _naive_verdicts(case: dict, verdicts: dict) -> dict:
 
 
 def naive_leaderboard(root: Path) -> dict[str, tuple[float, int]]:
+    """Per model: (sum of unit values, verdicts), each (run, item) unit averaged over its raters first."""
     acc: dict[str, list[float]] = {}
     for file in sorted(root.glob("sessions/*/session.json")):
         doc = json.loads(file.read_text())
+        units: dict[tuple[str, str], list[float]] = {}
+        model_of = {}
         for score in doc.get("scores", []):
             run = next(r for r in doc["runs"] if r["id"] == score["run_id"])
             case = next(c for c in doc["cases"] if c["id"] == run["case_id"])
             if not case.get("preset_id"):
                 continue
-            for v in _naive_verdicts(case, score["verdicts"]).values():
+            model_of[run["id"]] = run["model"]
+            for item, v in _naive_verdicts(case, score["verdicts"]).items():
                 if v != "na":
-                    a = acc.setdefault(run["model"], [0.0, 0])
-                    a[0] += VALUE[v]
-                    a[1] += 1
+                    u = units.setdefault((run["id"], item), [0.0, 0])
+                    u[0] += VALUE[v]
+                    u[1] += 1
+        for (run_id, _), (total, k) in units.items():
+            a = acc.setdefault(model_of[run_id], [0.0, 0])
+            a[0] += total / k
+            a[1] += k
     return {m: (round(p, 4), int(n)) for m, (p, n) in acc.items()}
 
 

@@ -65,15 +65,27 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     rows = [
-        [str(r.rank), r.model, rate_cell(r.rate.to_dict()), str(r.sessions), str(r.presets), str(r.runs_scored)]
+        [
+            str(r.rank),
+            r.model,
+            rate_cell(r.rate.to_dict()),
+            "–" if r.vs_field is None else f"{r.vs_field * 100:+.0f} pts",
+            str(r.sessions),
+            str(r.presets),
+            str(r.runs_scored),
+        ]
         for r in board.rows
     ]
-    headers = ["rank", "model", "pass rate [95% CI] passed/scored", "sessions", "presets", "runs"]
+    headers = ["rank", "model", "pass rate [95% CI] passed/units", "vs others, same presets", "sessions", "presets"]
+    headers.append("runs")
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
     for line in [headers, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+    which = "common to every model" if board.common else "shared (none common to every model)"
     print(
-        f"\n{len(board.presets)} shared preset(s) over {board.sessions} session(s): {', '.join(board.presets)}",
+        f"\nrates over {len(board.presets)} preset(s) {which}, {board.sessions} session(s): {', '.join(board.presets)}",
         file=sys.stderr,
     )
+    for note in board.notes:
+        print(f"note: {note}", file=sys.stderr)
     return EXIT_OK

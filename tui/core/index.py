@@ -20,12 +20,12 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from tui.core.tallies import ALL_RATERS, TALLY_VERSION, IndexDoc, SessionSummary, summarize, tally
+from tui.core.tallies import ALL_RATERS, TALLY_VERSION, IndexDoc, SessionSummary, run_moments, summarize, tally
 
 INDEX_FILE = "index.sqlite3"
 SESSION_FILE = "session.json"
 # The layout of the tables; TALLY_VERSION is how tallies are computed. A change of either rebuilds the index.
-INDEX_SCHEMA = 1
+INDEX_SCHEMA = 2  # 2: the run moments s1, s2, sn, n2 in tallies
 _FORMAT = f"{INDEX_SCHEMA}.{TALLY_VERSION}"
 
 _SCHEMA = """
@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS tallies (
     sid INTEGER NOT NULL, rater INTEGER NOT NULL, preset INTEGER NOT NULL, model INTEGER NOT NULL,
     n_pass INTEGER NOT NULL, n_partial INTEGER NOT NULL, n_fail INTEGER NOT NULL, n_na INTEGER NOT NULL,
     units INTEGER NOT NULL, runs INTEGER NOT NULL,
+    s1 REAL NOT NULL, s2 REAL NOT NULL, sn REAL NOT NULL, n2 REAL NOT NULL,
     PRIMARY KEY (sid, rater, preset, model)) WITHOUT ROWID;
 """
 _summary_encoder = msgspec.json.Encoder()
@@ -208,6 +209,7 @@ class SessionIndex:
             return
         summary = summarize(doc)
         items, runs = tally(doc)
+        moments = run_moments(doc)
         per_group: dict[tuple[str, str, str], list[int]] = {}
         nested: dict[str, dict[str, dict[str, list[int]]]] = {}  # preset -> model -> item -> counts, all raters
         for (preset, model, rater, item), counts in items.items():
@@ -230,9 +232,12 @@ class SessionIndex:
         ).fetchone()[0]
         nid = {**self._name_ids(conn, {n for key in per_group for n in key if n != ALL_RATERS}), ALL_RATERS: 0}
         conn.executemany(
-            "INSERT INTO tallies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO tallies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (sid, nid[rater], nid[preset], nid[model], *counts, runs.get((preset, model, rater), 0))
+                (
+                    *(sid, nid[rater], nid[preset], nid[model], *counts, runs.get((preset, model, rater), 0)),
+                    *moments.get((preset, model, rater), (0.0, 0.0, 0.0, 0.0)),
+                )
                 for (preset, model, rater), counts in per_group.items()
             ],
         )
@@ -353,13 +358,18 @@ class GroupTally(msgspec.Struct, frozen=True):
     n_fail: int
     units: int
     runs: int
+    s1: float = 0.0  # Σ over runs of a run's sum of unit values, and the moments the interval needs
+    s2: float = 0.0
+    sn: float = 0.0
+    n2: float = 0.0
 
 
 def group_tallies(index: SessionIndex, rater: str, presets: Sequence[str] | None) -> list[GroupTally]:
     """Summed in SQLite over the tallies of every session (after bringing the index up to date)."""
     where, params = _tally_filter(rater, presets)
     sql = (
-        "SELECT p.name, m.name, SUM(n_pass), SUM(n_partial), SUM(n_fail), SUM(units), SUM(runs) FROM tallies t "
+        "SELECT p.name, m.name, SUM(n_pass), SUM(n_partial), SUM(n_fail), SUM(units), SUM(runs), "
+        "SUM(s1), SUM(s2), SUM(sn), SUM(n2) FROM tallies t "
         f"JOIN names p ON p.nid = t.preset JOIN names m ON m.nid = t.model WHERE {where} GROUP BY t.preset, t.model"
     )
     return [GroupTally(*row) for row in index.query(sql, params)]

@@ -21,9 +21,10 @@ import msgspec
 
 from tui.core.model import SCHEMA_VERSION
 
-TALLY_VERSION = 1
+TALLY_VERSION = 2  # 2: one score per (rater, run), the later one; run moments for the intervals
 ALL_RATERS = "\x00all raters"  # no rater is called that; stored as rater 0 in the index
 _COLUMN = {"pass": 0, "partial": 1, "fail": 2, "na": 3}
+_VALUE = {"pass": 1.0, "partial": 0.5, "fail": 0.0}  # as tui.scoring.stats.VERDICT_VALUE (core cannot import it)
 
 
 class _Item(msgspec.Struct):
@@ -125,6 +126,59 @@ def summarize(doc: Any) -> SessionSummary:
 ItemTallies = dict[tuple[str, str, str, str], list[int]]
 # (preset, model, rater) -> distinct runs with at least one counted (not n/a) verdict
 RunTallies = dict[tuple[str, str, str], int]
+# (preset, model, rater) -> [Σs, Σs², Σs·n, Σn²] over runs, s = a run's sum of unit values (each unit averaged
+# over the raters who counted it: for one rater, its verdicts), n = its counted units. The pass-rate interval
+# needs only these sums (tui/scoring/cluster.py moments_interval), so SQLite can add them up across sessions.
+RunMoments = dict[tuple[str, str, str], list[float]]
+
+
+def latest_per_rater(scores: Iterable[Any]) -> list[Any]:
+    """One score per (rater, run): the later one in the file (a re-score replaces; an import may repeat)."""
+    kept: dict[tuple[str, str], Any] = {}
+    for score in scores:
+        kept.pop((score.rater, score.run_id), None)
+        kept[(score.rater, score.run_id)] = score
+    return list(kept.values())
+
+
+def run_moments(doc: Any) -> RunMoments:
+    """The run moments of one session (``Session`` or ``IndexDoc``), per rater and for all raters."""
+    cases = {c.id: (c.preset_id, parent_chains(c.checklist)) for c in doc.cases if c.preset_id}
+    runs = {r.id: r for r in doc.runs if r.case_id in cases}
+    cells: dict[str, dict[str, dict[str, float]]] = {}  # run -> item -> rater -> value
+    for score in latest_per_rater(doc.scores):
+        run = runs.get(score.run_id)
+        if run is None:
+            continue
+        verdicts = score.verdicts
+        for item_id, chain in cases[run.case_id][1]:
+            v = verdicts.get(item_id)
+            if v not in _COLUMN:
+                continue
+            if chain and any(verdicts.get(p) == "fail" for p in chain):
+                v = "fail"
+            if v != "na":
+                cells.setdefault(run.id, {}).setdefault(item_id, {})[score.rater] = _VALUE[v]
+    out: RunMoments = {}
+    for run_id, items in cells.items():
+        run = runs[run_id]
+        preset = cases[run.case_id][0]
+        per_rater: dict[str, list[float]] = {}
+        total = 0.0
+        for given in items.values():
+            total += sum(given.values()) / len(given)
+            for rater, value in given.items():
+                acc = per_rater.setdefault(rater, [0.0, 0])
+                acc[0] += value
+                acc[1] += 1
+        per_rater[ALL_RATERS] = [total, len(items)]
+        for rater, (s, n) in per_rater.items():
+            m = out.setdefault((preset, run.model, rater), [0.0, 0.0, 0.0, 0.0])
+            m[0] += s
+            m[1] += s * s
+            m[2] += s * n
+            m[3] += n * n
+    return out
 
 
 def tally(doc: Any) -> tuple[ItemTallies, RunTallies]:
@@ -136,7 +190,7 @@ def tally(doc: Any) -> tuple[ItemTallies, RunTallies]:
     if not cases:
         return items, {}
     runs = {r.id: r for r in doc.runs if r.case_id in cases}
-    for score in doc.scores:
+    for score in latest_per_rater(doc.scores):
         run = runs.get(score.run_id)
         if run is None:
             continue

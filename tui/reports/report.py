@@ -59,8 +59,10 @@ DEFINITIONS = {
     "is the mean of (verdict - that model's own blind pass rate), in points: a slot well above 0 is favoured "
     "whatever the model. Left/right: blind preferences for the left output against the right one, with an "
     "exact binomial p against an even split.",
-    "bradley_terry": f"Elo-like scale (1000 = average), ties and both-bad count as half a win; "
-    f"fewer than {MIN_VOTES} votes for a model is marked low confidence.",
+    "bradley_terry": f"Elo-like scale (1000 = average), fitted to convergence (Newton); ties and both-bad count as "
+    "half a win each; 95 % intervals from the observed information (1.96 standard errors); a model ranks below "
+    f"another only when the other's lower bound is above its upper bound; fewer than {MIN_VOTES} votes for a "
+    "model is marked low confidence.",
 }
 
 

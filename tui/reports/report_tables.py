@@ -231,7 +231,10 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
     if bt and bt["ratings"]:
         tables.append(
             Table(
-                "Preferences (Bradley–Terry)" + (" — LOW CONFIDENCE" if bt["low_confidence"] else ""),
+                "Preferences (Bradley–Terry)"
+                + (" — LOW CONFIDENCE" if bt["low_confidence"] else "")
+                + ("" if bt.get("converged", True) else " — NOT CONVERGED")
+                + ("" if bt.get("connected", True) else " — DISCONNECTED"),
                 ["Rank", "Model", "Rating [95% CI]", "Votes", "W-L-T", "Confidence"],
                 [
                     [
@@ -244,7 +247,7 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
                     ]
                     for r in bt["ratings"]
                 ],
-                data["definitions"]["bradley_terry"],
+                " ".join([data["definitions"]["bradley_terry"], *bt.get("notes", [])]),
             )
         )
     return tables

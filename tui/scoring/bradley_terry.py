@@ -1,8 +1,10 @@
 """Bradley–Terry ratings from pairwise preferences, on the arenas' Elo-like scale.
 
 P(i beats j) = p_i / (p_i + p_j). Ratings are 1000 + 400·log10(p_i), centred so their mean is 1000,
-as LMArena/FastChat report them. Fitting is Hunter's (2004) MM iteration, which needs no step size and
-increases the likelihood every step.
+as LMArena/FastChat report them. Fitting is Newton's method on the penalised log-likelihood, to a
+tolerance (a handful of steps; the MM iteration this replaced crawled for thousands on lopsided data).
+A fit that does not converge, and a comparison graph in parts (models never compared across), are said
+in the result's ``notes``, which every report format and the Results screen show.
 
 Choices, stated once:
 
@@ -60,47 +62,116 @@ class BTResult:
     iterations: int
     low_confidence: bool  # any model below min_votes
     notes: list[str] = field(default_factory=list)
+    connected: bool = True  # every model linked to every other by some chain of votes
+    groups: list[list[str]] = field(default_factory=list)  # the comparison graph's connected parts
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
 def fit(
-    outcomes: Sequence[Outcome], models: Sequence[str], *, prior: float = 1.0, tol: float = 1e-10, max_iter: int = 10000
+    outcomes: Sequence[Outcome], models: Sequence[str], *, prior: float = 1.0, tol: float = 1e-10, max_iter: int = 100
 ) -> tuple[dict[str, float], bool, int]:
-    """Log-strengths (centred to mean 0) by the MM algorithm; returns (theta, converged, iterations)."""
+    """Log-strengths (centred to mean 0) by Newton's method on the (prior-penalised) log-likelihood;
+    returns (theta, converged, iterations).
+
+    The penalised likelihood is strictly concave, so Newton with step halving converges in a handful of
+    steps, to ``tol`` on the largest step, even on lopsided data where the MM iteration crawls. Without a
+    prior the last model is held at 0 (the likelihood cannot tell a shift); a model that never won or tied
+    then has no finite rating, which raises.
+    """
     index = {m: i for i, m in enumerate(models)}
     k = len(models)
-    wins = [prior / 2] * k
-    games: dict[tuple[int, int], float] = {}
+    wins = [0.0] * k
     for a, b, s in outcomes:
-        i, j = index[a], index[b]
-        wins[i] += s
-        wins[j] += 1 - s
-        key = (min(i, j), max(i, j))
-        games[key] = games.get(key, 0.0) + 1
+        wins[index[a]] += s
+        wins[index[b]] += 1 - s
     if prior <= 0 and any(w <= 0 for w in wins):
         raise ValueError("without a prior every model needs at least a tie or a win")
-    p = [1.0] * k
+    pairs = [(index[a], index[b], s) for a, b, s in outcomes]
+    free = k if prior > 0 else k - 1  # without a prior the last model is the fixed reference
+    theta = [0.0] * k
     converged, it = False, 0
+    current = _penalised_loglik(pairs, theta, prior)
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is returned
-        denom = [prior / (p[i] + 1.0) for i in range(k)]
-        for (i, j), n in games.items():
-            d = n / (p[i] + p[j])
-            denom[i] += d
-            denom[j] += d
-        new = [wins[i] / denom[i] if denom[i] > 0 else p[i] for i in range(k)]
-        if prior <= 0:  # no anchor: fix the scale by the geometric mean
-            g = math.exp(sum(math.log(x) for x in new) / k)
-            new = [x / g for x in new]
-        change = max(abs(math.log(new[i] / p[i])) for i in range(k))
-        p = new
-        if change < tol:
+        grad, hess = _derivatives(pairs, theta, prior, k)
+        try:
+            step = _solve([row[:free] for row in hess[:free]], grad[:free])
+        except ValueError:
+            break
+        scale = 1.0
+        while True:  # step halving keeps every step uphill
+            trial = [t + scale * (step[i] if i < free else 0.0) for i, t in enumerate(theta)]
+            value = _penalised_loglik(pairs, trial, prior)
+            if value >= current - 1e-12 or scale < 1e-6:
+                break
+            scale /= 2
+        theta, current = trial, value
+        if max(abs(x) for x in step) * scale < tol:
             converged = True
             break
-    theta = [math.log(x) for x in p]
     mean = sum(theta) / k
     return {m: theta[i] - mean for m, i in index.items()}, converged, it
+
+
+def _penalised_loglik(pairs: Sequence[tuple[int, int, float]], theta: Sequence[float], prior: float) -> float:
+    total = 0.0
+    for i, j, s in pairs:
+        d = theta[i] - theta[j]
+        total += s * d - _softplus(d)
+    # the prior: each model drew ``prior`` virtual games half and half against a fixed opponent at 0
+    return total + sum(prior * (t / 2 - _softplus(t)) for t in theta) if prior > 0 else total
+
+
+def _softplus(x: float) -> float:
+    return x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x))
+
+
+def _derivatives(
+    pairs: Sequence[tuple[int, int, float]], theta: Sequence[float], prior: float, k: int
+) -> tuple[list[float], list[list[float]]]:
+    """Gradient and negative Hessian (the observed information) of the penalised log-likelihood."""
+    grad = [0.0] * k
+    info = [[0.0] * k for _ in range(k)]
+    for i, j, s in pairs:
+        p = 1 / (1 + math.exp(theta[j] - theta[i]))
+        grad[i] += s - p
+        grad[j] -= s - p
+        w = p * (1 - p)
+        info[i][i] += w
+        info[j][j] += w
+        info[i][j] -= w
+        info[j][i] -= w
+    if prior > 0:
+        for i, t in enumerate(theta):
+            q = 1 / (1 + math.exp(-t))
+            grad[i] += prior * (0.5 - q)
+            info[i][i] += prior * q * (1 - q)
+    return grad, info
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    inverse = _invert(matrix)
+    return [sum(a * b for a, b in zip(row, vector, strict=True)) for row in inverse]
+
+
+def groups(outcomes: Sequence[Outcome], models: Sequence[str]) -> list[list[str]]:
+    """The connected parts of the comparison graph (who was ever compared with whom), in model order.
+    Ratings of two parts are related only through the prior, never through a vote."""
+    parent = {m: m for m in models}
+
+    def root(m: str) -> str:
+        while parent[m] != m:
+            parent[m] = parent[parent[m]]
+            m = parent[m]
+        return m
+
+    for a, b, _ in outcomes:
+        parent[root(a)] = root(b)
+    parts: dict[str, list[str]] = {}
+    for m in models:
+        parts.setdefault(root(m), []).append(m)
+    return list(parts.values())
 
 
 def standard_errors(outcomes: Sequence[Outcome], theta: dict[str, float], *, prior: float = 1.0) -> dict[str, float]:
@@ -201,6 +272,8 @@ def rate(
     if not names:
         return BTResult([], 0, min_votes, prior, both_bad, True, 0, False, ["no preference votes yet"])
     theta, converged, iterations = fit(outcomes, names, prior=prior)
+    parts = groups(outcomes, names)
+    group_of = {m: g for g, part in enumerate(parts) for m in part}
     se = standard_errors(outcomes, theta, prior=prior)
     tally = {m: [0, 0, 0] for m in names}  # wins, losses, ties
     for a, b, s in outcomes:
@@ -221,7 +294,8 @@ def rate(
             rating=round(r, 1),
             low=round(lo, 1),
             high=round(hi, 1),
-            rank=1 + sum(1 for other in rows if other[2] > hi),
+            # CI-aware, and only against models this one is linked to by votes
+            rank=1 + sum(1 for other in rows if other[2] > hi and group_of[other[0]] == group_of[m]),
             votes=votes,
             wins=tally[m][0],
             losses=tally[m][1],
@@ -233,7 +307,17 @@ def rate(
     ratings.sort(key=lambda x: (-x.rating, x.model))
     low = any(x.low_confidence for x in ratings)
     notes = [f"fewer than {min_votes} votes for some models: treat the order as provisional"] if low else []
-    return BTResult(ratings, len(outcomes), min_votes, prior, both_bad, converged, iterations, low, notes)
+    if not converged:
+        notes.append(f"the fit did not converge in {iterations} iterations: the ratings are not reliable")
+    if len(parts) > 1:
+        listed = " and ".join("{" + ", ".join(p) + "}" for p in parts)
+        notes.append(
+            f"the comparison graph is disconnected: {listed} were never compared with each other, so ratings "
+            "across those groups come from the prior, not from votes; ranks count only models of the same group"
+        )
+    return BTResult(
+        ratings, len(outcomes), min_votes, prior, both_bad, converged, iterations, low, notes, len(parts) == 1, parts
+    )
 
 
 def bradley_terry(

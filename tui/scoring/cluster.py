@@ -169,3 +169,39 @@ def cases_for_power(difference: float, variance: float, cases: int, *, power_z: 
         return None
     per_case = variance * cases
     return math.ceil((Z95 + power_z) ** 2 * per_case / (difference * difference))
+
+
+# -- the same interval from summable moments (the session index keeps these, not every run) ----------------
+Moments = tuple[float, float, int, float, float, float]  # per case: Σs, Σn, runs, Σs², Σs·n, Σn² over its runs
+
+
+def moments_interval(cases: Sequence[Moments]) -> tuple[float, float, float, float] | None:
+    """``cluster_interval`` from per-case sums of the runs' (s, n), s², s·n and n²: what SQLite can add up.
+    Same rules: one case makes its runs the clusters; one run of one case is Wilson at n = 1."""
+    cases = [c for c in cases if c[1] > 0]
+    total = sum(c[1] for c in cases)
+    if not total:
+        return None
+    rate = sum(c[0] for c in cases) / total
+
+    def zz(c: Moments) -> float:  # Σ over the case's runs of (s − rate·n)²
+        return max(c[3] - 2 * rate * c[4] + rate * rate * c[5], 0.0)
+
+    if len(cases) == 1:
+        g = cases[0][2]
+        if g < 2:
+            low, high = wilson(rate, 1.0)
+            return rate, low, high, 1.0
+        var = zz(cases[0]) * g / (g - 1) / (total * total)
+    else:
+        g = len(cases)
+        between = within = 0.0
+        for c in cases:
+            z = c[0] - rate * c[1]
+            between += z * z
+            within += max(zz(c) - z * z / c[2], 0.0) if c[2] > 1 else 0.0
+        var = (between * g / (g - 1) + within) / (total * total)
+    spread = rate * (1 - rate)
+    n_eff = float(g) if var <= 1e-15 or spread <= 1e-15 else min(max(spread / var, 1.0), total)
+    low, high = wilson(rate, n_eff, t975(g - 1))
+    return rate, low, high, n_eff

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from tui.core.model import Case, ChecklistItem, Score, Session, Verdict
 from tui.core.tallies import parent_chains  # one rule for the statistics and the session index
-from tui.scoring.cluster import Z95, cluster_interval, wilson
+from tui.scoring.cluster import Z95, cluster_interval, moments_interval, wilson
 
 VERDICT_VALUE: dict[str, float] = {"pass": 1.0, "partial": 0.5, "fail": 0.0}
 FREE_PROMPT = "free prompt"
@@ -85,6 +85,11 @@ class Rate:
         """A rate over cases → runs → (sum of unit values, units)."""
         return _clustered(clusters, int(scored))
 
+    @classmethod
+    def from_moments(cls, cases: tuple[tuple[float, float, int, float, float, float], ...], scored: int) -> Rate:
+        """A rate from per-case moments of its runs (Σs, Σn, runs, Σs², Σs·n, Σn²): the same as ``clustered``."""
+        return _from_moments(cases, int(scored))
+
     def to_dict(self) -> dict[str, object]:
         # By hand, not dataclasses.asdict: that deep-copies, and a report builds thousands of these.
         return {k: getattr(self, k) for k in _RATE_FIELDS}
@@ -117,6 +122,19 @@ def _clustered(clusters: tuple[tuple[tuple[float, int], ...], ...], scored: int)
     passed = sum(s for runs in clusters for s, _ in runs)
     w_low, w_high = wilson(rate, units)
     g = len(clusters) if len(clusters) > 1 else len(clusters[0])
+    return Rate(_r4(passed), scored, units, _r4(rate), _r4(low), _r4(high), g, _r4(w_low), _r4(w_high))
+
+
+@functools.lru_cache(maxsize=4096)
+def _from_moments(cases: tuple[tuple[float, float, int, float, float, float], ...], scored: int) -> Rate:
+    fit = moments_interval(cases)
+    if fit is None:
+        return Rate(0.0, scored, 0)
+    rate, low, high, _ = fit
+    units = round(sum(c[1] for c in cases))
+    passed = sum(c[0] for c in cases)
+    w_low, w_high = wilson(rate, units)
+    g = len(cases) if len(cases) > 1 else cases[0][2]
     return Rate(_r4(passed), scored, units, _r4(rate), _r4(low), _r4(high), g, _r4(w_low), _r4(w_high))
 
 
