@@ -37,7 +37,7 @@ def test_units_are_averaged_over_their_raters_before_pooling() -> None:
     assert a.items_passed == pytest.approx(2.5)
 
 
-def test_one_score_per_rater_and_run_the_latest_wins() -> None:
+def test_one_score_per_rater_and_run_the_latest_wins(tmp_path) -> None:
     old = Score("r0", "ann", dict.fromkeys(["i0", "i1", "i2", "i3"], "fail"), scored_at="2026-01-01T00:00:00Z")
     new = Score("r0", "ann", dict.fromkeys(["i0", "i1", "i2", "i3"], "pass"), scored_at="2026-01-02T00:00:00Z")
     kept, dropped = latest_scores([new, old])
@@ -46,6 +46,13 @@ def test_one_score_per_rater_and_run_the_latest_wins() -> None:
     assert [o.value for o in observations(session)] == [1.0] * 4
     (a,) = summarize(session)
     assert (a.pass_rate, a.units, a.items_scored, a.passing_images) == (1.0, 4, 4, 1)
+    from tui.core.store import Store
+    from tui.reports.report import report_data
+    from tui.reports.report_tables import report_tables
+
+    data = report_data(session, store=Store(tmp_path))
+    assert data["session"]["duplicate_scores_dropped"] == 1
+    assert "1 older duplicate score(s) of one rater for one run were not counted" in report_tables(data)[0].note
 
 
 def test_strict_pass_needs_a_complete_checklist_and_a_majority() -> None:

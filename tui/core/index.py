@@ -208,8 +208,7 @@ class SessionIndex:
             )
             return
         summary = summarize(doc)
-        items, runs = tally(doc)
-        moments = run_moments(doc)
+        (items, runs), moments = tally(doc), run_moments(doc)
         per_group: dict[tuple[str, str, str], list[int]] = {}
         nested: dict[str, dict[str, dict[str, list[int]]]] = {}  # preset -> model -> item -> counts, all raters
         for (preset, model, rater, item), counts in items.items():
@@ -234,11 +233,8 @@ class SessionIndex:
         conn.executemany(
             "INSERT INTO tallies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (
-                    *(sid, nid[rater], nid[preset], nid[model], *counts, runs.get((preset, model, rater), 0)),
-                    *moments.get((preset, model, rater), (0.0, 0.0, 0.0, 0.0)),
-                )
-                for (preset, model, rater), counts in per_group.items()
+                (sid, nid[r], nid[p], nid[m], *counts, runs.get((p, m, r), 0), *moments.get((p, m, r), (0.0,) * 4))
+                for (p, m, r), counts in per_group.items()
             ],
         )
 
@@ -358,10 +354,7 @@ class GroupTally(msgspec.Struct, frozen=True):
     n_fail: int
     units: int
     runs: int
-    s1: float = 0.0  # Σ over runs of a run's sum of unit values, and the moments the interval needs
-    s2: float = 0.0
-    sn: float = 0.0
-    n2: float = 0.0
+    moments: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # Σs, Σs², Σs·n, Σn² (tallies.RunMoments)
 
 
 def group_tallies(index: SessionIndex, rater: str, presets: Sequence[str] | None) -> list[GroupTally]:
@@ -372,7 +365,7 @@ def group_tallies(index: SessionIndex, rater: str, presets: Sequence[str] | None
         "SUM(s1), SUM(s2), SUM(sn), SUM(n2) FROM tallies t "
         f"JOIN names p ON p.nid = t.preset JOIN names m ON m.nid = t.model WHERE {where} GROUP BY t.preset, t.model"
     )
-    return [GroupTally(*row) for row in index.query(sql, params)]
+    return [GroupTally(*row[:7], moments=tuple(row[7:])) for row in index.query(sql, params)]
 
 
 def session_counts(index: SessionIndex, rater: str, presets: Sequence[str]) -> tuple[dict[str, int], int]:

@@ -14,6 +14,7 @@ from tui.core.migrations import migrate
 from tui.core.model import SCHEMA_VERSION, Preference, Session
 from tui.core.store import Store, check_session_id
 from tui.core.validation import InputError
+from tui.scoring.stats import latest_scores
 from tui.scoring.summary import summarize
 
 SCHEMA_FILE = Path(__file__).parent / "schema" / "export.schema.json"
@@ -119,6 +120,9 @@ def import_document(raw: bytes, *, file: Path, store: Store) -> tuple[Session, s
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"not valid JSON: {exc}", file=file) from None
     incoming = session_from_document(doc, file=file)
+    # One score per (rater, run): an export that holds two keeps the latest, and the message says so.
+    incoming.scores, dropped = latest_scores(incoming.scores)
+    extra = f"; {dropped} duplicate score(s) of one rater for one run: kept the latest" if dropped else ""
     if store.exists(incoming.id):
         added = 0
 
@@ -127,10 +131,10 @@ def import_document(raw: bytes, *, file: Path, store: Store) -> tuple[Session, s
             added = merge_sessions(session, incoming)
 
         merged = store.mutate(incoming.id, merge)
-        return merged, f"merged {added} score(s) into existing session"
+        return merged, f"merged {added} score(s) into existing session{extra}"
     copied = _copy_files(doc, incoming, file=file, store=store)
     store.save(incoming)
-    return incoming, f"imported ({copied} file(s) copied)"
+    return incoming, f"imported ({copied} file(s) copied){extra}"
 
 
 def _copy_files(doc: dict[str, Any], session: Session, *, file: Path, store: Store) -> int:

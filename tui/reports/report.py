@@ -21,7 +21,7 @@ from tui.scoring.blind import slots
 from tui.scoring.bradley_terry import MIN_VOTES, bradley_terry
 from tui.scoring.paired import ALPHA, MIN_CASES, paired_comparisons
 from tui.scoring.position import position_report
-from tui.scoring.stats import counted, raters
+from tui.scoring.stats import counted, latest_scores, raters
 from tui.scoring.summary import results
 
 Format = Literal["md", "json", "html"]
@@ -93,6 +93,7 @@ def report_data(session: Session, *, store: Store, rater: str | None = None) -> 
             "runs": len(session.runs),
             "raters": who,
             "rater": rater,
+            "duplicate_scores_dropped": latest_scores(session.scores)[1],
             "directory": str(store.session_dir(session.id)),
         },
         "models": [s.to_dict() for s in res.models],

@@ -76,8 +76,9 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
                     data["definitions"]["pass_rate"],
                     "Passing image: " + data["definitions"]["passing_image"],
                     data["definitions"]["wilson"],
+                    _duplicates(data),
                 ]
-            ),
+            ).strip(),
         ),
         Table(
             "Per category",
@@ -255,6 +256,11 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
 
 def _points(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:+.0f} pts"
+
+
+def _duplicates(data: dict[str, Any]) -> str:
+    n = data.get("session", {}).get("duplicate_scores_dropped", 0)
+    return f"{n} older duplicate score(s) of one rater for one run were not counted (the latest counts)." if n else ""
 
 
 def _agreement_note(data: dict[str, Any], agree: dict[str, Any]) -> str:

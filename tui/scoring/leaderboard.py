@@ -300,9 +300,12 @@ def _rank(
                 beaten_by[m] += 1
             if (rm.low or 0.0) > (ro.high or 1.0):
                 beaten_by[o] += 1
-    preset_mean = {p: sum(r.rate or 0.0 for r in by.values()) / len(by) for p, by in by_preset.items()}
+    # Sorted, so the board from the index and the board from the files add in the same order (same rounding).
+    preset_mean = {p: sum(by[m].rate or 0.0 for m in sorted(by)) / len(by) for p, by in by_preset.items()}
     vs_field = {
-        m: round(sum((by_preset[p][m].rate or 0.0) - preset_mean[p] for p in presets_of[m]) / len(presets_of[m]), 4)
+        m: round(
+            sum((by_preset[p][m].rate or 0.0) - preset_mean[p] for p in sorted(presets_of[m])) / len(presets_of[m]), 4
+        )
         for m in models
     }
     rows = [
@@ -344,12 +347,12 @@ def leaderboard(store: Store, *, rater: str | None = None, presets: Iterable[str
     wanted = sorted(set(presets)) if presets is not None else None
     acc = {
         (g.preset, g.model): _Acc(
-            s=g.s1,
+            s=g.moments[0],
             n=g.units,
             runs=g.runs,
-            s2=g.s2,
-            sn=g.sn,
-            n2=g.n2,
+            s2=g.moments[1],
+            sn=g.moments[2],
+            n2=g.moments[3],
             scored=g.n_pass + g.n_partial + g.n_fail,
         )
         for g in group_tallies(store.index, who, wanted)
