@@ -24,6 +24,7 @@ from tui.core.validation import InputError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from tui.imaging.graphics import Detection
     from tui.imaging.halfblock import Lines
 
 GAP = 2  # columns between grid cells
@@ -139,13 +140,11 @@ def _is_session(target: str) -> bool:
 
 
 def _preview_file(path: Path, cols: int, rows: int, console: Console, mode: str) -> int:
-    from tui.imaging import halfblock, thumbs
+    from tui.imaging import graphics, halfblock, thumbs
     from tui.imaging.halfblock import HalfBlock
 
     if not path.is_file():
         raise InputError("no such file" if not path.exists() else "not a file", file=path)
-    from tui.imaging import graphics
-
     detection = graphics.detect(mode) if mode != "halfblock" else None
     if detection is not None and mode in graphics.GRAPHICS and not detection.graphics:
         print(f"imgbench: note: {detection.explanation}", file=sys.stderr)
@@ -160,16 +159,24 @@ def _preview_file(path: Path, cols: int, rows: int, console: Console, mode: str)
     return EXIT_OK
 
 
-def _print_graphic(path: Path, cols: int, rows: int, console: Console, detection: object) -> None:
-    from textual_image.renderable import SixelImage, TGPImage
+def _print_graphic(path: Path, cols: int, rows: int, console: Console, detection: Detection) -> None:
+    from tui.imaging import graphics, thumbs
 
-    from tui.imaging import thumbs
-
-    cell_w, cell_h = getattr(detection, "cell_size", None) or (10, 20)
+    cell_w, cell_h = detection.cell_size or graphics.DEFAULT_CELL
     img = thumbs.load_thumbnail(path, None, max_side=max(cols * cell_w, rows * cell_h))
     scale = min(cols * cell_w / img.width, rows * cell_h / img.height)
     width = max(1, round(img.width * scale / cell_w))
-    cls = TGPImage if getattr(detection, "mode", "") == "kitty" else SixelImage
+    height = max(1, round(img.height * scale / cell_h))
+    if detection.mode == "kitty" and detection.kitty_placement == "direct":
+        from tui.imaging import kitty
+
+        img = img.resize((width * cell_w, height * cell_h)) if img.width > width * cell_w else img
+        console.file.write(kitty.direct(img, width, height))
+        console.file.flush()
+        return
+    from textual_image.renderable import SixelImage, TGPImage
+
+    cls = TGPImage if detection.mode == "kitty" else SixelImage
     console.print(cls(img, width=width, height="auto"), crop=False)
 
 

@@ -1,14 +1,19 @@
-"""Which way images are drawn: half-blocks everywhere, or a terminal graphics protocol through textual-image.
+"""Which way images are drawn: half-blocks everywhere, or a terminal graphics protocol.
 
-textual-image probes the terminal *when it is imported* and cannot once Textual owns stdin (importing
-it later froze the UI for 2.2 s in reference/terminal-images.md §5.7), so ``detect()`` runs once,
-before ``App.run()``, and its result is kept. Importing this module imports nothing heavy; only
-``detect()`` may import textual-image, and only when the answer can be a graphics protocol.
+``detect()`` runs once, before ``App.run()`` (a probe cannot read replies once Textual owns stdin), asks
+the terminal with one batched probe (``term_probe``: the Kitty query action, XTVERSION, the cell size,
+DA1 as the sentinel) under a hard deadline, and keeps the result. textual-image's own probe never runs:
+its cache is filled from ours before it is imported, so there is one probe and one deadline.
 
-Policy (reference/terminal-images.md §6.2): an explicit ``--preview``/config mode wins; ``auto`` means
-Sixel if the terminal's DA1 reply lists it, else Kitty graphics if the terminal answers its query
-(textual-image uses Unicode placeholders, which survive tmux when ``allow-passthrough`` is on), else
-half-blocks; over SSH ``auto`` stays on half-blocks (a Kitty image is ~1 MB against ~127 kB).
+Policy: an explicit ``--mode``/``--preview``/config mode wins (and is honoured when stdout is a file:
+``preview x.png --mode sixel > x.six``); ``auto`` picks, from the answers:
+- Kitty with Unicode placeholders where they exist (kitty ≥ 0.28, Ghostty): they are text, so Textual
+  lays them out, clips them, and they survive tmux (with ``allow-passthrough on``);
+- else Sixel if DA1 lists it (xterm -ti vt340, foot, WezTerm, Konsole: the last two speak Kitty too,
+  but without placeholders);
+- else Kitty by direct placement (kitty before 0.28): drawn at a cell position, see ``kitty.py``;
+- else half-blocks. A terminal that does not answer within the deadline gets half-blocks too.
+Over SSH the probe is the same (Kitty and Sixel are in-band escape codes) with a longer deadline.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from tui.imaging import term_probe
+from tui.imaging.term_probe import Answers
 
 MODES = ("auto", "halfblock", "kitty", "sixel", "iterm")
 GRAPHICS = ("kitty", "sixel", "iterm")
@@ -33,8 +41,11 @@ class Detection:
     requested: str  # what the user asked for: auto | halfblock | kitty | sixel | iterm
     explanation: str  # e.g. "kitty: TERM=xterm-kitty answered the Kitty graphics query"
     color_system: str = "truecolor"  # truecolor | 256 | standard
-    cell_size: tuple[int, int] | None = None  # pixels per cell, when textual-image measured it
-    probed: bool = False  # textual-image's terminal probe ran
+    cell_size: tuple[int, int] | None = None  # pixels per cell, when the terminal said
+    probed: bool = False  # the terminal probe ran
+    kitty_placement: str = ""  # kitty mode: "unicode" (placeholders) or "direct" (placed at a cell)
+    terminal: str = ""  # XTVERSION's answer, e.g. "kitty(0.26.5)"
+    probe_seconds: float = 0.0
 
     @property
     def graphics(self) -> bool:
@@ -100,7 +111,51 @@ def _tmux_passthrough() -> str | None:
     return out.stdout.strip() or None
 
 
-def _terminal_name(env: Mapping[str, str]) -> str:
+# The probe's deadline. A terminal answers DA1 in milliseconds, so the deadline only costs anything when
+# nothing answers; over SSH a reply needs a round trip (and a slow link several), so it is longer there.
+PROBE_TIMEOUT_LOCAL = 0.5
+PROBE_TIMEOUT_REMOTE = 2.0
+DEFAULT_CELL = (10, 20)  # VT340's, what textual-image assumes too, when the terminal does not say
+
+
+def probe_timeout(env: Mapping[str, str]) -> float:
+    """``IMGBENCH_PROBE_TIMEOUT`` (seconds, 0.05-10), else 2 s over SSH and 0.5 s locally."""
+    raw = env.get("IMGBENCH_PROBE_TIMEOUT", "").strip()
+    if raw:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"IMGBENCH_PROBE_TIMEOUT={raw!r} is not a number of seconds") from None
+        if not 0.05 <= value <= 10:
+            raise ValueError(f"IMGBENCH_PROBE_TIMEOUT={raw!r} must be between 0.05 and 10 seconds")
+        return value
+    return PROBE_TIMEOUT_REMOTE if _over_ssh(env) else PROBE_TIMEOUT_LOCAL
+
+
+def _over_ssh(env: Mapping[str, str]) -> bool:
+    return bool(env.get("SSH_CONNECTION") or env.get("SSH_TTY") or env.get("SSH_CLIENT"))
+
+
+def _ask_terminal(env: Mapping[str, str]) -> Answers:
+    """The real probe, on the process's own terminal (stdin for replies, stdout for queries)."""
+    assert sys.__stdin__ is not None and sys.__stdout__ is not None
+    sys.__stdout__.flush()
+    return term_probe.probe(
+        sys.__stdin__.fileno(), sys.__stdout__.fileno(), timeout=probe_timeout(env), in_tmux=bool(env.get("TMUX"))
+    )
+
+
+def _share_with_textual_image(sixel: bool, kitty: bool, cell: tuple[int, int]) -> None:
+    """Fill textual-image's probe cache with our answers, so importing it never probes (nor waits 2 s)."""
+    from textual_image import _terminal
+
+    caps = _terminal.TerminalCapabilities(_terminal.CellSize(*cell), sixel=sixel, tgp=kitty)
+    _terminal.probe_terminal._result = caps  # type: ignore[attr-defined]
+
+
+def _terminal_name(env: Mapping[str, str], answers: Answers | None = None) -> str:
+    if answers is not None and answers.version:
+        return answers.version
     for key in ("TERM_PROGRAM", "LC_TERMINAL"):
         if env.get(key):
             return f"{key}={env[key]}"
@@ -111,14 +166,8 @@ def _is_iterm(env: Mapping[str, str]) -> bool:
     return env.get("TERM_PROGRAM") == "iTerm.app" or env.get("LC_TERMINAL") == "iTerm2"
 
 
-def _probe(widgets: Callable[[], object] | None) -> tuple[bool, bool, tuple[int, int]]:
-    """Import textual-image (which runs its terminal probe) and read the answer: sixel, kitty, cell size."""
-    from textual_image._terminal import probe_terminal
-
-    if widgets is not None:
-        widgets()  # textual-image's widget module reads the cell size when imported: it must happen now, too
-    caps = probe_terminal()
-    return bool(caps.sixel), bool(caps.tgp), (int(caps.cell_size.width), int(caps.cell_size.height))
+def _stdio_is_tty() -> bool:
+    return all(s is not None and s.isatty() for s in (sys.__stdin__, sys.__stdout__))
 
 
 def detect(
@@ -127,11 +176,13 @@ def detect(
     env: Mapping[str, str] | None = None,
     isatty: bool | None = None,
     widgets: Callable[[], object] | None = None,
+    ask: Callable[[], Answers] | None = None,
 ) -> Detection:
     """Decide the preview mode once, before the App starts; the result is also kept for ``current()``.
 
     ``requested``: auto|halfblock|kitty|sixel|iterm (None = auto). ``widgets``: what imports
     textual-image's Textual widgets, for the TUI (``tui.widgets.image_view.load_graphics_widgets``).
+    ``ask``: the terminal probe (tests give a stand-in; by default the real one on stdin/stdout).
     """
     env = os.environ if env is None else env
     requested = (requested or "auto").lower()
@@ -143,6 +194,11 @@ def detect(
     def done(mode: str, why: str, **extra: object) -> Detection:
         global _current
         _current = Detection(mode, requested, f"{mode}: {why}{colours}", color_system=system, **extra)  # type: ignore[arg-type]
+        if _current.graphics:
+            _share_with_textual_image(mode == "sixel" or mode == "iterm", mode == "kitty",
+                                      _current.cell_size or DEFAULT_CELL)  # fmt: skip
+            if widgets is not None:
+                widgets()  # textual-image's widget module must be imported before the App owns the terminal
         return _current
 
     if requested == "halfblock":
@@ -150,45 +206,56 @@ def detect(
     usable, why_not = textual_image_status()
     if not usable:
         return done("halfblock", why_not + (f" for {requested}" if requested != "auto" else ""))
-    tty = sys.__stdout__ is not None and sys.__stdout__.isatty() if isatty is None else isatty
+    tty = _stdio_is_tty() if isatty is None else isatty
     if not tty:
+        if requested in GRAPHICS:  # `preview x.png --mode sixel > x.six`: what was asked, at the default cell size
+            return done(requested, "chosen by --mode, written for a terminal that is not this one",
+                        cell_size=DEFAULT_CELL, kitty_placement="direct")  # fmt: skip
         return done("halfblock", "output is not a terminal")
     term = env.get("TERM", "")
-    if term in ("dumb", "linux", ""):
+    if term in ("dumb", "linux", "") and requested == "auto":
         return done("halfblock", f"TERM={term or 'unset'} has no graphics")
-    in_tmux, over_ssh = bool(env.get("TMUX")), bool(env.get("SSH_CONNECTION") or env.get("SSH_TTY"))
+    in_tmux = bool(env.get("TMUX"))
     try:
-        sixel, kitty, cell = _probe(widgets)
+        answers = (ask or (lambda: _ask_terminal(env)))()
+    except ValueError:
+        raise  # a bad IMGBENCH_PROBE_TIMEOUT is the user's to fix
     except Exception as exc:  # a probe that fails must never stop the app from starting
-        return done("halfblock", f"terminal probe failed ({type(exc).__name__}: {exc})")
+        answers = Answers()
+        probe_error = f"the terminal probe failed ({type(exc).__name__})"
+    else:
+        probe_error = ""
+    cell = answers.cell_size or DEFAULT_CELL
+    seen = {"cell_size": cell, "probed": True, "terminal": answers.version, "probe_seconds": answers.seconds}
+    name = _terminal_name(env, answers)
+    placement = "unicode" if in_tmux or term_probe.placeholders_supported(answers) else "direct"
+    if answers.terminal == "tmux":
+        placement = "unicode"  # tmux answered XTVERSION itself: the outer terminal is unknown; tmux needs placeholders
 
     if requested in GRAPHICS:
-        confirmed = {"kitty": kitty, "sixel": sixel, "iterm": sixel or _is_iterm(env)}[requested]
-        note = "" if confirmed else " (the terminal did not confirm it)"
+        confirmed = {"kitty": answers.kitty, "sixel": answers.sixel, "iterm": answers.sixel or _is_iterm(env)}
+        note = "" if confirmed[requested] else " (the terminal did not confirm it)"
         how = " drawn with iTerm2's Sixel support" if requested == "iterm" else ""
-        return done(requested, f"chosen by --preview or config{how}{note}", cell_size=cell, probed=True)
+        extra = f", {placement} placement" if requested == "kitty" else ""
+        return done(requested, f"chosen by --preview or config{how}{extra}{note}", kitty_placement=placement, **seen)
 
-    name = _terminal_name(env)
-    found = "sixel" if sixel else "kitty" if kitty else None
-    if found and term in ("xterm-kitty", "xterm-ghostty") and kitty:
-        found = "kitty"  # kitty and Ghostty implement the Unicode placeholders; prefer them there
-    if found == "sixel" and _is_iterm(env):
-        found = "iterm"
-    if found is None:
-        if in_tmux:
-            passthrough = _tmux_passthrough()
-            if passthrough == "off":
-                return done("halfblock", "inside tmux without allow-passthrough (set -g allow-passthrough on)",
-                            cell_size=cell, probed=True)  # fmt: skip
-            return done("halfblock", "inside tmux and the outer terminal answered no graphics query",
-                        cell_size=cell, probed=True)  # fmt: skip
-        return done("halfblock", f"{name} answered no graphics query", cell_size=cell, probed=True)
-    if over_ssh:
-        return done("halfblock", f"over SSH ({found} available: --preview {found} to use it)",
-                    cell_size=cell, probed=True)  # fmt: skip
-    why = {
-        "kitty": f"{name} answered the Kitty graphics query" + (" through tmux passthrough" if in_tmux else ""),
-        "sixel": f"{name} reports Sixel (DA1)",
-        "iterm": f"{name}, drawn with its Sixel support",
-    }[found]
-    return done(found, why, cell_size=cell, probed=True)
+    if not answers.answered:
+        why = probe_error or f"the terminal did not answer the probe within {probe_timeout(env):g} s"
+        return done("halfblock", why, **seen)
+    if answers.kitty and placement == "unicode":
+        via = " through tmux passthrough" if in_tmux else ""
+        return done("kitty", f"{name} answered the Kitty graphics query{via} (Unicode placeholders)",
+                    kitty_placement="unicode", **seen)  # fmt: skip
+    if answers.sixel:
+        found = "iterm" if _is_iterm(env) else "sixel"
+        why = f"{name}, drawn with its Sixel support" if found == "iterm" else f"{name} reports Sixel (DA1)"
+        return done(found, why, **seen)
+    if answers.kitty:
+        return done("kitty", f"{name} answered the Kitty graphics query (no Unicode placeholders: direct placement)",
+                    kitty_placement="direct", **seen)  # fmt: skip
+    if in_tmux:
+        if _tmux_passthrough() == "off":
+            return done("halfblock", "inside tmux with allow-passthrough off (set -g allow-passthrough on "
+                        "for Kitty graphics)", **seen)  # fmt: skip
+        return done("halfblock", "inside tmux and the outer terminal answered no graphics query", **seen)
+    return done("halfblock", f"{name} answered no graphics query", **seen)

@@ -30,6 +30,17 @@ def load_graphics_widgets() -> None:
     import textual_image.widget  # noqa: F401
 
 
+def _graphic_class(mode: str) -> type[Widget]:
+    """The widget that draws ``mode``: textual-image's Sixel or placeholder widgets, or Kitty direct placement."""
+    if mode == "kitty" and graphics.current().kitty_placement == "direct":
+        from tui.widgets.kitty_direct import KittyDirectImage
+
+        return KittyDirectImage
+    from textual_image.widget import SixelImage, TGPImage
+
+    return TGPImage if mode == "kitty" else SixelImage
+
+
 class CellCanvas(Widget):
     """Base: draws ``Lines`` made in a worker thread for the current size; subclasses say what to draw."""
 
@@ -194,12 +205,10 @@ class ImageView(CellCanvas):
         return halfblock.render_file(path, cols, rows, sha256=sha256, color_system=color_system), ""
 
     def _show_graphic(self, key: tuple[Any, ...], img: Any, cell: tuple[int, int]) -> None:
-        from textual_image.widget import SixelImage, TGPImage
-
         if key != self._wanted:
             return  # the user has moved on
         _source, cols, rows, _system = key
-        cls = TGPImage if self.mode == "kitty" else SixelImage
+        cls = _graphic_class(self.mode)
         if self._graphic is None or not isinstance(self._graphic, cls):
             if self._graphic is not None:
                 self._graphic.remove()

@@ -1,0 +1,134 @@
+"""Previews in real terminals: xterm with Sixel (``-ti vt340``) and kitty (0.26: direct placement), under Xvfb.
+
+Each test runs imgbench inside the terminal, screenshots the X display and looks for the test picture's
+quadrants where the preview should be, and at how finely its diagonal edge is drawn: with a graphics
+protocol the edge moves on nearly every scan line; with half-blocks once per half cell at most.
+On Python 3.11 (no textual-image) the same runs must show half-blocks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.graphics import pictures, xsupport
+
+pytestmark = pytest.mark.slow
+GRAPHICS = sys.version_info >= (3, 12)  # textual-image's Sixel encoder and placeholders need 3.12
+BIN = Path(sys.executable).parent
+SHOTS = os.environ.get("IMGBENCH_SCREENSHOTS")  # a directory: keep the screenshots (docs/ is made this way)
+
+
+@pytest.fixture(scope="module")
+def display():
+    missing = xsupport.missing_tools()
+    assert not missing, f"the terminal tests need {', '.join(missing)}: .ci/run installs them"
+    with xsupport.xvfb() as d:
+        yield d
+
+
+def _keep(shot, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        shot.save(Path(SHOTS) / f"{name}.png")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "IMGBENCH_CONFIG_DIR": str(tmp_path / "config"),
+        "IMGBENCH_DATA_DIR": str(tmp_path / "data"),
+        "IMGBENCH_CACHE_DIR": str(tmp_path / "cache"),
+        "COLORTERM": "truecolor",
+        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+    }
+
+
+def _expect(count: int, *, fine: bool, min_width: int = 0, top_left: bool = False):
+    """A screenshot check: ``count`` copies of the picture, drawn finely (graphics) or per cell (half-blocks)."""
+
+    def check(shot) -> str | None:
+        found = pictures.find(shot)
+        if len(found) != count:
+            return f"expected {count} drawn pictures, found {len(found)}: {found}"
+        for f in found:
+            band = f.height / 4  # in screen pixels; half-blocks draw it in rows of half a cell (>= 7 px here)
+            if fine and f.steps < band / 2:
+                return f"drawn coarsely (the edge has {f.steps} positions over {band:.0f} px): not graphics: {f}"
+            if not fine and f.steps > band / 6 + 2:
+                return f"drawn finer than cells (the edge has {f.steps} positions over {band:.0f} px): {f}"
+            if f.width < min_width:
+                return f"drawn {f.width} px wide, expected at least {min_width}: {f}"
+            if top_left and (f.x > 12 or f.y > 24):
+                return f"not where the preview goes (the top left): {f}"
+        return None
+
+    return check
+
+
+@pytest.mark.parametrize(
+    ("kind", "mode"),
+    [("xterm", "sixel"), ("kitty", "kitty"), ("xterm", "halfblock"), ("kitty", "halfblock")],
+)
+def test_cli_preview_in_a_real_terminal(display, tmp_path: Path, kind: str, mode: str) -> None:
+    path = tmp_path / "picture.png"
+    pictures.picture().save(path)
+    command = f"imgbench preview {path} --mode {mode} --cols 40 --rows 14 2> {tmp_path}/err; sleep 60"
+    fine = GRAPHICS and mode != "halfblock"
+    with xsupport.terminal(display, kind, ["sh", "-c", command], _env(tmp_path)):
+        shot = display.wait_for(_expect(1, fine=fine, min_width=150, top_left=True))
+    _keep(shot, f"preview-{kind}-{mode}")
+    err = (tmp_path / "err").read_text()
+    assert "Traceback" not in err, err
+
+
+def _session_with_pictures(tmp_path: Path) -> str:
+    """A session whose two outputs are the test picture (the demo models draw something else)."""
+    env = {**os.environ, **_env(tmp_path)}
+    (tmp_path / "config").mkdir(exist_ok=True)
+    config = 'rater = "tester"\n[providers.demo]\nlatency_ms = 10\nfail_rate = 0\n'
+    (tmp_path / "config" / "config.toml").write_text(config)
+    out = subprocess.run(
+        [str(BIN / "imgbench"), "run", "--prompt", "four quadrants", "--model", "demo:mosaic", "--model",
+         "demo:aurora"],
+        env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    session_id = out.stdout.strip().split()[-1]
+    folder = tmp_path / "data" / "sessions" / session_id
+    doc = json.loads((folder / "session.json").read_text())
+    import hashlib
+
+    for run in doc["runs"]:
+        image = run["images"][0]
+        target = folder / image["path"]
+        pictures.picture().save(target)
+        data = target.read_bytes()
+        image.update(sha256=hashlib.sha256(data).hexdigest(), width=512, height=512, bytes=len(data), format="PNG")
+    (folder / "session.json").write_text(json.dumps(doc))
+    return session_id
+
+
+@pytest.mark.parametrize("kind", ["xterm", "kitty"])
+def test_review_and_zoom_in_a_real_terminal(display, tmp_path: Path, kind: str) -> None:
+    _session_with_pictures(tmp_path)
+    with xsupport.terminal(display, kind, ["sh", "-c", f"imgbench; echo $? > {tmp_path}/rc"], _env(tmp_path)):
+        display.wait_drawn()  # Home is up
+        display.keys("Return")  # Home: open the session (every run done: Review)
+        shot = display.wait_for(_expect(2, fine=GRAPHICS, min_width=150))
+        _keep(shot, f"review-{kind}")
+        display.keys("z")
+        shot = display.wait_for(_expect(1, fine=GRAPHICS, min_width=300))
+        _keep(shot, f"zoom-{kind}")
+        display.keys("Escape")
+        display.wait_for(_expect(2, fine=GRAPHICS, min_width=150))  # back in Review: both again, no Zoom leftovers
+        display.keys("ctrl+q")
+        for _ in range(50):
+            if (tmp_path / "rc").exists():
+                break
+            time.sleep(0.1)
+    assert (tmp_path / "rc").read_text().strip() == "0"  # Textual draws on stderr: the exit code says it ended well
