@@ -1,5 +1,7 @@
 """Zoom: one output over the whole terminal; flip between outputs; compare with the reference; a difference
-view against the reference for edit cases, whose figures are recorded with the run."""
+view against the reference for edit cases, whose figures are recorded with the run; and a loupe in every
+preview mode: zoom in down to one image pixel per drawn pixel (and beyond), pan, with the same crop of the
+reference beside it when comparing."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.core.model import Run
+from tui.imaging.loupe import Loupe
 from tui.widgets.diff_view import DiffView
 from tui.widgets.image_view import ImageView
 from tui.widgets.screen_base import ScreenBase
@@ -38,8 +41,15 @@ def parse_region(text: str) -> tuple[float, float, float, float] | None:
 class ZoomScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Zoom"
     BINDINGS = [
-        Binding("left,h", "flip(-1)", "◀ prev", id="zoom.prev"),
-        Binding("right,l", "flip(1)", "next ▶", id="zoom.next"),
+        Binding("left,h", "left", "◀ prev/pan", id="zoom.prev"),
+        Binding("right,l", "right", "next/pan ▶", id="zoom.next"),
+        Binding("up,k", "pan(0, -1)", "Pan up", id="zoom.pan_up", show=False),
+        Binding("down,j", "pan(0, 1)", "Pan down", id="zoom.pan_down", show=False),
+        Binding("plus,equals_sign", "loupe(1)", "Zoom in", id="zoom.loupe_in", key_display="+"),
+        Binding("minus", "loupe(-1)", "Zoom out", id="zoom.loupe_out", key_display="-"),
+        Binding("0", "loupe_fit", "Fit", id="zoom.loupe_fit", show=False),
+        Binding("comma", "flip(-1)", "◀ prev output", id="zoom.prev_output", show=False),
+        Binding("full_stop", "flip(1)", "next output ▶", id="zoom.next_output", show=False),
         Binding("c", "compare", "Compare ref", id="zoom.compare"),
         Binding("d", "diff", "Diff", id="zoom.diff"),
         Binding("r", "region", "Edit region", id="zoom.region"),
@@ -53,6 +63,8 @@ class ZoomScreen(ScreenBase, Screen[None]):
         self.index = index
         self.comparing = False
         self.diffing = False
+        self.loupe = Loupe()
+        self._mode_text = ""
 
     def compose(self) -> ComposeResult:
         blind = bool(self.review.session and self.review.session.blind)
@@ -95,6 +107,11 @@ class ZoomScreen(ScreenBase, Screen[None]):
         if reference.display:
             reference.show(ref_path, sha256=case.references[0].sha256)
         image = self.query_one("#zoom-image", ImageView)
+        image.loupe = self.loupe
+        reference.loupe = self.loupe  # the same region of the reference, beside it
+        reference.loupe_leader = out_path
+        image.loupe_drawn = reference.loupe_drawn = self._loupe_drawn
+        image.on_drawn = self.update_caption
         diff = self.query_one("#zoom-diff", DiffView)
         image.display = not self.diffing
         diff.display = self.diffing
@@ -107,7 +124,53 @@ class ZoomScreen(ScreenBase, Screen[None]):
         mode = "  (left: reference)" if self.comparing and not self.diffing else ""
         if self.diffing:
             mode = "  difference from the reference (r: edit region)"
-        self.query_one("#zoom-caption", Static).update(f"{self.index + 1}/{len(outputs)}  {review.label(run)}{mode}")
+        self._mode_text = mode
+        self.update_caption()
+
+    def update_caption(self) -> None:
+        """The position, the label, the mode and the loupe's level and region (again once the image is drawn:
+        the region depends on the tile's size, known only after layout)."""
+        run, outputs = self.run, self.review.outputs()
+        loupe = ""
+        size = self._image_size()
+        if size is not None and not self.diffing:
+            loupe = "  " + self.loupe.describe(size, self._loupe_drawn())
+        caption = f"{self.index + 1}/{len(outputs)}  {self.review.label(run)}{self._mode_text}{loupe}"
+        self.query_one("#zoom-caption", Static).update(caption)
+
+    def _loupe_drawn(self) -> tuple[int, int]:
+        """The loupe's drawn size: the output's tile, or the smaller of both tiles when the reference is beside it."""
+        sizes = [v.drawn_size() for v in self.query(ImageView) if v.display]
+        if not sizes:
+            return self.query_one("#zoom-image", ImageView).drawn_size()
+        return min(w for w, _h in sizes), min(h for _w, h in sizes)
+
+    def _image_size(self) -> tuple[int, int] | None:
+        run = self.run
+        if not run.images or not run.images[0].width or not run.images[0].height:
+            return None
+        return run.images[0].width, run.images[0].height
+
+    def action_loupe(self, step: int) -> None:
+        self.loupe.zoom(step)
+        self.show()
+
+    def action_loupe_fit(self) -> None:
+        self.loupe.fit()
+        self.show()
+
+    def action_pan(self, dx: int, dy: int) -> None:
+        size = self._image_size()
+        if size is None or not self.loupe.zoomed:
+            return
+        self.loupe.pan(dx, dy, size, self._loupe_drawn())
+        self.show()
+
+    def action_left(self) -> None:
+        self.action_pan(-1, 0) if self.loupe.zoomed else self.action_flip(-1)
+
+    def action_right(self) -> None:
+        self.action_pan(1, 0) if self.loupe.zoomed else self.action_flip(1)
 
     def action_flip(self, step: int) -> None:
         self.index = (self.index + step) % len(self.review.outputs())

@@ -164,18 +164,22 @@ async def test_diff_view_reports_figures(tmp_path: Path) -> None:
 
 
 @pytest.mark.graphics
-async def test_image_view_uses_textual_image_in_a_graphics_mode(make_image, monkeypatch) -> None:
+@pytest.mark.parametrize(("version", "widget"), [("kitty(0.35.2)", "TGPImage"), ("kitty(0.26.5)", "KittyDirectImage")])
+async def test_image_view_uses_textual_image_in_a_graphics_mode(make_image, monkeypatch, version, widget) -> None:
     pytest.importorskip("textual_image", reason="textual-image needs Python 3.12+")
     monkeypatch.setattr(sys.__stdout__, "write", lambda data: len(data))  # the Kitty payload goes straight out
+    from tui.imaging.term_probe import Answers
     from tui.widgets.image_view import load_graphics_widgets
 
-    result = graphics.detect("kitty", env={"TERM": "xterm-kitty"}, isatty=True, widgets=load_graphics_widgets)
+    answers = Answers(answered=True, kitty=True, version=version, cell_size=(10, 20))
+    result = graphics.detect("kitty", env={"TERM": "xterm-kitty"}, isatty=True, widgets=load_graphics_widgets,
+                             ask=lambda: answers)  # fmt: skip
     assert result.mode == "kitty" and "textual_image.widget" in sys.modules
     path = make_image("g.png", (300, 150), (200, 30, 30))
     app = _image_view_app()
     async with app.run_test(size=(80, 24)) as pilot:
         view = await _show(app, pilot, path, lambda v: v._graphic is not None)
-        assert type(view._graphic).__name__ == "TGPImage"
+        assert type(view._graphic).__name__ == widget
         assert view._graphic.styles.width.value <= 80 and view._graphic.styles.height.value <= 24
         view.show(None, "gone")
         await pilot.pause(0.05)

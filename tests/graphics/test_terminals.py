@@ -49,7 +49,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def _expect(count: int, *, fine: bool, min_width: int = 0, top_left: bool = False):
+def _expect(count: int, *, fine: bool, min_width: int = 0, max_width: int = 10**6, top_left: bool = False):
     """A screenshot check: ``count`` copies of the picture, drawn finely (graphics) or per cell (half-blocks)."""
 
     def check(shot) -> str | None:
@@ -62,8 +62,8 @@ def _expect(count: int, *, fine: bool, min_width: int = 0, top_left: bool = Fals
                 return f"drawn coarsely (the edge has {f.steps} positions over {band:.0f} px): not graphics: {f}"
             if not fine and f.steps > band / 6 + 2:
                 return f"drawn finer than cells (the edge has {f.steps} positions over {band:.0f} px): {f}"
-            if f.width < min_width:
-                return f"drawn {f.width} px wide, expected at least {min_width}: {f}"
+            if not min_width <= f.width <= max_width:
+                return f"drawn {f.width} px wide, expected {min_width}-{max_width}: {f}"
             if top_left and (f.x > 12 or f.y > 24):
                 return f"not where the preview goes (the top left): {f}"
         return None
@@ -124,6 +124,11 @@ def test_review_and_zoom_in_a_real_terminal(display, tmp_path: Path, kind: str) 
         display.keys("z")
         shot = display.wait_for(_expect(1, fine=GRAPHICS, min_width=300))
         _keep(shot, f"zoom-{kind}")
+        if GRAPHICS:  # the loupe at 1:1: the 512 px picture is 512 screen pixels wide, whatever the tile
+            display.keys("plus", "plus", "plus", "plus")
+            shot = display.wait_for(_expect(1, fine=True, min_width=509, max_width=515))
+            _keep(shot, f"loupe-{kind}")
+            display.keys("0")
         display.keys("Escape")
         display.wait_for(_expect(2, fine=GRAPHICS, min_width=150))  # back in Review: both again, no Zoom leftovers
         display.keys("ctrl+q")

@@ -114,8 +114,9 @@ def terminal_command(kind: str, command: list[str]) -> list[str]:
 @contextlib.contextmanager
 def terminal(display: Display, kind: str, command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen]:
     full_env = {**display.env, **env, "LIBGL_ALWAYS_SOFTWARE": "1", "GALLIUM_DRIVER": "llvmpipe"}
-    proc = subprocess.Popen(terminal_command(kind, command), env=full_env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    log = os.environ.get("IMGBENCH_TERM_LOG", os.devnull)  # the terminal's own complaints (kitty's parse errors)
+    with open(log, "ab") as stderr:
+        proc = subprocess.Popen(terminal_command(kind, command), env=full_env, stdout=subprocess.DEVNULL, stderr=stderr)
     try:
         # No window manager: give the terminal's window the keyboard focus ourselves, once it is mapped.
         subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--class", kind, "windowfocus", "--sync"],

@@ -140,21 +140,26 @@ def _row_segments(top: Iterable[int], bottom: Iterable[int], styles: dict, make)
     return segments
 
 
-def render_image(img: Image, cols: int, rows: int, *, color_system: object = TRUECOLOR, pad: bool = True) -> Lines:
+def render_image(
+    img: Image, cols: int, rows: int, *, color_system: object = TRUECOLOR, pad: bool = True, fit: bool = True
+) -> Lines:
     """Fit ``img`` (any mode; already small, ideally) into ``cols``×``rows`` cells.
 
     With ``pad`` every line is exactly ``cols`` wide and there are exactly ``rows`` lines, the image
-    centred; without it the lines are only as wide and as many as the image needs.
+    centred; without it the lines are only as wide and as many as the image needs. ``fit=False`` draws
+    the image pixel for pixel (one pixel per half cell), cut to the box: the loupe's crops.
     """
     from PIL import Image as PILImage
 
     from tui.imaging.thumbs import flatten
 
-    pw, ph = fit_size(img.width, img.height, cols, rows)
+    pw, ph = fit_size(img.width, img.height, cols, rows) if fit else (min(img.width, cols), min(img.height, rows * 2))
     if pw == 0:
         return [[Segment(" " * cols)] for _ in range(rows)] if pad and cols > 0 else []
     if img.mode != "RGB":
         img = flatten(img)
+    if not fit and img.size != (pw, ph):
+        img = img.crop((0, 0, pw, ph))
     if img.size != (pw, ph):
         filt = PILImage.Resampling.LANCZOS if pw <= img.width else PILImage.Resampling.BICUBIC
         img = img.resize((pw, ph), filt)

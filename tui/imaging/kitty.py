@@ -4,7 +4,8 @@ kitty before 0.28 (Debian 12 ships 0.26.5), WezTerm and Konsole speak the Kitty 
 placeholders (``U=1``, which kitty 0.26 rejects as "Malformed GraphicsCommand control block"). Direct
 placement is the protocol's original form: transmit the pixels once under an id (``a=t``), then place
 them at the cursor (``a=p``) over ``c`` columns and ``r`` rows. Placing again with the same image and
-placement id moves the image instead of adding one; ``a=d`` takes it off the screen.
+placement id moves the image instead of adding one; ``a=d,d=i`` takes its placements off the screen
+(never ``d=I``, which frees the pixels: kitty 0.26.5 then lost every other image's placements too).
 
 The image is sent as PNG (``f=100``), base64 in 4096-byte chunks (``m=1`` … ``m=0``), quietly (``q=2``: no
 replies that could turn into keystrokes). ``C=1`` keeps the cursor where it was, so the caller decides
@@ -61,11 +62,6 @@ def place(image_id: int, cols: int, rows: int, *, placement: int = 1, z: int = 0
 def delete_placements(image_id: int) -> str:
     """Take every placement of ``image_id`` off the screen (the pixels stay in the terminal for re-placing)."""
     return _command(f"a=d,d=i,i={image_id},q=2")
-
-
-def forget(image_id: int) -> str:
-    """Take ``image_id`` off the screen and free its pixels in the terminal."""
-    return _command(f"a=d,d=I,i={image_id},q=2")
 
 
 def direct(img: Image, cols: int, rows: int) -> str:

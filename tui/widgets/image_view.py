@@ -9,7 +9,7 @@ reference/terminal-images.md §5.8); the screen puts labels and the selection ar
 from __future__ import annotations
 
 import sys
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 
 from tui.imaging import graphics, halfblock
 from tui.imaging.halfblock import Lines
+from tui.imaging.loupe import Loupe, scaled_box
 
 _DIM = Style(dim=True)
 
@@ -171,6 +172,18 @@ class ImageView(CellCanvas):
         self.sha256 = sha256
         self.mode = mode or graphics.current().mode
         self._graphic: Widget | None = None
+        self.loupe: Loupe | None = None  # Zoom's loupe: when it is zoomed in, a crop of the full image is drawn
+        self.loupe_leader: Path | None = None  # a reference follows the output's crop: the output's file
+        self.loupe_drawn: Callable[[], tuple[int, int]] | None = None  # the size both views share, side by side
+        self.on_drawn: Callable[[], None] | None = None  # told after each new drawing (Zoom's caption follows)
+
+    def drawn_size(self) -> tuple[int, int]:
+        """The tile in drawn pixels: half cells with half-blocks, screen pixels with a graphics protocol."""
+        cols, rows = self._box()
+        if self._uses_graphics():
+            cell_w, cell_h = graphics.current().cell_size or graphics.DEFAULT_CELL
+            return cols * cell_w, rows * cell_h
+        return cols, rows * 2
 
     def show(self, path: Path | None, message: str = "", *, sha256: str | None = None) -> None:
         """Draw ``path`` (None: only ``message``, e.g. 'failed: rate_limit')."""
@@ -184,7 +197,8 @@ class ImageView(CellCanvas):
     def _source(self) -> Hashable | None:
         if self.path is None:
             return None
-        return (str(self.path), self.sha256, self._uses_graphics())
+        zoom = (self.loupe.level, self.loupe.centre) if self.loupe is not None and self.loupe.zoomed else None
+        return (str(self.path), self.sha256, self._uses_graphics(), zoom)
 
     def _uses_graphics(self) -> bool:
         # Only when detection imported textual-image before the App started: importing it now would
@@ -196,6 +210,8 @@ class ImageView(CellCanvas):
 
         assert self.path is not None
         path, sha256 = self.path, self.sha256
+        if self.loupe is not None and self.loupe.zoomed:
+            return self._produce_crop(path, source, cols, rows, color_system)
         if self._uses_graphics():
             cell_w, cell_h = graphics.current().cell_size or (10, 20)
             img = load_thumbnail(path, sha256, max_side=max(cols * cell_w, rows * cell_h))
@@ -204,7 +220,23 @@ class ImageView(CellCanvas):
             return [], ""
         return halfblock.render_file(path, cols, rows, sha256=sha256, color_system=color_system), ""
 
-    def _show_graphic(self, key: tuple[Any, ...], img: Any, cell: tuple[int, int]) -> None:
+    def _produce_crop(self, path: Path, source: Hashable, cols: int, rows: int, color_system: str) -> tuple[Lines, str]:
+        from tui.imaging import crops
+
+        assert self.loupe is not None
+        leader = self.loupe_leader or path
+        leader_size = crops.image_size(leader)
+        view = self.loupe.view(leader_size, (self.loupe_drawn or self.drawn_size)())
+        box = scaled_box(view, leader_size, crops.image_size(path)) if leader != path else None
+        img = crops.crop(path, view, box)
+        if self._uses_graphics():
+            key = (source, cols, rows, color_system)
+            cell = graphics.current().cell_size or graphics.DEFAULT_CELL
+            self.app.call_from_thread(self._show_graphic, key, img, cell, False)
+            return [], ""
+        return halfblock.render_image(img, cols, rows, color_system=color_system, fit=False), ""
+
+    def _show_graphic(self, key: tuple[Any, ...], img: Any, cell: tuple[int, int], fit: bool = True) -> None:
         if key != self._wanted:
             return  # the user has moved on
         _source, cols, rows, _system = key
@@ -215,7 +247,7 @@ class ImageView(CellCanvas):
             self._graphic = cls(None)
             self.mount(self._graphic)
         # Size it in cells ourselves: two integer sizes would stretch it, 'auto' can overflow the box.
-        scale = min(cols * cell[0] / img.width, rows * cell[1] / img.height)
+        scale = min(cols * cell[0] / img.width, rows * cell[1] / img.height) if fit else 1.0
         self._graphic.styles.width = max(1, round(img.width * scale / cell[0]))
         self._graphic.styles.height = max(1, round(img.height * scale / cell[1]))
         self._graphic.image = img  # type: ignore[attr-defined]
@@ -229,6 +261,8 @@ class ImageView(CellCanvas):
         super()._done(key, lines, message)
         if message or lines:
             self._drop_graphic()  # an error, or half-blocks again
+        if self.on_drawn is not None and key == self._drawn_for:
+            self.on_drawn()
 
     def render_line(self, y: int) -> Strip:
         if self._graphic is not None and not self.message:

@@ -60,9 +60,14 @@ class KittyDirectImage(Widget, can_focus=False):
     def on_hide(self) -> None:
         self._take_off()
 
-    def _screen_changed(self, _screen: Screen) -> None:
-        if self._is_active():
-            self.refresh()  # back on top: place it again
+    def _screen_changed(self, screen: Screen) -> None:
+        try:
+            mine = screen is self.screen
+        except NoScreen:
+            return
+        if mine:
+            self.refresh()  # back on top: place it again (the signal comes before the screen is active)
+            self.call_after_refresh(self.refresh)
         else:
             self._take_off()
 
@@ -79,11 +84,14 @@ class KittyDirectImage(Widget, can_focus=False):
             driver.flush()
 
     def _take_off(self, *, forget: bool = False) -> None:
-        if self._image_id and (self._placed or (forget and self._sent)):
-            self._write(kitty.forget(self._image_id) if forget else kitty.delete_placements(self._image_id))
+        # Only ever delete placements (d=i): kitty 0.26.5 dropped every other image's placements too when one
+        # image was freed with d=I (seen under Xvfb). The pixels left behind are the terminal's to evict
+        # (its storage quota drops the oldest images first).
+        if self._image_id and self._placed:
+            self._write(kitty.delete_placements(self._image_id))
             self._placed = False
-            if forget:
-                self._sent = False
+        if forget:
+            self._sent = False
 
     # -- drawing ------------------------------------------------------------------------------
     def render_lines(self, crop: Region) -> list[Strip]:
