@@ -40,7 +40,8 @@ class Found:
     steps: int  # distinct positions of the diagonal edge over the band's scan lines
 
 
-def _mask(arr: np.ndarray, colour: tuple[int, int, int], tol: int = 45) -> np.ndarray:
+def _mask(arr: np.ndarray, colour: tuple[int, int, int], tol: int = 70) -> np.ndarray:
+    # 70: xterm shows truecolour half-blocks in its 256-colour palette (blue comes out as 92,92,255)
     return np.abs(arr.astype(int) - np.array(colour)).max(axis=-1) <= tol
 
 

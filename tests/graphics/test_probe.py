@@ -15,6 +15,8 @@ import pytest
 
 from tui.imaging import graphics, term_probe
 
+ROOT = Path(__file__).resolve().parents[2]
+
 KITTY_OK = f"\x1b_Gi={term_probe.KITTY_QUERY_ID};OK\x1b\\"
 KITTY_026 = KITTY_OK + "\x1bP>|kitty(0.26.5)\x1b\\\x1b[6;20;10t\x1b[?62;c"
 KITTY_035 = KITTY_OK + "\x1bP>|kitty(0.35.2)\x1b\\\x1b[6;22;11t\x1b[?62;c"
@@ -136,3 +138,65 @@ def test_preview_on_a_pty_that_never_answers_falls_back_within_the_bound(tmp_pat
     assert "▀".encode() in out  # half-blocks
     assert b"\x1b[c" in out or sys.version_info < (3, 12)  # it did ask (on 3.12, where graphics can be chosen)
     assert elapsed < 0.5 + 3.0, f"{elapsed:.2f} s"  # the deadline plus the process's own start-up
+
+
+def _detect_in_tmux(tmp_path: Path, passthrough: str) -> str:
+    """Run detection in a pane of a private tmux server (no graphics terminal outside it) and read its verdict."""
+    import shutil
+
+    assert shutil.which("tmux"), "tmux is needed: .ci/run installs it"
+    socket = f"imgbench-gfx-{os.getpid()}-{passthrough}"
+    out = tmp_path / f"verdict-{passthrough}"
+    code = (
+        "from tui.imaging import graphics; import os; "
+        f"r = graphics.detect('auto'); open({str(out)!r}, 'w').write(r.explanation + '|' + str(r.probe_seconds))"
+    )
+    env = {**os.environ, "TERM": "xterm-256color", "IMGBENCH_PROBE_TIMEOUT": "1.0"}
+    base = ["tmux", "-L", socket, "-f", "/dev/null"]
+    try:
+        subprocess.run([*base, "new-session", "-d", "-s", "t", "-x", "80", "-y", "24", "sleep 30"], env=env, check=True)
+        subprocess.run([*base, "set", "-g", "allow-passthrough", passthrough], env=env, check=True)
+        subprocess.run([*base, "new-window", "-t", "t", f"cd {ROOT} && {sys.executable} -c \"{code}\"; sleep 5"],
+                       env=env, check=True)  # fmt: skip
+        deadline = time.monotonic() + 15
+        while not out.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return out.read_text()
+    finally:
+        subprocess.run([*base, "kill-server"], env=env, check=False, capture_output=True)
+
+
+def test_inside_tmux_without_passthrough_the_fallback_says_how_to_fix_it(tmp_path: Path) -> None:
+    verdict, seconds = _detect_in_tmux(tmp_path, "off").split("|")
+    if sys.version_info < (3, 12):
+        assert verdict.startswith("halfblock: textual-image needs Python 3.12+")
+        return
+    assert verdict.startswith("halfblock: inside tmux with allow-passthrough off (set -g allow-passthrough on")
+    assert float(seconds) < 1.0  # tmux answers DA1 itself: no waiting for the deadline
+
+
+def test_inside_tmux_with_passthrough_but_no_graphics_outside(tmp_path: Path) -> None:
+    verdict, _seconds = _detect_in_tmux(tmp_path, "on").split("|")
+    if sys.version_info < (3, 12):
+        assert verdict.startswith("halfblock: textual-image needs Python 3.12+")
+        return
+    assert verdict.startswith("halfblock: inside tmux and the outer terminal answered no graphics query")
+
+
+@pytest.mark.parametrize(("mode", "start"), [("sixel", b"\x1bP"), ("kitty", b"\x1b_Ga=t,f=100")])
+def test_an_explicit_mode_is_written_into_a_file(tmp_path: Path, mode: str, start: bytes) -> None:
+    """`preview x.png --mode sixel > x.six`: what was asked, not half-blocks, though stdout is no terminal."""
+    from PIL import Image
+
+    path = tmp_path / "p.png"
+    Image.new("RGB", (64, 64), (200, 40, 40)).save(path)
+    exe = Path(sys.executable).parent / "imgbench"
+    with open(tmp_path / "out", "wb") as out:
+        proc = subprocess.run([str(exe), "preview", str(path), "--mode", mode, "--cols", "20", "--rows", "8"],
+                              stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.PIPE, timeout=60)  # fmt: skip
+    data = (tmp_path / "out").read_bytes()
+    assert proc.returncode == 0, proc.stderr
+    if sys.version_info < (3, 12):  # no textual-image: half-blocks, and a note saying why
+        assert "▀".encode() in data and b"Python 3.12+" in proc.stderr
+        return
+    assert start in data[:200] and "▀".encode() not in data

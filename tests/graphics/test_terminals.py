@@ -60,7 +60,7 @@ def _expect(count: int, *, fine: bool, min_width: int = 0, max_width: int = 10**
             band = f.height / 4  # in screen pixels; half-blocks draw it in rows of half a cell (>= 7 px here)
             if fine and f.steps < band / 2:
                 return f"drawn coarsely (the edge has {f.steps} positions over {band:.0f} px): not graphics: {f}"
-            if not fine and f.steps > band / 6 + 2:
+            if not fine and f.steps > band / 4:
                 return f"drawn finer than cells (the edge has {f.steps} positions over {band:.0f} px): {f}"
             if not min_width <= f.width <= max_width:
                 return f"drawn {f.width} px wide, expected {min_width}-{max_width}: {f}"
