@@ -39,6 +39,11 @@ SEQUENCES: dict[str, bytes] = {
     "left_square_bracket": b"[",
     "right_square_bracket": b"]",
     "question_mark": b"?",
+    "plus": b"+",
+    "equals_sign": b"=",
+    "minus": b"-",
+    "comma": b",",
+    "full_stop": b".",
 }
 
 

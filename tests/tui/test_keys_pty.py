@@ -185,6 +185,9 @@ def walk_every_key(tmp: Path, cols: int, rows: int) -> Walk:
         w.press("review.zoom", "z", then="Zoom")
         for binding_id in ("zoom.next", "zoom.prev", "zoom.compare", "zoom.diff", "zoom.region", "zoom.open"):
             w.press(binding_id)
+        for binding_id in ("zoom.loupe_in", "zoom.pan_up", "zoom.pan_down", "zoom.loupe_out", "zoom.loupe_fit",
+                           "zoom.prev_output", "zoom.next_output"):  # fmt: skip
+            w.press(binding_id)
         w.press("zoom.back", "q", then="Review")
         w.press("review.results", then="Results")
         for binding_id in ("results.export", "results.report_md", "results.report_html", "results.sheet"):
