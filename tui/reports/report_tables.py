@@ -55,7 +55,7 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
         Table(
             "Per model",
             [
-                *("Model", "Pass rate [95% CI]", "Cases", "Units", "If units were independent (Wilson)"),
+                *("Model", "Pass rate [95% CI]", "Cases", "Units", "Wilson (if independent)"),
                 *("Strict pass [95% CI]", "Passing images", "Incomplete"),
             ],
             [
@@ -223,7 +223,7 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
         tables.append(
             Table(
                 "Position (blind)",
-                ["Slot", "Verdicts", "Pass rate [95% CI]", "vs models"],
+                ["Slot", "Verdicts", "Pass rate [Wilson, as if units were independent]", "vs models"],
                 rows,
                 data["definitions"]["position"],
             )
