@@ -159,9 +159,11 @@ def _detect_in_tmux(tmp_path: Path, passthrough: str) -> str:
         subprocess.run([*base, "new-window", "-t", "t", f"cd {ROOT} && {sys.executable} -c \"{code}\"; sleep 5"],
                        env=env, check=True)  # fmt: skip
         deadline = time.monotonic() + 15
-        while not out.exists() and time.monotonic() < deadline:
+        while time.monotonic() < deadline:  # the pane writes it while we look: wait for the whole line
+            if out.exists() and "|" in (text := out.read_text()):
+                return text
             time.sleep(0.1)
-        return out.read_text()
+        raise AssertionError(f"no verdict from the tmux pane in 15 s: {out.read_text() if out.exists() else ''!r}")
     finally:
         subprocess.run([*base, "kill-server"], env=env, check=False, capture_output=True)
 
