@@ -70,8 +70,11 @@ def main() -> None:
     def scaled():
         return thumbs.load_thumbnail(path, sha, max_side=max(px))
 
-    def draw_kitty_direct() -> int:
-        return len(kitty.direct(scaled(), COLS, ROWS).encode())
+    def draw_kitty_direct() -> int:  # as `imgbench preview` does: the thumbnail brought to the tile's pixels
+        img = scaled()
+        if img.width > px[0] or img.height > px[1]:
+            img = img.resize(px)
+        return len(kitty.direct(img, COLS, ROWS).encode())
 
     modes = {"half-blocks": draw_halfblock, "kitty direct placement": draw_kitty_direct}
     if sys.version_info >= (3, 12):
