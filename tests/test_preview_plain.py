@@ -88,3 +88,21 @@ def test_the_short_path_keeps_the_one_line_errors(tmp_path: Path, capsys) -> Non
     assert main(["preview", str(bad), "--cols", "20", "--rows", "10"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(bad) in err
+
+
+def test_a_terminal_without_graphics_takes_the_short_path_too(
+    tmp_path: Path, make_image, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal, ``auto`` ends in half-blocks whenever textual-image cannot be used (Python 3.11): the short
+    path then, no thumbnail written; where it can be used, the graphics detection decides as before."""
+    from tui.cli.main import main
+    from tui.imaging.graphics import textual_image_status
+
+    photo = make_image("photo.png", (120, 80), (200, 40, 40))
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(sys.__stdout__, "isatty", lambda: False)  # detection, if it runs, must not probe this pty
+    assert main(["preview", str(photo), "--cols", "30", "--rows", "10", "--colors", "truecolor"]) == 0
+    assert "▀" in capsys.readouterr().out
+    thumbs_written = list((tmp_path / "cache").rglob("*.jpg"))
+    if not textual_image_status()[0]:
+        assert thumbs_written == []

@@ -78,16 +78,29 @@ def cmd_preview(args: argparse.Namespace) -> int:
     target = args.target
     path = Path(target).expanduser()
     cols, rows = _box(args)
-    if path.is_file() and not getattr(args, "cache", False) and (system := _plain_colors(args)) is not None:
-        mode = _mode(args)
-        if (mode == "halfblock" or (mode == "auto" and not sys.stdout.isatty())) and not _in_data_dir(path):
-            return _preview_plain_file(path, cols, rows, system)
+    system = _plain_colors(args) if path.is_file() and not getattr(args, "cache", False) else None
+    if system is not None and _halfblocks_only(_mode(args)) and not _in_data_dir(path):
+        return _preview_plain_file(path, cols, rows, system)
     console = _console(getattr(args, "colors", None))
     if path.exists():
         return _preview_file(path, cols, rows, console, _mode(args))
     if _is_session(target):
         return _preview_session(target, cols, rows, console, args)
     raise InputError("no such file or session", file=target)
+
+
+def _halfblocks_only(mode: str) -> bool:
+    """Whether ``mode`` can only end in half-blocks here: asked for, or ``auto`` where no graphics protocol can be
+    used (output not a terminal, or no textual-image), which is what ``graphics.detect`` would decide."""
+    if mode == "halfblock":
+        return True
+    if mode != "auto":
+        return False
+    if not sys.stdout.isatty():
+        return True
+    from tui.imaging.graphics import textual_image_status
+
+    return not textual_image_status()[0]
 
 
 def _plain_colors(args: argparse.Namespace) -> str | None:
