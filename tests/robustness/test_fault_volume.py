@@ -25,7 +25,7 @@ from tui.core.context import Context
 from tui.core.model import Case, Run, Session, new_id, new_session_id, now_iso, parse_iso
 from tui.core.runner import Runner
 
-TIMEOUT_S = 4.0  # long enough that a loaded 2-core box (load 10, seen here) makes no timeout the scenario did not ask for
+TIMEOUT_S = 4.0  # long enough that a loaded 2-core box (load 10 seen) makes no timeout a scenario did not ask for
 PER_PROVIDER = 12
 ATTEMPTS = 3
 POLICY = RetryPolicy(max_attempts=ATTEMPTS, base_s=0.005, cap_s=0.02, max_wait_s=5.0, rng=random.Random(6))
