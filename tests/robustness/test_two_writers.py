@@ -37,8 +37,9 @@ def wait_until(predicate, timeout: float = 30.0, what: str = "condition") -> Non
 
 def test_scores_given_while_a_resume_runs_are_all_kept(config_dir: Path, data_dir: Path, tmp_path: Path) -> None:
     """Two scorers (TUI-like writers) and one runner write one session at once: nothing lost, nothing torn."""
-    set_demo_config(config_dir, latency_ms=120)
-    session = new_session(cases=4, repeats=3, concurrency=3)  # 36 runs, 12 waves of 120 ms
+    # 36 runs, 12 waves of 400 ms: on a loaded box the second resume still starts well before the first ends.
+    set_demo_config(config_dir, latency_ms=400)
+    session = new_session(cases=4, repeats=3, concurrency=3)
     store = Store(data_dir)
     stop = tmp_path / "stop"
     scorers = [
