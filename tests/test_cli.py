@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -74,9 +75,12 @@ def test_tier_a_headless_three_demo_models_exports_every_run(fast_demo, make_ima
     assert all(r["params_requested"] == {"aspect": "9:16"} for r in cat4_runs)
     assert set(doc["summary"]) == {"demo:mosaic", "demo:aurora", "demo:sketch"}
 
-    # Export to a file, import elsewhere: the same document, paths aside.
+    # Export to a file with the session's images/ and refs/ beside it, import elsewhere: the same document,
+    # paths aside (an import takes files only from beside the export, never from the absolute paths it names).
     export = tmp_path / "export.json"
     assert run_cli(capsys, "sessions", "export", session_id, "-o", str(export))[0] == 0
+    for folder in ("images", "refs"):
+        shutil.copytree(data_dir / "sessions" / session_id / folder, tmp_path / folder)
     other = tmp_path / "other-data"
     import os
 

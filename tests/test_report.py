@@ -13,7 +13,8 @@ from PIL import Image
 from tui.cli.main import main
 from tui.core.model import ChecklistItem, Preference, RunError, Score, Session
 from tui.core.store import Store
-from tui.reports.export import SCHEMA_FILE, export_document, export_json, import_document
+from tui.reports.export import SCHEMA_FILE, export_document, export_json
+from tui.reports.importing import import_export
 from tui.reports.report import render_report
 from tui.reports.sheet import sheet_size
 from tui.scoring.stats import wilson_interval
@@ -63,7 +64,7 @@ def two_rater_session(fast_demo: Path, data_dir: Path, tmp_path: Path, capsys: p
     ann_export.write_bytes(export_json(ann.load(session_id), ann))
 
     bob = Store(tmp_path / "bob-data")
-    import_document(ann_export.read_bytes(), file=ann_export, store=bob)  # bob starts from ann's export
+    import_export(ann_export.read_bytes(), file=ann_export, store=bob)  # bob starts from ann's export
     _score(bob, session_id, "bob", BOB, "2026-05-01T11:00:00.000Z")
     bob_export = tmp_path / "bob.json"
     bob_export.write_bytes(export_json(bob.load(session_id), bob))
@@ -109,7 +110,7 @@ def test_newer_score_wins_on_merge(two_rater_session, tmp_path: Path) -> None:
             score.scored_at = "2026-04-01T00:00:00.000Z"  # older than what the store holds
     stale = tmp_path / "stale.json"
     stale.write_bytes(export_json(older, store))
-    import_document(stale.read_bytes(), file=stale, store=store)
+    import_export(stale.read_bytes(), file=stale, store=store)
     merged = store.load(session_id)
     assert all(s.verdicts.get("c2") for s in merged.scores if s.rater == "bob")
 

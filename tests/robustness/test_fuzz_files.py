@@ -31,7 +31,8 @@ from tui.core.model import (
 )
 from tui.core.store import Store, decode_session, encode_session
 from tui.core.validation import InputError
-from tui.reports.export import export_document, export_json, import_document
+from tui.reports.export import export_document, export_json
+from tui.reports.importing import import_export
 
 PRESET_FILES = sorted((builtin_dir() / "tier-a").glob("*.toml"))
 PRESET_TEXTS = [p.read_text("utf-8") for p in PRESET_FILES]
@@ -218,13 +219,13 @@ def test_mutated_exports_import_cleanly(tmp_path: Path, data: st.DataObject) -> 
     root = tmp_path / ("shared" if data.draw(st.booleans(), label="merge") else f"fresh-{next(_imports)}")
     store = Store(root)
     try:
-        session, what = import_document(raw, file=file, store=store)
+        report = import_export(raw, file=file, store=store)
     except InputError as err:
         one_line(str(err))
         assert str(err).startswith(str(file))
         return
-    assert what
-    assert isinstance(store.load(session.id), Session)
+    assert report.summary()
+    assert isinstance(store.load(report.session.id), Session)
 
 
 def test_every_session_file_the_store_writes_decodes(fast_demo: Path) -> None:
@@ -272,7 +273,7 @@ def test_known_bad_session_files(tmp_path: Path, raw: bytes, words: str) -> None
 def test_known_bad_exports(tmp_path: Path, raw: bytes, words: str) -> None:
     file = tmp_path / "export.json"
     with pytest.raises(InputError) as caught:
-        import_document(raw, file=file, store=Store(tmp_path / "data"))
+        import_export(raw, file=file, store=Store(tmp_path / "data"))
     one_line(str(caught.value))
     assert str(caught.value).startswith(str(file)) and words in str(caught.value)
     assert not (tmp_path / "data").exists(), "a refused import wrote something"

@@ -291,17 +291,28 @@ def _sessions_export(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _sessions_import(ctx: Context, args: argparse.Namespace) -> int:
-    from tui.reports.export import import_document
+    from tui.core.inputs import MAX_IMPORT_BYTES, read_regular
+    from tui.reports.importing import import_export
 
     path = Path(args.file)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(exc.strerror or "cannot read", file=path) from None
-    session, what = import_document(raw, file=path, store=ctx.store)
-    print(session.id)
-    print(f"{session.id}: {what}", file=sys.stderr)
+    raw = read_regular(path, max_bytes=MAX_IMPORT_BYTES, what="export")
+    report = import_export(raw, file=path, store=ctx.store, rater=_local_rater(), theirs=args.theirs)
+    print(report.session.id)
+    print(f"{report.session.id}: {report.summary()}", file=sys.stderr)
+    details = report.details()
+    for line in details[:20]:
+        print(f"  {line}", file=sys.stderr)
+    if len(details) > 20:
+        print(f"  … and {len(details) - 20} more", file=sys.stderr)
     return EXIT_OK
+
+
+def _local_rater() -> str | None:
+    """Whose scores are "mine" in a merge: the configured rater (else the login name), as the TUI records them."""
+    try:
+        return Context().rater
+    except InputError:
+        return None
 
 
 def _sessions_resume(ctx: Context, args: argparse.Namespace) -> int:

@@ -119,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     si.add_argument("file")
     si.add_argument("--into", metavar="ID", help="the session these scores must belong to (refused otherwise)")
+    si.add_argument("--theirs", action="store_true", help="in a merge, the export's scores under your rater name win")
     sr = ssub.add_parser("resume", help="finish what a stopped run left (queued and interrupted runs)")
     sr.add_argument("id")
     sr.add_argument("--retry-failed", action="store_true", help="also run failed runs again")

@@ -334,8 +334,8 @@ def read_doc(path: str, decode_full: Callable[[bytes, str], object]) -> tuple[In
         doc = _doc_decoder.decode(data)
         if doc.schema_version == SCHEMA_VERSION:
             return doc, stamp
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
-        pass
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
+        pass  # (nested too deeply: the full decoder words it)
     # An older file, or a broken one: the store's migrating decoder takes it, or says what is wrong with it.
     try:
         full = decode_full(data, path)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -22,19 +21,19 @@ from tui.core import paths
 from tui.core.atomic import atomic_write, fsync_dirs, fsync_file
 from tui.core.images import ImageInfo, inspect_bytes
 from tui.core.index import SessionIndex
+from tui.core.integrity import ID_RE, check_paths
 from tui.core.migrations import migrate
 from tui.core.model import SCHEMA_VERSION, OutputImage, Reference, RunError, Session, now_iso
 from tui.core.tallies import SessionSummary
 from tui.core.validation import InputError
 
 SESSION_FILE = "session.json"
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _decoder = msgspec.json.Decoder(Session)
 _encoder = msgspec.json.Encoder()
 
 
 def check_session_id(session_id: str) -> str:
-    if not _ID_RE.match(session_id):
+    if not isinstance(session_id, str) or not ID_RE.match(session_id):
         raise InputError(f"{session_id!r} is not a session id", key="session")
     return session_id
 
@@ -51,7 +50,17 @@ _version_decoder = msgspec.json.Decoder(_Version)
 
 
 def decode_session(data: bytes, *, file: Path | str) -> Session:
-    """Validate and migrate a session document, or an InputError naming the file."""
+    """Validate and migrate a session document, or an InputError naming the file; the ids and paths that name
+    files are checked too, so a hand-edited or planted session never makes imgbench write outside its folder."""
+    try:
+        session = _decode_session(data, file=file)
+    except RecursionError:
+        raise InputError("corrupt session file: nested too deeply", file=file) from None
+    check_paths(session, file=file)
+    return session
+
+
+def _decode_session(data: bytes, *, file: Path | str) -> Session:
     # A current file decodes straight into the typed model (one pass, ~3x faster than dict + convert);
     # anything else, broken or older, takes the general path that migrates and explains.
     try:
@@ -98,9 +107,11 @@ class Store:
         return self.session_dir(session_id) / SESSION_FILE
 
     def abspath(self, session_id: str, relative: str) -> Path:
-        path = (self.session_dir(session_id) / relative).resolve()
-        if not path.is_relative_to(self.session_dir(session_id).resolve()):
-            raise InputError(f"path {relative!r} leaves the session directory", key="path")
+        """A file of the session, checked to lie inside its directory once every symlink is resolved."""
+        base = self.session_dir(session_id)
+        path = (base / relative).resolve()
+        if not path.is_relative_to(base.resolve()):
+            raise InputError(f"path {relative!r} leaves the session directory", file=base, key="path")
         return path
 
     def exists(self, session_id: str) -> bool:
@@ -238,9 +249,19 @@ class Store:
         """The second half, once for a batch of images: the directory entries that name them."""
         fsync_dirs(self.abspath(session_id, image.path) for image in images)
 
-    def delete(self, session_id: str) -> None:
-        shutil.rmtree(self.session_dir(session_id))
+    def delete(self, session_id: str, *, missing_ok: bool = False) -> None:
+        try:
+            shutil.rmtree(self.session_dir(session_id))
+        except FileNotFoundError:
+            if not missing_ok:
+                raise
         self.index.forget(session_id)
+
+    def write_file(self, session_id: str, relative: str, data: bytes, *, durable: bool = True) -> Path:
+        """Write one file of the session (an image, a reference), never anywhere but inside its directory."""
+        target = self.abspath(session_id, relative)
+        atomic_write(target, data, durable=durable)
+        return target
 
     # -- files --------------------------------------------------------------------------------
     def add_reference(
@@ -251,9 +272,8 @@ class Store:
 
         digest = hashlib.sha256(data).hexdigest()
         relative = f"refs/{digest}.{info.extension}"
-        target = self.session_dir(session_id) / relative
-        if not target.exists():
-            atomic_write(target, data)
+        if not self.abspath(session_id, relative).exists():
+            self.write_file(session_id, relative, data)
         return Reference(
             sha256=digest,
             path=relative,
@@ -274,9 +294,11 @@ class Store:
         per batch."""
         import hashlib
 
+        if not ID_RE.match(run_id):
+            raise InputError(f"{run_id!r} is not a run id", file=self.session_dir(session_id), key="run")
         info = inspect_bytes(data, what="the provider's image")
         relative = f"images/{run_id}-{index}.{info.extension}"
-        atomic_write(self.session_dir(session_id) / relative, data, durable=durable)
+        self.write_file(session_id, relative, data, durable=durable)
         return OutputImage(
             path=relative,
             sha256=hashlib.sha256(data).hexdigest(),

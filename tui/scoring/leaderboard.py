@@ -85,6 +85,8 @@ def load_lite(file: Path) -> LiteSession:
         session = _lite.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
         raise InputError(f"corrupt session file: {exc}", file=file) from None
+    except RecursionError:
+        raise InputError("corrupt session file: nested too deeply", file=file) from None
     if session.schema_version != SCHEMA_VERSION:  # older file: take the migrating path, then slim it down
         full = decode_session(data, file=file)
         session = msgspec.convert(msgspec.to_builtins(full), LiteSession)

@@ -1,0 +1,238 @@
+"""What a session must be before imgbench writes anything for it: ids and paths of a strict form, references
+that point at something, values in their range, free-form values of bounded depth and size.
+
+A session another rater exported is someone else's file: every field of it is checked here before the import
+writes a byte, and the ids that become file names are checked again whenever a session is loaded.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from tui.core.model import Case, Run, Session
+from tui.core.validation import InputError
+
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_EXT = r"(png|jpg|webp|gif)"
+IMAGE_PATH_RE = re.compile(rf"^images/[A-Za-z0-9][A-Za-z0-9._-]{{0,200}}\.{_EXT}$")
+REF_PATH_RE = re.compile(rf"^refs/[0-9a-f]{{64}}\.{_EXT}$")
+MAX_DEPTH = 8  # of a free-form value (usage, params): providers send two or three levels
+MAX_ITEMS = 10_000  # of one free-form value, counting every nested entry
+MAX_LABEL = 1_000  # a name, title, rater, model id, timestamp
+MAX_TEXT = 200_000  # a prompt, a note, a provider message, a revised prompt
+MAX_LIST = 200_000  # runs, scores, cases of one session
+MAX_PIXELS_SIDE = 100_000
+MAX_REPEATS = 1_000
+MAX_CONCURRENCY = 256
+
+
+class _Checker:
+    def __init__(self, file: Path | str | None) -> None:
+        self.file = file
+
+    def fail(self, key: str, reason: str) -> None:
+        raise InputError(reason, file=self.file, key=key)
+
+    def ident(self, key: str, value: str) -> None:
+        if not ID_RE.match(value):
+            self.fail(key, f"{_show(value)} is not an id (letters, digits, '.', '_', '-'; at most 128)")
+
+    def label(self, key: str, value: str | None, limit: int = MAX_LABEL) -> None:
+        if value is not None and len(value) > limit:
+            self.fail(key, f"is {len(value)} characters long, over the {limit} limit")
+
+    def number(self, key: str, value: float | int | None, low: float, high: float) -> None:
+        if value is None:
+            return
+        if isinstance(value, float) and not math.isfinite(value):
+            self.fail(key, f"{value!r} is not a finite number")
+        if not low <= value <= high:
+            self.fail(key, f"{value!r} is out of range ({low:g} to {high:g})")
+
+    def sha(self, key: str, value: str) -> None:
+        if not SHA256_RE.match(value):
+            self.fail(key, "is not a sha256 (64 lowercase hex digits)")
+
+    def free_form(self, key: str, value: Any) -> None:
+        """A provider's usage, params, metrics: JSON of bounded depth and size, finite numbers, bounded text."""
+        budget = [MAX_ITEMS]
+
+        def walk(node: Any, depth: int, where: str) -> None:
+            budget[0] -= 1
+            if budget[0] < 0:
+                self.fail(key, f"holds more than {MAX_ITEMS} values")
+            if depth > MAX_DEPTH:
+                self.fail(where, f"is nested more than {MAX_DEPTH} levels deep")
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    self.label(f"{where}", k if isinstance(k, str) else str(k))
+                    walk(v, depth + 1, f"{where}.{k}" if len(where) < 200 else where)
+            elif isinstance(node, list):
+                for i, v in enumerate(node):
+                    walk(v, depth + 1, f"{where}[{i}]" if len(where) < 200 else where)
+            elif isinstance(node, str):
+                self.label(where, node, MAX_TEXT)
+            elif isinstance(node, float) and not math.isfinite(node):
+                self.fail(where, f"{node!r} is not a finite number")
+
+        walk(value, 0, key)
+
+
+def _show(value: str) -> str:
+    shown = value if len(value) <= 60 else value[:60] + "…"
+    return repr(shown)
+
+
+def check_paths(session: Session, *, file: Path | str | None = None) -> None:
+    """The ids and paths that become file names: cheap enough for every load."""
+    c = _Checker(file)
+    if not ID_RE.match(session.id):
+        c.fail("session.id", f"{_show(session.id)} is not a session id")
+    for i, run in enumerate(session.runs):
+        c.ident(f"runs[{i}].id", run.id)
+        for j, image in enumerate(run.images):
+            if not IMAGE_PATH_RE.match(image.path):
+                c.fail(f"runs[{i}].images[{j}].path", f"{_show(image.path)} is not a file in the session's images/")
+    for i, case in enumerate(session.cases):
+        for j, ref in enumerate(case.references):
+            if not REF_PATH_RE.match(ref.path):
+                c.fail(f"cases[{i}].references[{j}].path", f"{_show(ref.path)} is not a file in the session's refs/")
+
+
+def check_session(session: Session, *, file: Path | str | None = None) -> None:
+    """Every field of a session from elsewhere: ids, paths, references between its parts, ranges, sizes."""
+    check_paths(session, file=file)
+    c = _Checker(file)
+    c.label("name", session.name)
+    for key in ("created_at", "updated_at", "tool_version"):
+        c.label(key, getattr(session, key))
+    c.number("blind_seed", session.blind_seed, -(2**63), 2**63 - 1)
+    c.number("concurrency", session.concurrency, 1, MAX_CONCURRENCY)
+    for key in ("models", "cases", "runs", "scores", "preferences"):
+        if len(getattr(session, key)) > MAX_LIST:
+            c.fail(key, f"has more than {MAX_LIST} entries")
+    for i, model in enumerate(session.models):
+        c.label(f"models[{i}]", model)
+    _unique(c, "models", session.models)
+    cases = {case.id: case for case in session.cases}
+    _unique(c, "cases", (case.id for case in session.cases))
+    for i, case in enumerate(session.cases):
+        _check_case(c, f"cases[{i}]", case)
+    runs: dict[str, Run] = {}
+    for i, run in enumerate(session.runs):
+        _check_run(c, f"runs[{i}]", run, cases, set(session.models))
+        if run.id in runs:
+            c.fail(f"runs[{i}].id", f"{run.id!r} appears twice")
+        runs[run.id] = run
+    for i, score in enumerate(session.scores):
+        key = f"scores[{i}]"
+        run = runs.get(score.run_id)
+        if run is None:
+            c.fail(f"{key}.run_id", f"score for unknown run {_show(score.run_id)}")
+            return
+        c.label(f"{key}.rater", score.rater)
+        c.label(f"{key}.note", score.note, MAX_TEXT)
+        c.label(f"{key}.scored_at", score.scored_at)
+        items = {item.id for item in cases[run.case_id].checklist}
+        for item_id in score.verdicts:
+            if item_id not in items:
+                c.fail(f"{key}.verdicts", f"verdict for {_show(item_id)}, not an item of the run's checklist")
+    for i, pref in enumerate(session.preferences):
+        key = f"preferences[{i}]"
+        if pref.case_id not in cases:
+            c.fail(f"{key}.case_id", f"unknown case {_show(pref.case_id)}")
+        for side in ("run_a", "run_b"):
+            run = runs.get(getattr(pref, side))
+            if run is None or run.case_id != pref.case_id:
+                c.fail(f"{key}.{side}", f"{_show(getattr(pref, side))} is not a run of case {pref.case_id!r}")
+        c.label(f"{key}.rater", pref.rater)
+        c.label(f"{key}.given_at", pref.given_at)
+
+
+def _unique(c: _Checker, key: str, values: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            c.fail(key, f"{_show(value)} appears twice")
+        seen.add(value)
+
+
+def _check_case(c: _Checker, key: str, case: Case) -> None:
+    c.ident(f"{key}.id", case.id)
+    c.label(f"{key}.prompt", case.prompt, MAX_TEXT)
+    for name in ("preset_id", "title", "category"):
+        c.label(f"{key}.{name}", getattr(case, name))
+    c.number(f"{key}.repeats", case.repeats, 1, MAX_REPEATS)
+    for j, ref in enumerate(case.references):
+        where = f"{key}.references[{j}]"
+        c.sha(f"{where}.sha256", ref.sha256)
+        if not ref.path.startswith(f"refs/{ref.sha256}."):
+            c.fail(f"{where}.path", "is not named by the reference's sha256")
+        c.number(f"{where}.width", ref.width, 1, MAX_PIXELS_SIDE)
+        c.number(f"{where}.height", ref.height, 1, MAX_PIXELS_SIDE)
+        for name in ("format", "slot", "filename"):
+            c.label(f"{where}.{name}", getattr(ref, name))
+    items: dict[str, str | None] = {}
+    for j, item in enumerate(case.checklist):
+        where = f"{key}.checklist[{j}]"
+        c.ident(f"{where}.id", item.id)
+        if item.id in items:
+            c.fail(f"{where}.id", f"{item.id!r} appears twice")
+        c.label(f"{where}.criterion", item.criterion, MAX_TEXT)
+        c.label(f"{where}.check", item.check, MAX_TEXT)
+        items[item.id] = item.parent
+    for j, item in enumerate(case.checklist):
+        seen, parent = {item.id}, item.parent
+        while parent is not None:
+            if parent not in items:
+                c.fail(f"{key}.checklist[{j}].parent", f"unknown item {_show(parent)}")
+            if parent in seen:
+                c.fail(f"{key}.checklist[{j}].parent", "items depend on each other in a circle")
+            seen.add(parent)
+            parent = items[parent]
+    params = case.params
+    for name in ("size", "aspect", "resolution", "quality"):
+        c.label(f"{key}.params.{name}", getattr(params, name), 64)
+    c.number(f"{key}.params.seed", params.seed, -(2**63), 2**64)
+
+
+def _check_run(c: _Checker, key: str, run: Run, cases: dict[str, Case], models: set[str]) -> None:
+    case = cases.get(run.case_id)
+    if case is None:
+        c.fail(f"{key}.case_id", f"unknown case {_show(run.case_id)}")
+        return
+    if run.model not in models:
+        c.fail(f"{key}.model", f"{_show(run.model)} is not among the session's models")
+    c.number(f"{key}.repeat", run.repeat, 0, MAX_REPEATS - 1)
+    c.number(f"{key}.attempts", run.attempts, 0, 1_000_000)
+    if len(run.attempt_log) > 10_000:
+        c.fail(f"{key}.attempt_log", "has more than 10000 attempts")
+    for j, attempt in enumerate(run.attempt_log):
+        c.label(f"{key}.attempt_log[{j}].outcome", attempt.outcome)
+        c.number(f"{key}.attempt_log[{j}].wait_s", attempt.wait_s, 0, 1e9)
+    for name in ("latency_ms", "ttfb_ms"):
+        c.number(f"{key}.{name}", getattr(run, name), 0, 1e12)
+    c.number(f"{key}.cost_usd", run.cost_usd, 0, 1e9)
+    for name in ("params_requested", "params_effective", "usage", "metrics"):
+        value = getattr(run, name)
+        if value is not None:
+            c.free_form(f"{key}.{name}", value)
+    c.label(f"{key}.revised_prompt", run.revised_prompt, MAX_TEXT)
+    if run.error is not None:
+        c.label(f"{key}.error.message", run.error.message, MAX_TEXT)
+        c.label(f"{key}.error.provider_code", run.error.provider_code)
+    for j, image in enumerate(run.images):
+        where = f"{key}.images[{j}]"
+        if not image.path.startswith(f"images/{run.id}-"):
+            c.fail(f"{where}.path", f"is not named by its run ({run.id}-N)")
+        c.sha(f"{where}.sha256", image.sha256)
+        c.number(f"{where}.width", image.width, 1, MAX_PIXELS_SIDE)
+        c.number(f"{where}.height", image.height, 1, MAX_PIXELS_SIDE)
+        c.number(f"{where}.bytes", image.bytes, 0, 2**40)
+    if run.status == "succeeded" and not run.images:
+        c.fail(f"{key}.images", "a succeeded run without an image")
