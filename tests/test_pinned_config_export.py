@@ -14,7 +14,8 @@ from tui.core.compose import CaseSpec, SessionSpec, build_session
 from tui.core.config import load_config
 from tui.core.context import Context
 from tui.core.validation import InputError
-from tui.reports.export import export_document, session_from_document
+from tui.reports.export import export_document
+from tui.reports.importing import session_from_document
 
 
 @pytest.mark.parametrize(
