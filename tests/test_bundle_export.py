@@ -115,7 +115,7 @@ def test_a_packet_keeps_what_a_rater_scores_and_nothing_that_tells_models_apart(
 
 
 def test_each_packet_has_its_own_ids_and_shuffle(data_dir, tmp_path, capsys) -> None:
-    from tui.reports.export import session_from_document
+    from tui.reports.importing import session_from_document
 
     store = Store(data_dir)
     session = named_session(store, cases=6)

@@ -142,6 +142,7 @@ def check_session(session: Session, *, file: Path | str | None = None) -> None:
         for item_id in score.verdicts:
             if item_id not in items:
                 c.fail(f"{key}.verdicts", f"verdict for {_show(item_id)}, not an item of the run's checklist")
+    _check_packets(c, session, set(runs), set(cases))
     for i, pref in enumerate(session.preferences):
         key = f"preferences[{i}]"
         if pref.case_id not in cases:
@@ -236,3 +237,23 @@ def _check_run(c: _Checker, key: str, run: Run, cases: dict[str, Case], models: 
         c.number(f"{where}.bytes", image.bytes, 0, 2**40)
     if run.status == "succeeded" and not run.images:
         c.fail(f"{key}.images", "a succeeded run without an image")
+
+
+def _check_packets(c: _Checker, session: Session, runs: set[str], cases: set[str]) -> None:
+    """Blind packets: a rater's copy names where it came from; the owner's records map back to real runs."""
+    if session.packet is not None:
+        c.ident("session.packet.packet_id", session.packet.packet_id)
+        c.ident("session.packet.session_id", session.packet.session_id)
+        c.label("session.packet.rater", session.packet.rater)
+    for i, record in enumerate(session.packets):
+        key = f"session.packets[{i}]"
+        c.ident(f"{key}.packet_id", record.packet_id)
+        c.label(f"{key}.rater", record.rater)
+        for opaque, run_id in record.runs.items():
+            c.ident(f"{key}.runs", opaque)
+            if run_id not in runs:
+                c.fail(f"{key}.runs", f"maps to unknown run {_show(run_id)}")
+        for opaque, case_id in record.cases.items():
+            c.ident(f"{key}.cases", opaque)
+            if case_id not in cases:
+                c.fail(f"{key}.cases", f"maps to unknown case {_show(case_id)}")
