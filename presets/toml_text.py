@@ -6,7 +6,9 @@ Nothing here runs at import time.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -106,8 +108,18 @@ def _fmt_key(path: Path_) -> str | None:
 def _read_text(path: Path) -> str:
     file = str(path)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+        # NONBLOCK and a regular-file check first: a FIFO named like a preset would hang, /dev/zero never end.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            if stat.S_ISDIR(os.fstat(fd).st_mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise PresetError(file, "is not a regular file (a FIFO or a device); a preset is a small text file")
+            os.set_blocking(fd, True)
+            with os.fdopen(fd, "rb", closefd=False) as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
     except IsADirectoryError:
         raise PresetError(file, "is a directory, not a preset file") from None
     except OSError as exc:

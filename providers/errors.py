@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -30,6 +30,48 @@ _POLICY_PHRASES = (
 )
 # 403s that no key can fix: the account's country is not served (OpenAI).
 _REGION_CODES = {"unsupported_country_region_territory"}
+
+
+REDACTED = "[redacted]"
+MIN_PREFIX = 8  # a key's first 8 characters are already enough to be worth hiding
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """The one redaction of everything imgbench keeps or shows from a provider: each secret, and any part of the
+    text that is a prefix of 8 or more of its characters (a key cut short by a truncation, ours or the server's),
+    replaced. Apply it before any truncation: a cut can leave too little of the key to recognise."""
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        if len(secret) < MIN_PREFIX:
+            text = text.replace(secret, REDACTED)
+            continue
+        head, parts, start = secret[:MIN_PREFIX], [], 0
+        while (at := text.find(head, start)) != -1:
+            end = at + MIN_PREFIX
+            while end < len(text) and end - at < len(secret) and text[end] == secret[end - at]:
+                end += 1
+            parts += [text[start:at], REDACTED]
+            start = end
+        if parts:
+            text = "".join(parts) + text[start:]
+    return text
+
+
+def redact_value(value: Any, secrets: Iterable[str | None]) -> Any:
+    """``redact`` over every string of a JSON-like value (a provider's usage, parameters), keys included."""
+    secrets = [s for s in secrets if s and len(s) >= 4]
+    if not secrets:
+        return value
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            return redact(node, secrets)
+        if isinstance(node, dict):
+            return {walk(k) if isinstance(k, str) else k: walk(v) for k, v in node.items()}
+        if isinstance(node, list | tuple):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(value)
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
@@ -67,9 +109,12 @@ def _clean_html(text: str) -> str:
     return "HTML error page: " + " ".join(body.split())[:160]
 
 
-def error_details(body: bytes, content_type: str = "") -> tuple[str, str | None, float | None]:
-    """(message, provider code, retry delay) from any provider's error body shape."""
-    text = body.decode("utf-8", "replace").strip()
+def error_details(
+    body: bytes, content_type: str = "", secrets: Iterable[str | None] = ()
+) -> tuple[str, str | None, float | None]:
+    """(message, provider code, retry delay) from any provider's error body shape; the request's ``secrets`` are
+    redacted from the whole body first, before any of it is cut to length."""
+    text = redact(body.decode("utf-8", "replace"), list(secrets)).strip()
     try:
         data = json.loads(text) if text else None
     except ValueError:

@@ -11,26 +11,28 @@ import base64
 import binascii
 import functools
 import importlib
-import ipaddress
 import ssl
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin
 
 import httpx
 
+from providers.addresses import checked_address, is_loopback_host, origin, pinned
 from providers.base import ImageData, ProviderError
-from providers.errors import classify, error_details, parse_retry_after
+from providers.errors import classify, error_details, parse_retry_after, redact
 
 __all__ = [  # the error helpers live in providers.errors; adapters reach them through here too
     "classify",
     "decode_b64_image",
     "download_image",
     "error_details",
+    "is_loopback_host",
     "make_client",
     "parse_retry_after",
     "raise_for_status",
+    "redact",
     "send",
     "ssl_context",
     "warm_up",
@@ -163,23 +165,16 @@ def request_secrets(request: httpx.Request | None) -> list[str]:
     return found
 
 
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[redacted]")
-    return text
-
-
 def raise_for_status(response: httpx.Response, provider: str) -> None:
     """Raise the classified ProviderError for a non-2xx response (its body must have been read)."""
     if response.is_success:
         return
-    message, code, delay = error_details(response.content, response.headers.get("content-type", ""))
     try:
         request: httpx.Request | None = response.request
     except RuntimeError:  # a Response built by hand has none
         request = None
     secrets = request_secrets(request)
+    message, code, delay = error_details(response.content, response.headers.get("content-type", ""), secrets)
     message = redact(message, secrets)
     code = redact(code, secrets) if code else code  # some servers echo what they were sent in the code too
     raise classify(response.status_code, message, code, provider=provider, headers=response.headers, retry_after=delay)
@@ -241,7 +236,7 @@ def json_body(response: httpx.Response, provider: str) -> dict[str, Any]:
     try:
         data = response.json()
     except ValueError:
-        excerpt = redact(" ".join(response.text.split())[:120], request_secrets(response.request))
+        excerpt = " ".join(redact(response.text, request_secrets(response.request)).split())[:120]
         raise ProviderError(
             "bad_response", f"{provider} answered with a body that is not JSON: {excerpt!r}", http_status=200
         ) from None
@@ -286,29 +281,17 @@ def image_from_b64(value: str) -> ImageData:
     return ImageData(data, mime)
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), port
-
-
-def is_loopback_host(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_download_url(url: str, trusted: Iterable[str | None] = ()) -> None:
-    """https anywhere; plain http only to loopback or to the origin of a base URL the user configured."""
-    scheme, host, port = _origin(url)
+    """https anywhere; plain http only to loopback or to the origin of a base URL the user configured (or to a name,
+    when a loopback base URL is configured: ``checked_address`` then requires it to resolve to loopback). Where
+    https may lead (public addresses only) is ``checked_address``'s to say, once the host is resolved."""
+    scheme, host, port = origin(url)
     if not host or scheme not in ("http", "https"):
         raise ProviderError("bad_response", f"the provider sent an image URL imgbench will not fetch: {url[:80]!r}")
-    if scheme == "https" or is_loopback_host(host):
+    trusted = [base for base in trusted if base]
+    if scheme == "https" or is_loopback_host(host) or any(origin(base) == (scheme, host, port) for base in trusted):
         return
-    if any(base and _origin(base) == (scheme, host, port) for base in trusted):
+    if any(is_loopback_host(origin(base)[1]) for base in trusted):
         return
     raise ProviderError("bad_response", f"refusing to download an image over plain http from {host}")
 
@@ -328,8 +311,10 @@ async def download_image(
     trusted = tuple(trusted)
     for _hop in range(MAX_REDIRECTS + 1):
         check_download_url(url, trusted)
+        address = await checked_address(url, trusted)
+        target, pin = pinned(url, address)
         try:
-            response = await client.send(client.build_request("GET", url), stream=True)
+            response = await client.send(client.build_request("GET", target, **pin), stream=True)
             try:
                 if response.is_redirect and "location" in response.headers:
                     url = urljoin(url, response.headers["location"])

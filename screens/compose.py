@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from tui.core.validation import InputError
+from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
@@ -44,7 +45,7 @@ class ComposeScreen(ScreenBase, Screen[None]):
             yield Label("Presets  (space toggles)", classes="field-label")
             yield SelectionList[str](
                 *(
-                    Selection(f"{p.id}  {p.title}", p.id, p.id in self.initial_presets)
+                    Selection(plain(f"{p.id}  {p.title}"), p.id, p.id in self.initial_presets)
                     for p in ctx.catalog.presets.values()
                 ),
                 id="presets",
@@ -103,7 +104,7 @@ class ComposeScreen(ScreenBase, Screen[None]):
         refs = self.query_one("#refs", OptionList)
         keep = refs.highlighted
         refs.clear_options()
-        refs.add_options([Option(label, id=oid) for oid, label in self._targets()])
+        refs.add_options([Option(plain(label), id=oid) for oid, label in self._targets()])
         if refs.option_count:
             refs.highlighted = min(keep or 0, refs.option_count - 1)
 

@@ -11,7 +11,9 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from tui.core.safe_text import visible
 from tui.core.tallies import SessionSummary
+from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
@@ -51,7 +53,7 @@ class HomeScreen(ScreenBase, Screen[None]):
         presets = self.query_one("#presets", OptionList)
         for preset in self.app.ctx.catalog.presets.values():
             tag = "i2i" if preset.mode == "i2i" else "t2i"
-            presets.add_option(Option(f"{preset.id}  {tag}  {preset.title}", id=preset.id))
+            presets.add_option(Option(plain(f"{preset.id}  {tag}  {preset.title}"), id=preset.id))
         table.focus()
 
     def on_screen_resume(self) -> None:
@@ -84,8 +86,11 @@ class HomeScreen(ScreenBase, Screen[None]):
             return
         note = self.query_one("#session-errors", Static)
         note.update(
-            "\n".join(f"⚠ unreadable: {e}" for e in errors[:3])
-            + (f"\n… and {len(errors) - 3} more" if len(errors) > 3 else "")
+            plain(
+                "\n".join(f"⚠ unreadable: {visible(e, one_line=True)}" for e in errors[:3])
+                + (f"\n… and {len(errors) - 3} more" if len(errors) > 3 else ""),
+                one_line=False,
+            )
         )
         note.display = bool(errors)
         if not sessions:
@@ -107,7 +112,7 @@ class HomeScreen(ScreenBase, Screen[None]):
         for h in new:
             table.add_row(
                 h.created_at[:16].replace("T", " "),
-                h.name[:40],
+                plain(h.name[:40]),
                 f"{h.status.get('succeeded', 0)}/{h.runs}",
                 str(h.scores),
                 key=h.id,

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from tui.core.model import Session
+from tui.core.safe_text import visible
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
@@ -81,7 +82,7 @@ class ResultsScreen(ScreenBase, Screen[None]):
 
         self.session = session
         if self.is_current:  # the header of a screen on its way out may already be gone
-            self.sub_title = session.name
+            self.sub_title = visible(session.name, one_line=True)
         hide = self.hidden
 
         def cell(text: str) -> str:

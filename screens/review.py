@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Static
 from screens.review_parts import OutputTile, best_columns, checklist_text, revealed_cases
 from tui.core.model import Run, Score, Session, now_iso
 from tui.core.ordered_saver import OrderedSaver
+from tui.core.safe_text import visible
 from tui.widgets.image_view import ImageView
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
@@ -101,7 +102,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
 
     def reload(self) -> None:
         self.session = self.app.ctx.store.load(self.session_id)
-        self.sub_title = self.session.name
+        self.sub_title = visible(self.session.name, one_line=True)
         self.case_index = min(self.case_index, len(self.session.cases) - 1)
         self.show_case()
 

@@ -16,7 +16,9 @@ from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from tui.core.model import Run, Session, parse_iso
 from tui.core.runner import RunEvent, Runner, SessionNotSaved
+from tui.core.safe_text import visible
 from tui.widgets.image_view import ImageView
+from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
@@ -75,7 +77,7 @@ class RunScreen(ScreenBase, Screen[None]):
         table.add_column("Status", key="status", width=13)
         table.add_column("Time", key="time", width=6)
         table.add_column("Try", key="try", width=3)
-        self.sub_title = self.session.name
+        self.sub_title = visible(self.session.name, one_line=True)
         for run in self.session.runs:
             table.add_row(*self._cells(run), key=run.id)
         table.focus()
@@ -121,14 +123,15 @@ class RunScreen(ScreenBase, Screen[None]):
             return f"slot {slot_label(self.session, run)}"
         return run.model
 
-    def _cells(self, run: Run) -> tuple[str, str, str, str, str]:
+    def _cells(self, run: Run) -> tuple[object, object, str, str, str]:
         assert self.session is not None
         case = self.session.case(run.case_id)
         label = case.label + (f" #{run.repeat + 1}" if case.repeats > 1 else "")
         status = STATUS_MARK.get(run.status, run.status)
+        label, model = plain(label), plain(self._model_label(run))
         if self.session.blind:  # elapsed time and retries would hint at the provider
-            return label, self._model_label(run), status, "", ""
-        return label, self._model_label(run), status, self._elapsed(run), str(run.attempts or "")
+            return label, model, status, "", ""
+        return label, model, status, self._elapsed(run), str(run.attempts or "")
 
     def _elapsed(self, run: Run) -> str:
         if run.status in ("running", "retrying") and run.id in self.started:
@@ -162,8 +165,10 @@ class RunScreen(ScreenBase, Screen[None]):
         busy = self.runner is not None or any(r.status in ("running", "retrying") for r in self.session.runs)
         with contextlib.suppress(NoMatches):
             self.query_one("#run-summary", Static).update(
-                f"{self.session.name} — {finished}/{total} finished: {', '.join(parts)}"
-                + ("   (c cancel · C cancel all)" if busy else "   (v review · s results · t retry failed)")
+                plain(
+                    f"{self.session.name} — {finished}/{total} finished: {', '.join(parts)}"
+                    + ("   (c cancel · C cancel all)" if busy else "   (v review · s results · t retry failed)")
+                )
             )
         with contextlib.suppress(NoMatches):
             self.query_one("#run-progress", ProgressBar).update(total=total, progress=finished)
@@ -193,7 +198,8 @@ class RunScreen(ScreenBase, Screen[None]):
             lines.append(f"asked: {asked}")
             if run.params_effective:
                 lines.append("sent:  " + ", ".join(f"{k}={v}" for k, v in run.params_effective.items()))
-        self.query_one("#run-detail", Static).update("\n".join(lines))
+        shown = "\n".join(visible(line, one_line=True) for line in lines)  # each line's own newlines shown too
+        self.query_one("#run-detail", Static).update(plain(shown, one_line=False))
         preview = self.query_one("#run-preview", ImageView)
         if run.images:
             preview.show(self.app.ctx.store.abspath(self.session.id, run.images[0].path))

@@ -60,6 +60,11 @@ def _network_guard(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    # Image downloads from loopback servers: allowed in tests (the guard above keeps them on this machine);
+    # tests/robustness/test_hostile_providers.py turns it off to check what a user's machine refuses.
+    from providers import addresses
+
+    monkeypatch.setattr(addresses, "LOOPBACK_ALLOWED", True)
 
 
 @pytest.fixture(autouse=True)

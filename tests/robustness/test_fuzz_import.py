@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import event, given
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from tests.robustness.fuzz_support import FUZZ, _walk, run_main
@@ -22,6 +22,8 @@ from tests.robustness.hostile_support import (
     real_session,
     snapshot,
 )
+from tests.robustness.pty_support import raw_controls, run_in_pty
+from tests.robustness.support import child_env
 from tui.core.store import Store
 
 TRAVERSAL = [
@@ -84,12 +86,7 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path
 _n = itertools.count()
 
 
-@FUZZ
-@given(data=st.data())
-def test_every_field_replaced_by_a_hostile_value(
-    seed: tuple[dict[str, Any], Path], tmp_path: Path, data: st.DataObject, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    doc, bundle = seed
+def mutated(doc: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
     doc = json.loads(json.dumps(doc))
     for _ in range(data.draw(st.integers(1, 3), label="edits")):
         slots: list[tuple[Any, Any]] = []
@@ -99,6 +96,16 @@ def test_every_field_replaced_by_a_hostile_value(
             slots = [(c, k) for c, k in slots if k in KEY_FIELDS] or slots
         container, key = slots[data.draw(st.integers(0, len(slots) - 1), label="field")]
         container[key] = copy.deepcopy(data.draw(hostile, label="value"))
+    return doc
+
+
+@FUZZ
+@given(data=st.data())
+def test_every_field_replaced_by_a_hostile_value(
+    seed: tuple[dict[str, Any], Path], tmp_path: Path, data: st.DataObject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc, bundle = seed
+    doc = mutated(doc, data)
     n = next(_n)
     work = tmp_path / f"case-{n}"
     data_dir = work / "data"
@@ -116,6 +123,7 @@ def test_every_field_replaced_by_a_hostile_value(
     finally:
         file.unlink()
     assert "Traceback" not in err
+    assert not raw_controls((out + err).encode()), err
     event(f"exit {code}")
     if code == 2:
         line = err.strip()
@@ -125,10 +133,35 @@ def test_every_field_replaced_by_a_hostile_value(
         assert code == 0, err
         session_id = out.strip()
         for argv in (["sessions", "list"], ["report", session_id], ["sessions", "export", session_id]):
-            code, _, err = run_main(argv)
+            code, shown, err = run_main(argv)
             assert code == 0 and "Traceback" not in err, (argv, err)
+            assert not raw_controls((shown + err).encode()), (argv, err)
     after = snapshot(tmp_path) | snapshot(bundle)
     outside = sorted(p for p in after - before if not Path(p).is_relative_to(data_dir) and p != str(file))
     assert not outside, f"written outside the data dir: {outside}"
     assert not Path("/tmp/imgbench-pwned").exists()
     assert not files_containing(data_dir, PLANTED.encode()), "a planted key reached a file"
+
+
+@settings(FUZZ, max_examples=max(6, FUZZ.max_examples // 10))
+@given(data=st.data())
+def test_what_an_import_shows_on_a_real_terminal(
+    seed: tuple[dict[str, Any], Path], tmp_path: Path, data: st.DataObject
+) -> None:
+    """The same mutations, imported, listed and reported on a pty: no control byte from the data reaches it."""
+    doc, bundle = seed
+    doc = mutated(doc, data)
+    if data.draw(st.booleans(), label="controls in the name"):
+        doc["session"]["name"] = data.draw(st.sampled_from(CONTROL), label="name") + "x"
+    n = next(_n)
+    file = bundle / f"pty-{n}.json"
+    file.write_text(json.dumps(doc))
+    env = child_env(IMGBENCH_DATA_DIR=str(tmp_path / f"pty-{n}"))
+    session_id = doc["session"].get("id") if isinstance(doc.get("session"), dict) else None
+    try:
+        for argv in (["sessions", "import", str(file)], ["sessions", "list"], ["report", str(session_id)]):
+            term = run_in_pty(argv, env=env, timeout=60)
+            assert not raw_controls(term.raw), (argv, term.raw[:500])
+            assert "Traceback" not in term.text, term.text
+    finally:
+        file.unlink()

@@ -17,7 +17,7 @@ def packet_file_name(session_id: str, rater: str) -> str:
 
 
 def export_bundle(ctx: Context, args: argparse.Namespace) -> int:
-    from tui.core.atomic import atomic_write
+    from tui.core.outputs import write_user_file
     from tui.reports.packet import check_rater_name, make_packet, record_packet, session_bundle
 
     if args.output and args.bundle:
@@ -25,14 +25,14 @@ def export_bundle(ctx: Context, args: argparse.Namespace) -> int:
     session = ctx.store.load(args.id)
     if args.for_rater is None:
         target = Path(args.bundle)
-        atomic_write(target, session_bundle(session, ctx.store))
+        write_user_file(target, session_bundle(session, ctx.store), durable=True)
         print(target, file=sys.stderr)
         return EXIT_OK
     rater = check_rater_name(args.for_rater)
     target = Path(args.bundle or args.output or packet_file_name(session.id, rater))
     record, data = make_packet(session, ctx.store, rater)
     record_packet(ctx.store, session.id, record)
-    atomic_write(target, data)
+    write_user_file(target, data, durable=True)
     print(target)
     print(f"packet {record.packet_id} for {rater}: {len(record.runs)} output(s) to score", file=sys.stderr)
     return EXIT_OK

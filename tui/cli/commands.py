@@ -12,18 +12,24 @@ from typing import Any
 
 from tui.cli.main import EXIT_OK, EXIT_RUNS_FAILED, one_line
 from tui.core.context import Context
+from tui.core.safe_text import json_text, visible
 from tui.core.validation import InputError
 
 _REF_SLOT = re.compile(r"^(?P<preset>[a-z0-9][a-z0-9_./-]*?)(#(?P<slot>\d+|mask))?=(?P<file>.+)$")
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
+
+
+def _say(*parts: object, file: Any = None, flush: bool = False) -> None:
+    """One line for the terminal, built from stored strings: every control character in them shown, not sent."""
+    print(visible(" ".join(str(p) for p in parts), one_line=True), file=file or sys.stdout, flush=flush)
 
 
 def _report_catalog_errors(ctx: Context) -> None:
     for err in ctx.catalog.errors:
-        print(f"imgbench: warning: preset skipped: {err}", file=sys.stderr)
+        _say(f"imgbench: warning: preset skipped: {err}", file=sys.stderr)
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
@@ -50,7 +56,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
     width = max((len(p.id) for p in presets), default=10)
     for p in presets:
         refs = f"  needs {len(p.reference_slots)} ref" if p.reference_slots else ""
-        print(f"{p.id:<{width}}  {p.mode}  {p.title} ({len(p.checklist)} checks){refs}")
+        _say(f"{p.id:<{width}}  {p.mode}  {p.title} ({len(p.checklist)} checks){refs}")
     return EXIT_OK
 
 
@@ -94,7 +100,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         mark = "ok " if m.available else "-- "
         label = m.info.label if m.info.catalogued else "(unknown to the catalog: conservative capabilities, no price)"
         note = f" — {m.info.note}" if m.info.note and m.info.catalogued else ""
-        print(f"{mark}{one_line(m.info.id):<{width}}  {label}{note}  [{m.detail}]")
+        _say(f"{mark}{m.info.id:<{width}}  {label}{note}  [{m.detail}]")
     return EXIT_OK
 
 
@@ -199,7 +205,7 @@ def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool =
 
     def progress(event: RunEvent) -> None:
         if event.kind == "write_failed":  # said even with -q: the results are at risk
-            print(f"imgbench: warning: {event.message}", file=sys.stderr, flush=True)
+            _say(f"imgbench: warning: {event.message}", file=sys.stderr, flush=True)
             return
         if quiet or event.run is None:
             return
@@ -209,13 +215,13 @@ def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool =
             detail = f"{run.latency_ms / 1000:.2f}s" if run.latency_ms is not None else ""
             if run.error:
                 detail = f"{run.error.kind}: {run.error.message}"
-            print(
+            _say(
                 f"[{done[0]:>{len(str(total))}}/{total}] {run.status:<9} {run.model}  {labels[run.case_id]}  {detail}",
                 file=sys.stderr,
                 flush=True,
             )
         elif event.kind == "retrying":
-            print(f"    retrying {run.model}  {labels[run.case_id]}: {event.message}", file=sys.stderr, flush=True)
+            _say(f"    retrying {run.model}  {labels[run.case_id]}: {event.message}", file=sys.stderr, flush=True)
 
     runner = Runner(ctx.store, ctx.registry, session, listener=progress)
     todo = runner.pending()
@@ -229,7 +235,7 @@ def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool =
     counts = session.status_counts()
     if not quiet:
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-        print(f"session {session.id}: {summary} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        _say(f"session {session.id}: {summary} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     thumb_queue.wait()  # previews ready for `imgbench preview` and the TUI
     return EXIT_OK if counts.get("succeeded", 0) == total else EXIT_RUNS_FAILED
 
@@ -242,9 +248,9 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 def _sessions_list(ctx: Context, args: argparse.Namespace) -> int:
     listing = ctx.store.list()
     if listing.notice:
-        print(f"imgbench: {listing.notice}", file=sys.stderr)
+        _say(f"imgbench: {listing.notice}", file=sys.stderr)
     for err in listing.errors:
-        print(f"imgbench: warning: {err}", file=sys.stderr)
+        _say(f"imgbench: warning: {err}", file=sys.stderr)
     if args.json:
         _print_json(
             [
@@ -268,12 +274,12 @@ def _sessions_list(ctx: Context, args: argparse.Namespace) -> int:
         for h in listing.sessions
     ]
     if lines:
-        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.write("\n".join(visible(line, one_line=True) for line in lines) + "\n")
     return EXIT_OK
 
 
 def _sessions_export(ctx: Context, args: argparse.Namespace) -> int:
-    from tui.core.atomic import atomic_write
+    from tui.core.outputs import write_user_file
     from tui.reports.export import export_json
 
     if args.for_rater is not None or args.bundle:
@@ -281,12 +287,9 @@ def _sessions_export(ctx: Context, args: argparse.Namespace) -> int:
 
         return export_bundle(ctx, args)
     data = export_json(ctx.store.load(args.id), ctx.store)
-    if args.output and args.output != "-":
-        atomic_write(Path(args.output), data)
-        print(args.output, file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+    where = write_user_file(args.output or "-", data, durable=True)
+    if where != "stdout":
+        _say(where, file=sys.stderr)
     return EXIT_OK
 
 
@@ -298,10 +301,10 @@ def _sessions_import(ctx: Context, args: argparse.Namespace) -> int:
     raw = read_regular(path, max_bytes=MAX_IMPORT_BYTES, what="export")
     report = import_export(raw, file=path, store=ctx.store, rater=_local_rater(), theirs=args.theirs)
     print(report.session.id)
-    print(f"{report.session.id}: {report.summary()}", file=sys.stderr)
+    _say(f"{report.session.id}: {report.summary()}", file=sys.stderr)
     details = report.details()
     for line in details[:20]:
-        print(f"  {line}", file=sys.stderr)
+        _say(f"  {line}", file=sys.stderr)
     if len(details) > 20:
         print(f"  … and {len(details) - 20} more", file=sys.stderr)
     return EXIT_OK

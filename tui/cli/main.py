@@ -32,8 +32,10 @@ HANDLERS: dict[str, str] = {
 
 
 def one_line(text: str) -> str:
-    """Control characters (a newline in a file name or an argument) escaped, so an error stays one line."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+    """Control characters (a newline in a file name, ESC in an argument) shown, so an error stays one line."""
+    from tui.core.safe_text import visible
+
+    return visible(text, one_line=True)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.cli.main import EXIT_OK
+from tui.core.safe_text import visible
 from tui.core.validation import InputError
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ def _tiles(session_id: str, blind: bool) -> list[tuple[str, list[Tile]]]:
             runs = blind_order(session, case.id)
         tiles = []
         for run in runs:
-            label = slot_label(session, run) if blind else run.model
+            label = visible(slot_label(session, run) if blind else run.model, one_line=True)
             if run.repeat:
                 label += f" #{run.repeat + 1}"
             if run.images:
@@ -220,7 +221,7 @@ def _tiles(session_id: str, blind: bool) -> list[tuple[str, list[Tile]]]:
             else:
                 why = run.error.kind if run.error else run.status
                 tiles.append(Tile(label, None, message=f"{run.status}" + (f": {why}" if why != run.status else "")))
-        cases.append((case.label, tiles))
+        cases.append((visible(case.label, one_line=True), tiles))
     return cases
 
 

@@ -9,20 +9,17 @@ from pathlib import Path
 
 from tui.cli.main import EXIT_OK
 from tui.core.context import Context
+from tui.core.safe_text import visible
 from tui.core.validation import InputError
 
 _SUFFIX_FORMAT = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
 
 
 def _write(text: str, output: str | None) -> None:
-    if output and output != "-":
-        from tui.core.atomic import atomic_write
+    from tui.core.outputs import write_user_file
 
-        atomic_write(Path(output), text.encode("utf-8"), durable=False)
-        print(output, file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    if write_user_file(output or "-", text.encode("utf-8")) != "stdout":
+        print(visible(str(output), one_line=True), file=sys.stderr)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -53,7 +50,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     ctx = Context(config=None)
     board = leaderboard(ctx.store, rater=args.rater, presets=args.preset or None)
     for err in board.errors:
-        print(f"imgbench: warning: session skipped: {err}", file=sys.stderr)
+        print(visible(f"imgbench: warning: session skipped: {err}", one_line=True), file=sys.stderr)
     if args.json:
         _write(json.dumps(board.to_dict(), indent=2, ensure_ascii=False) + "\n", None)
         return EXIT_OK
@@ -80,12 +77,15 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     headers.append("runs")
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
     for line in [headers, *rows]:
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+        print(visible("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip(), one_line=True))
     which = "common to every model" if board.common else "shared (none common to every model)"
     print(
-        f"\nrates over {len(board.presets)} preset(s) {which}, {board.sessions} session(s): {', '.join(board.presets)}",
+        visible(
+            f"\nrates over {len(board.presets)} preset(s) {which}, {board.sessions} session(s): "
+            f"{', '.join(board.presets)}"
+        ),
         file=sys.stderr,
     )
     for note in board.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(visible(f"note: {note}", one_line=True), file=sys.stderr)
     return EXIT_OK

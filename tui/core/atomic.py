@@ -19,7 +19,17 @@ def _fsync_dir(path: Path) -> None:
 
 
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, durable: bool = True) -> None:
-    """Replace ``path`` with ``data`` so that a reader or a crash sees the old file or the new one, never half."""
+    """Replace ``path`` with ``data`` so that a reader or a crash sees the old file or the new one, never half.
+    A refusal (a full disk: ENOSPC from write or fsync, which name no file) is an OSError naming ``path``."""
+    try:
+        _atomic_write(path, data, mode=mode, durable=durable)
+    except OSError as exc:
+        if exc.filename is None or str(exc.filename).endswith(".tmp"):
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+        raise
+
+
+def _atomic_write(path: Path, data: bytes, *, mode: int, durable: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

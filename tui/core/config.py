@@ -10,7 +10,10 @@ import msgspec
 
 from tui.core import paths
 from tui.core.atomic import atomic_write
+from tui.core.inputs import read_regular
 from tui.core.validation import InputError, find_line, from_msgspec, toml_syntax_error
+
+MAX_CONFIG_BYTES = 1024 * 1024  # a config is a small text file; a FIFO or /dev/zero in its place is refused
 
 PreviewMode = Literal["auto", "halfblock", "kitty", "sixel", "iterm"]
 
@@ -78,12 +81,9 @@ def _known_keys() -> dict[str, list[str]]:
 def load_config(path: Path | None = None) -> Config:
     """The user's config, or the defaults when there is no file. Raises InputError on any problem."""
     path = path or paths.config_file()
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists():
         return Config()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file=path) from None
+    raw = read_regular(path, max_bytes=MAX_CONFIG_BYTES, what="config file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

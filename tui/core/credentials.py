@@ -45,7 +45,8 @@ def mask(key: str) -> str:
 
 
 def permission_problem(path: Path) -> str | None:
-    """A one-line warning when the file or its directory is readable by others."""
+    """A one-line warning when the file or its directory is readable by others, or the folder holding its folder
+    is writable by everyone (anyone could put another folder, and another keys file, in its place)."""
     try:
         file_mode = stat.S_IMODE(path.stat().st_mode)
         dir_mode = stat.S_IMODE(path.parent.stat().st_mode)
@@ -56,7 +57,40 @@ def permission_problem(path: Path) -> str | None:
         problems.append(f"{path} has mode {file_mode:o} (should be 600)")
     if dir_mode & 0o077:
         problems.append(f"{path.parent} has mode {dir_mode:o} (should be 700)")
-    return "; ".join(problems) + " — run `imgbench keys fix-permissions`" if problems else None
+    fix = " — run `imgbench keys fix-permissions`" if problems else ""
+    try:
+        above = path.parent.parent
+        if stat.S_IMODE(above.stat().st_mode) & 0o002:
+            problems.append(
+                f"{above} is writable by every user: keep the config dir in a private place (IMGBENCH_CONFIG_DIR)"
+            )
+    except OSError:
+        pass
+    return "; ".join(problems) + fix if problems else None
+
+
+def refusal(path: Path) -> str | None:
+    """Why imgbench will not read or write this keys file at all, as ssh refuses a key file: a symbolic link (a
+    write would replace it by a file holding every key; a read would take keys from wherever it points), something
+    that is not a file, or a file another user owns. One line, with the fix."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot check: {exc.strerror or exc}"
+    if stat.S_ISLNK(info.st_mode):
+        return f"is a symbolic link; keys are kept only in a plain file: `rm {path}`, then `imgbench keys set PROVIDER`"
+    if not stat.S_ISREG(info.st_mode):
+        return f"is not a regular file: remove it (`rm {path}`), then `imgbench keys set PROVIDER`"
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return f"is owned by uid {info.st_uid}, not you (uid {os.getuid()}): `chown {os.getuid()} {path}` or remove it"
+    return None
+
+
+def _refuse(path: Path) -> None:
+    if problem := refusal(path):
+        raise InputError(problem, file=path)
 
 
 class InsecureCredentialsWarning(UserWarning):
@@ -77,6 +111,7 @@ def warn_permissions(path: Path) -> str | None:
 
 def fix_permissions(path: Path | None = None) -> None:
     path = path or paths.credentials_file()
+    _refuse(path)  # chmod would follow a link to someone else's file
     if path.parent.exists():
         os.chmod(path.parent, 0o700)
     if path.exists():
@@ -85,6 +120,7 @@ def fix_permissions(path: Path | None = None) -> None:
 
 def load_stored(path: Path | None = None) -> dict[str, str]:
     path = path or paths.credentials_file()
+    _refuse(path)
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
@@ -111,9 +147,14 @@ def store_key(provider: str, value: str, path: Path | None = None) -> None:
     import tomli_w
 
     path = path or paths.credentials_file()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Folders made on the way are 0755 whatever the umask (mkdir's parents would get 0777 under umask 0, and a
+    # folder anyone can write is where someone else's keys folder could be put); the keys folder itself 0700.
+    for folder in reversed(path.parent.parents):
+        if not folder.exists():
+            folder.mkdir(mode=0o755, exist_ok=True)
+    path.parent.mkdir(exist_ok=True, mode=0o700)
     os.chmod(path.parent, 0o700)
-    keys = load_stored(path)
+    keys = load_stored(path)  # refuses a link or a foreign file before anything is written
     keys[provider] = value
     atomic_write(path, tomli_w.dumps({"keys": keys}).encode(), mode=0o600)
 

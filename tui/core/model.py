@@ -31,6 +31,7 @@ ErrorKind = Literal[
     "cancelled",
     "interrupted",
     "unavailable",
+    "storage",  # the system refused to store the output (a full disk): never the model's failure
 ]
 
 

@@ -15,11 +15,13 @@ from typing import Any, Literal
 import msgspec
 
 from providers.base import CallContext, GenerationRequest, Provider, ProviderError, ReferenceInput
+from providers.errors import redact, redact_value
 from providers.retry import RetryPolicy
 from tui.core import previews
 from tui.core.images import FORMATS
 from tui.core.model import Attempt, OutputImage, Reference, Run, RunError, Session, Timings, now_iso
 from tui.core.registry import Registry
+from tui.core.run_guard import OutputRefused, held_keys, redacted_error, write_output_retrying
 from tui.core.store import Store
 from tui.core.validation import InputError, StorageError
 
@@ -35,6 +37,11 @@ FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
 class SessionNotSaved(StorageError):
     """The session file could not be written even after retrying."""
+
+
+class OutputNotSaved(SessionNotSaved):
+    """An output image the provider sent (and was paid for) could not be written even after retrying: the run is
+    left to resume, marked ``storage`` (never the model's failure)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,8 @@ class Runner:
         self._client: Any = None
         self._closing = False
         self._interrupting = False
+        self._keys: list[str] | None = None
+        self._storage_failure: tuple[str, str] | None = None  # (file, why): the last output the disk refused
 
     # -- public -------------------------------------------------------------------------------
     def pending(self) -> list[Run]:
@@ -125,6 +134,13 @@ class Runner:
                 finally:
                     self._hold_thumbs(False)
         self.listener(RunEvent("idle", None))
+        if self._storage_failure is not None:
+            where, reason = self._storage_failure
+            raise OutputNotSaved(
+                f"cannot write an output image: {reason}. Free the space (or fix the mount) and run "
+                f"`imgbench sessions resume {self.session.id}`: the runs it could not keep will run again",
+                file=where,
+            )
         return self.session
 
     def _not_finished_elsewhere(self, todo: list[Run]) -> list[Run]:
@@ -204,7 +220,7 @@ class Runner:
             ctx = CallContext(
                 client=self._client,
                 on_first_byte=on_first_byte,
-                on_progress=lambda msg: self._emit("progress", run, msg),
+                on_progress=lambda msg: self._emit("progress", run, redact(msg, self._secrets())),
             )
             request = GenerationRequest(
                 model=name,
@@ -223,15 +239,17 @@ class Runner:
                 self._hold_thumbs(True)
                 images = []
                 for index, image in enumerate(result.images):
-                    try:
-                        stored = await asyncio.to_thread(
-                            self.store.write_output, self.session.id, run.id, index, image.data, durable=False
-                        )
-                    except ValueError as exc:
-                        raise ProviderError("bad_response", str(exc)) from None
+                    stored = await self._write_output(run, index, image.data)
                     images.append(stored)
                     syncing = asyncio.ensure_future(asyncio.to_thread(self.store.fsync_output, self.session.id, stored))
                     self._unsynced.append((stored, syncing))
+            except OutputRefused as refused:
+                # The system refused the write, not the model: the run stays to resume, out of the model's figures.
+                self._storage_failure = (refused.path, refused.reason)
+                run.attempt_log = [*run.attempt_log, Attempt(started_iso, now_iso(), "storage")]
+                message = f"cannot write {refused.path}: {refused.reason}; `imgbench sessions resume` runs it again"
+                self._finish(run, "interrupted", RunError("storage", message))
+                return
             except TimeoutError:
                 error = ProviderError("timeout", f"no answer within {provider.settings.timeout_s:g} s")
             except ProviderError as exc:
@@ -243,9 +261,11 @@ class Runner:
                 if first_byte:
                     run.ttfb_ms = round((first_byte[0] - attempt_started) * 1000, 1)
                 run.images = images
-                run.params_effective = result.params_effective or run.params_effective
-                run.revised_prompt = result.revised_prompt
-                run.usage = result.usage
+                # A success answer is the provider's text too: a key echoed in it is scrubbed like one in an error.
+                secrets = self._secrets()
+                run.params_effective = redact_value(result.params_effective or run.params_effective, secrets)
+                run.revised_prompt = redact(result.revised_prompt, secrets) if result.revised_prompt else None
+                run.usage = redact_value(result.usage, secrets)
                 run.cost_usd = result.cost_usd
                 self._finish(run, "succeeded", None)
                 # Previews are made now, in the background, so no screen ever decodes a full-size output.
@@ -267,11 +287,19 @@ class Runner:
                 self._finish(run, "failed", RunError(error.kind, message, error.http_status, error.provider_code))
                 return
             run.status = "retrying"
-            run.error = self._redacted(run, RunError(error.kind, error.message, error.http_status, error.provider_code))
+            said = RunError(error.kind, error.message, error.http_status, error.provider_code)
+            run.error = redacted_error(said, self._secrets())
             self._emit("retrying", run, f"attempt {run.attempts} failed ({error.kind}); retrying in {wait:.1f} s")
             await asyncio.sleep(wait)
             run.status = "running"
             self._emit("started", run)
+
+    async def _write_output(self, run: Run, index: int, data: bytes) -> OutputImage:
+        def warn(message: str) -> None:
+            self.listener(RunEvent("write_failed", None, message))
+
+        tries = (WRITE_TRIES_AT_CLOSE, WRITE_RETRY_S, WRITE_RETRY_MAX_S)
+        return await write_output_retrying(self.store, self.session.id, run.id, index, data, warn, tries)
 
     def _policy(self, provider: Provider) -> RetryPolicy:
         """The session's retry policy, with the provider's own max_attempts / max_wait_s from config."""
@@ -284,24 +312,14 @@ class Runner:
             max_wait_s=float(options.get("max_wait_s", self.retry.max_wait_s)),
         )
 
-    def _redacted(self, run: Run, error: RunError | None) -> RunError | None:
-        """Defence in depth: whatever an adapter let through (a server echoing the key in an error code, an
-        exception's text), the run record never holds the provider's key."""
-        try:
-            key = self.registry.resolve(run.model)[0].settings.api_key
-        except Exception:
-            return error
-        if error is None or not key or len(key) < 4:
-            return error
-
-        def clean(text: str | None) -> str | None:
-            return text.replace(key, "[redacted]") if text else text
-
-        return msgspec.structs.replace(error, message=clean(error.message), provider_code=clean(error.provider_code))
+    def _secrets(self) -> list[str]:
+        if self._keys is None:
+            self._keys = held_keys(self.registry.providers.values())
+        return self._keys
 
     def _finish(self, run: Run, status: str, error: RunError | None) -> None:
         run.status = status  # type: ignore[assignment]
-        run.error = self._redacted(run, error)
+        run.error = redacted_error(error, self._secrets())
         run.timings.finished_at = now_iso()
         self._emit("finished", run)
 

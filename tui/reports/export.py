@@ -9,6 +9,7 @@ import msgspec
 
 from tui import TOOL_NAME, __version__
 from tui.core.model import SCHEMA_VERSION, Session
+from tui.core.safe_text import json_bytes
 from tui.core.store import Store
 from tui.scoring.summary import summarize
 
@@ -40,4 +41,5 @@ def export_document(session: Session, store: Store | None) -> dict[str, Any]:
 
 
 def export_json(session: Session, store: Store | None) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(export_document(session, store)), indent=2) + b"\n"
+    # JSON escapes C0 itself; C1 may stand raw in a string, and `cat export.json` is a terminal: escaped too.
+    return json_bytes(msgspec.json.format(msgspec.json.encode(export_document(session, store)), indent=2)) + b"\n"

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from tui import TOOL_NAME, __version__
 from tui.core.model import Session
+from tui.core.safe_text import json_text, visible
 from tui.core.store import Store
 from tui.reports.report_tables import report_tables
 from tui.scoring.agreement import agreement
@@ -207,11 +208,12 @@ def render_html(data: dict[str, Any]) -> str:
 
 def render_report(session: Session, fmt: Format = "md", *, store: Store, rater: str | None = None) -> str:
     """The session's report as Markdown, JSON or self-contained HTML text."""
+    # Reports are read in terminals too (`cat report.md`): every stored string in them is shown, never sent raw.
     data = report_data(session, store=store, rater=rater)
     if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
     if fmt == "html":
-        return render_html(data)
+        return visible(render_html(data))
     if fmt == "md":
-        return render_markdown(data)
+        return visible(render_markdown(data))
     raise ValueError(f"unknown report format {fmt!r} (md, json or html)")

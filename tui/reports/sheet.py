@@ -18,8 +18,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from tui.core.atomic import atomic_write
 from tui.core.model import Case, Run, Session
+from tui.core.outputs import write_user_file
 from tui.core.store import Store
 from tui.scoring.stats import VERDICT_VALUE, effective_verdicts
 
@@ -254,5 +254,5 @@ def contact_sheet(
     buf = io.BytesIO()
     sheet.save(buf, "PNG", optimize=True)
     sheet.close()
-    atomic_write(out, buf.getvalue(), durable=False)
+    write_user_file(out, buf.getvalue())
     return out
