@@ -45,7 +45,7 @@ async def test_blind_tier_a_reveals_nothing_until_scored(blind_session: str, dat
         table = app.screen.query_one("#runs")
         rows = [table.get_row(key) for key in table.rows]
         assert len(rows) == 18 and all(row[3] == "" and row[4] == "" for row in rows), "no latency or retries"
-        assert all(row[1].startswith("slot ") for row in rows)
+        assert all(str(row[1]).startswith("slot ") for row in rows)  # (cells of stored text are plain Text)
         app.push_screen(ResultsScreen(session_id))
         await pilot.pause(0.8)
         assert leaks(app) == [], "results must stay masked while blind"
