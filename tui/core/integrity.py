@@ -21,6 +21,9 @@ SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _EXT = r"(png|jpg|webp|gif)"
 IMAGE_PATH_RE = re.compile(rf"^images/[A-Za-z0-9][A-Za-z0-9._-]{{0,200}}\.{_EXT}$")
 REF_PATH_RE = re.compile(rf"^refs/[0-9a-f]{{64}}\.{_EXT}$")
+# What a session loaded from this machine's own disk must keep to (imports meet the strict forms above): names
+# that stay one file name inside the session's folder, whatever else they hold.
+SAFE_NAME_RE = re.compile(r"^[^/\\\x00-\x1f.][^/\\\x00-\x1f]{0,199}$")
 MAX_DEPTH = 8  # of a free-form value (usage, params): providers send two or three levels
 MAX_ITEMS = 10_000  # of one free-form value, counting every nested entry
 MAX_LABEL = 1_000  # a name, title, rater, model id, timestamp
@@ -88,11 +91,35 @@ def _show(value: str) -> str:
     return repr(shown)
 
 
+def safe_name(value: str) -> bool:
+    """One file name that stays inside its folder: no separator, no control character, not hidden, not ``..``."""
+    return bool(SAFE_NAME_RE.match(value))
+
+
 def check_paths(session: Session, *, file: Path | str | None = None) -> None:
-    """The ids and paths that become file names: cheap enough for every load."""
+    """The ids and paths that become file names, as every load checks them (cheap): each a single safe name
+    under the session's images/ or refs/."""
     c = _Checker(file)
     if not ID_RE.match(session.id):
         c.fail("session.id", f"{_show(session.id)} is not a session id")
+    for i, run in enumerate(session.runs):
+        if not safe_name(run.id):
+            c.fail(f"runs[{i}].id", f"{_show(run.id)} cannot name a file inside the session")
+        for j, image in enumerate(run.images):
+            folder, _, name = image.path.partition("/")
+            if folder != "images" or not safe_name(name):
+                c.fail(f"runs[{i}].images[{j}].path", f"{_show(image.path)} is not a file in the session's images/")
+    for i, case in enumerate(session.cases):
+        for j, ref in enumerate(case.references):
+            folder, _, name = ref.path.partition("/")
+            if folder != "refs" or not safe_name(name):
+                c.fail(f"cases[{i}].references[{j}].path", f"{_show(ref.path)} is not a file in the session's refs/")
+
+
+def check_session(session: Session, *, file: Path | str | None = None) -> None:
+    """Every field of a session from elsewhere: ids, paths, references between its parts, ranges, sizes."""
+    check_paths(session, file=file)
+    c = _Checker(file)
     for i, run in enumerate(session.runs):
         c.ident(f"runs[{i}].id", run.id)
         for j, image in enumerate(run.images):
@@ -102,12 +129,6 @@ def check_paths(session: Session, *, file: Path | str | None = None) -> None:
         for j, ref in enumerate(case.references):
             if not REF_PATH_RE.match(ref.path):
                 c.fail(f"cases[{i}].references[{j}].path", f"{_show(ref.path)} is not a file in the session's refs/")
-
-
-def check_session(session: Session, *, file: Path | str | None = None) -> None:
-    """Every field of a session from elsewhere: ids, paths, references between its parts, ranges, sizes."""
-    check_paths(session, file=file)
-    c = _Checker(file)
     c.label("name", session.name)
     for key in ("created_at", "updated_at", "tool_version"):
         c.label(key, getattr(session, key))

@@ -21,7 +21,7 @@ from tui.core import paths
 from tui.core.atomic import atomic_write, fsync_dirs, fsync_file
 from tui.core.images import ImageInfo, inspect_bytes
 from tui.core.index import SessionIndex
-from tui.core.integrity import ID_RE, check_paths
+from tui.core.integrity import ID_RE, check_paths, safe_name
 from tui.core.migrations import migrate
 from tui.core.model import SCHEMA_VERSION, OutputImage, Reference, RunError, Session, now_iso
 from tui.core.tallies import SessionSummary
@@ -294,8 +294,8 @@ class Store:
         per batch."""
         import hashlib
 
-        if not ID_RE.match(run_id):
-            raise InputError(f"{run_id!r} is not a run id", file=self.session_dir(session_id), key="run")
+        if not safe_name(run_id):
+            raise InputError(f"{run_id!r} cannot name a file", file=self.session_dir(session_id), key="run")
         info = inspect_bytes(data, what="the provider's image")
         relative = f"images/{run_id}-{index}.{info.extension}"
         self.write_file(session_id, relative, data, durable=durable)
