@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 
 from providers.base import ProviderError
-from providers.errors import redact
+from providers.errors import redact, redact_value
 from tui.core.model import OutputImage, RunError
 from tui.core.store import Store
 
@@ -21,6 +21,18 @@ class OutputRefused(Exception):
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
         self.path, self.reason = path, reason
+
+    def run_error(self) -> RunError:
+        return RunError("storage", f"cannot write {self.path}: {self.reason}; `imgbench sessions resume` runs it again")
+
+
+def keep_answer(run: Any, result: Any, secrets: list[str]) -> None:
+    """What a success answer says, onto its run: the provider's text too, so a key echoed in it is scrubbed as in
+    an error (``revised_prompt``, ``usage``, the parameters it reports)."""
+    run.params_effective = redact_value(result.params_effective or run.params_effective, secrets)
+    run.revised_prompt = redact(result.revised_prompt, secrets) if result.revised_prompt else None
+    run.usage = redact_value(result.usage, secrets)
+    run.cost_usd = result.cost_usd
 
 
 def held_keys(providers: Iterable[Any]) -> list[str]:

@@ -15,13 +15,13 @@ from typing import Any, Literal
 import msgspec
 
 from providers.base import CallContext, GenerationRequest, Provider, ProviderError, ReferenceInput
-from providers.errors import redact, redact_value
+from providers.errors import redact
 from providers.retry import RetryPolicy
 from tui.core import previews
 from tui.core.images import FORMATS
 from tui.core.model import Attempt, OutputImage, Reference, Run, RunError, Session, Timings, now_iso
 from tui.core.registry import Registry
-from tui.core.run_guard import OutputRefused, held_keys, redacted_error, write_output_retrying
+from tui.core.run_guard import OutputRefused, held_keys, keep_answer, redacted_error, write_output_retrying
 from tui.core.store import Store
 from tui.core.validation import InputError, StorageError
 
@@ -86,7 +86,7 @@ class Runner:
         self._client: Any = None
         self._closing = False
         self._interrupting = False
-        self._keys: list[str] | None = None
+        self._keys = held_keys(getattr(registry, "providers", {}).values())  # to redact from what providers say
         self._storage_failure: tuple[str, str] | None = None  # (file, why): the last output the disk refused
 
     # -- public -------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ class Runner:
             ctx = CallContext(
                 client=self._client,
                 on_first_byte=on_first_byte,
-                on_progress=lambda msg: self._emit("progress", run, redact(msg, self._secrets())),
+                on_progress=lambda msg: self._emit("progress", run, redact(msg, self._keys)),
             )
             request = GenerationRequest(
                 model=name,
@@ -247,8 +247,7 @@ class Runner:
                 # The system refused the write, not the model: the run stays to resume, out of the model's figures.
                 self._storage_failure = (refused.path, refused.reason)
                 run.attempt_log = [*run.attempt_log, Attempt(started_iso, now_iso(), "storage")]
-                message = f"cannot write {refused.path}: {refused.reason}; `imgbench sessions resume` runs it again"
-                self._finish(run, "interrupted", RunError("storage", message))
+                self._finish(run, "interrupted", refused.run_error())
                 return
             except TimeoutError:
                 error = ProviderError("timeout", f"no answer within {provider.settings.timeout_s:g} s")
@@ -261,12 +260,7 @@ class Runner:
                 if first_byte:
                     run.ttfb_ms = round((first_byte[0] - attempt_started) * 1000, 1)
                 run.images = images
-                # A success answer is the provider's text too: a key echoed in it is scrubbed like one in an error.
-                secrets = self._secrets()
-                run.params_effective = redact_value(result.params_effective or run.params_effective, secrets)
-                run.revised_prompt = redact(result.revised_prompt, secrets) if result.revised_prompt else None
-                run.usage = redact_value(result.usage, secrets)
-                run.cost_usd = result.cost_usd
+                keep_answer(run, result, self._keys)
                 self._finish(run, "succeeded", None)
                 # Previews are made now, in the background, so no screen ever decodes a full-size output.
                 previews.submit((self.store.abspath(self.session.id, i.path), i.sha256) for i in images)
@@ -288,17 +282,17 @@ class Runner:
                 return
             run.status = "retrying"
             said = RunError(error.kind, error.message, error.http_status, error.provider_code)
-            run.error = redacted_error(said, self._secrets())
+            run.error = redacted_error(said, self._keys)
             self._emit("retrying", run, f"attempt {run.attempts} failed ({error.kind}); retrying in {wait:.1f} s")
             await asyncio.sleep(wait)
             run.status = "running"
             self._emit("started", run)
 
     async def _write_output(self, run: Run, index: int, data: bytes) -> OutputImage:
-        def warn(message: str) -> None:
-            self.listener(RunEvent("write_failed", None, message))
-
-        tries = (WRITE_TRIES_AT_CLOSE, WRITE_RETRY_S, WRITE_RETRY_MAX_S)
+        warn, tries = (
+            (lambda m: self.listener(RunEvent("write_failed", None, m))),
+            (WRITE_TRIES_AT_CLOSE, WRITE_RETRY_S, WRITE_RETRY_MAX_S),
+        )
         return await write_output_retrying(self.store, self.session.id, run.id, index, data, warn, tries)
 
     def _policy(self, provider: Provider) -> RetryPolicy:
@@ -312,14 +306,9 @@ class Runner:
             max_wait_s=float(options.get("max_wait_s", self.retry.max_wait_s)),
         )
 
-    def _secrets(self) -> list[str]:
-        if self._keys is None:
-            self._keys = held_keys(self.registry.providers.values())
-        return self._keys
-
     def _finish(self, run: Run, status: str, error: RunError | None) -> None:
         run.status = status  # type: ignore[assignment]
-        run.error = redacted_error(error, self._secrets())
+        run.error = redacted_error(error, self._keys)
         run.timings.finished_at = now_iso()
         self._emit("finished", run)
 
