@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from tui.core.model import Session
 from tui.core.safe_text import visible
+from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
@@ -86,7 +87,7 @@ class ResultsScreen(ScreenBase, Screen[None]):
         hide = self.hidden
 
         def cell(text: str) -> str:
-            return mask_models(text, session, "[hidden]") if hide else text
+            return visible(mask_models(text, session, "[hidden]") if hide else text, one_line=True)
 
         tabs = self.query_one("#results-tabs", TabbedContent)
         await tabs.clear_panes()
@@ -99,8 +100,10 @@ class ResultsScreen(ScreenBase, Screen[None]):
             # Ids unique per fill: the panes of an earlier fill may still be on their way out.
             await tabs.add_pane(TabPane(table.title, grid, id=f"results-{self._generation}-{index}"))
         self.query_one("#results-title", Static).update(
-            f"{session.name}: {len(session.cases)} case(s) × {len(session.models)} model(s), "
-            f"{len(session.scores)} score(s) from {len({s.rater for s in session.scores})} rater(s)"
+            plain(
+                f"{session.name}: {len(session.cases)} case(s) × {len(session.models)} model(s), "
+                f"{len(session.scores)} score(s) from {len({s.rater for s in session.scores})} rater(s)"
+            )
         )
         self._tables = tables
         self._show_note(0)

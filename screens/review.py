@@ -161,9 +161,9 @@ class ReviewScreen(ScreenBase, Screen[None]):
         self.item_index = min(self.item_index, max(0, len(case.checklist) - 1))
         header = Text()
         header.append(f"Case {self.case_index + 1}/{len(self.session.cases)} ", style="bold")
-        header.append(f"{case.label} ", style="bold cyan")
+        header.append(f"{visible(case.label, one_line=True)} ", style="bold cyan")
         header.append(f"[{case.mode}] ", style="dim")
-        header.append(case.prompt.replace("\n", " ")[:300], style="italic")
+        header.append(visible(case.prompt.replace("\n", " ")[:300], one_line=True), style="italic")
         self.query_one("#case-header", Static).update(header)
         grid = self.query_one("#outputs", Grid)
         columns = best_columns(len(outputs), grid.size.width or 60, grid.size.height or 20)
@@ -204,7 +204,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
             score = self.session.score_of(run.id, self.rater)
             done = len(score.verdicts) if score else 0
             caption = Text(
-                f"{'▶ ' if tile.index == self.output_index else '  '}{self.label(run)}",
+                f"{'▶ ' if tile.index == self.output_index else '  '}{visible(self.label(run), one_line=True)}",
                 style="bold reverse" if tile.index == self.output_index else "bold",
             )
             caption.append(f"  {done}/{len(case.checklist)} scored", style="dim")

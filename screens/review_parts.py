@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui.core.model import Run, Score, Session
+from tui.core.safe_text import visible
 from tui.widgets.image_view import ImageView
 
 MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "partial": ("½", "yellow"), "na": ("–", "grey50")}
@@ -67,6 +68,14 @@ class OutputTile(Vertical):
         yield Static("", classes="tile-caption")
 
 
+class SafeText(Text):
+    """A Text whose appended strings (criteria, notes, provider messages: stored text) show their control
+    characters instead of sending them (``tui.core.safe_text.visible``)."""
+
+    def append(self, text, style=None):  # type: ignore[no-untyped-def, override]
+        return super().append(visible(text) if isinstance(text, str) else text, style)
+
+
 def checklist_text(
     session: Session, run: Run, score: Score | None, *, label: str, cursor: int, left: int, blind: bool
 ) -> Text:
@@ -74,7 +83,7 @@ def checklist_text(
     and (masked when blind) the run's error."""
     case = session.case(run.case_id)
     verdicts = score.verdicts if score else {}
-    text = Text()
+    text = SafeText()
     text.append(f"Checklist for {label}\n", style="bold")
     if not case.checklist:
         text.append("This case has no checklist: add notes with o.\n", style="dim")
