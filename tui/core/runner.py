@@ -74,7 +74,7 @@ class Runner:
         self.session = session
         self.listener = listener or (lambda _e: None)
         self.retry = retry or RetryPolicy()
-        self._global = asyncio.Semaphore(concurrency or session.concurrency or 64)
+        self._global = asyncio.Semaphore(max(1, concurrency or session.concurrency or 64))  # a hand-edited -5 too
         self._per_provider: dict[str, asyncio.Semaphore] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._dirty: dict[str, Run] = {}
