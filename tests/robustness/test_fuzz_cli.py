@@ -167,7 +167,7 @@ def test_arguments_that_are_not_utf8_are_refused_by_name(fast_demo: Path, make_i
         (["run", "--prompt", "x", "--ref", os.fsencode(odd), "--model", "demo:mosaic", "-q"], 0, ""),
         (["sessions", "export", b"\xff"], 2, "is not a session id"),
         (["run", "--prompt", "x", "--model", b"demo:\xff"], 2, "unknown model"),
-        (["presets", "a\nb"], 2, "unrecognized arguments: a\\nb"),
+        (["presets", "a\nb"], 2, "unrecognized arguments: a␊b"),  # the newline shown, not sent
     ]
     for args, code, words in cases:
         proc = subprocess.run(cli(*args), env=child_env(), capture_output=True, timeout=60)

@@ -100,3 +100,4 @@ def test_one_sanitizer_marks_every_control_character() -> None:
     assert visible("line one\n\tline two") == "line one\n\tline two"
     assert "\n" not in visible("line one\nline two", one_line=True)
     assert visible("café 猫 🐱") == "café 猫 🐱"
+    assert visible("caf\udce9") == "caf<U+DCE9>"  # a byte that was not UTF-8 (an odd file name)

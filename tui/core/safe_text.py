@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
-# C0 but tab and newline, DEL, C1; and the bidirectional overrides that reorder what a line appears to say.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 but tab and newline, DEL, C1; the bidirectional overrides that reorder what a line appears to say; and lone
+# surrogates (bytes that were not UTF-8, as a file name or an argument brings them), which no terminal can show.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _C1_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
 
 
