@@ -6,7 +6,8 @@ from pathlib import Path
 
 from tui.core.model import Case, ChecklistItem, Run, Score, Session
 from tui.core.store import Store
-from tui.reports.export import export_json, import_document
+from tui.reports.export import export_json
+from tui.reports.importing import import_export
 
 
 def test_import_keeps_the_latest_duplicate_score_and_says_so(tmp_path: Path) -> None:
@@ -17,13 +18,12 @@ def test_import_keeps_the_latest_duplicate_score_and_says_so(tmp_path: Path) -> 
                       cases=[case], runs=[Run("r0", "k", "m:a", status="succeeded")], scores=[new, old])  # fmt: skip
     file = tmp_path / "dup.json"
     file.write_bytes(export_json(session, None))
-    imported, message = import_document(file.read_bytes(), file=file, store=Store(tmp_path / "data"))
-    assert "1 duplicate score(s) of one rater for one run: kept the latest" in message
-    assert [s.verdicts for s in imported.scores] == [{"i0": "pass"}]
+    report = import_export(file.read_bytes(), file=file, store=Store(tmp_path / "data"))
+    assert "1 duplicate score(s) of one rater for one run: kept the latest" in report.details()[-1]
+    assert [s.verdicts for s in report.session.scores] == [{"i0": "pass"}]
     stored = Store(tmp_path / "data").load(session.id)
     assert [s.verdicts for s in stored.scores] == [{"i0": "pass"}]
     # Into an existing session (a merge) the same rule and the same word.
-    _, message = import_document(file.read_bytes(), file=file, store=Store(tmp_path / "data"))
-    assert "kept the latest" in message and [s.verdicts for s in Store(tmp_path / "data").load(session.id).scores] == [
-        {"i0": "pass"}
-    ]
+    again = import_export(file.read_bytes(), file=file, store=Store(tmp_path / "data"))
+    stored = Store(tmp_path / "data").load(session.id)
+    assert "kept the latest" in " ".join(again.details()) and [s.verdicts for s in stored.scores] == [{"i0": "pass"}]

@@ -256,8 +256,6 @@ def _check_run(c: _Checker, key: str, run: Run, cases: dict[str, Case], models: 
         c.number(f"{where}.width", image.width, 1, MAX_PIXELS_SIDE)
         c.number(f"{where}.height", image.height, 1, MAX_PIXELS_SIDE)
         c.number(f"{where}.bytes", image.bytes, 0, 2**40)
-    if run.status == "succeeded" and not run.images:
-        c.fail(f"{key}.images", "a succeeded run without an image")
 
 
 def _check_packets(c: _Checker, session: Session, runs: set[str], cases: set[str]) -> None:

@@ -30,6 +30,7 @@ from tui.core.migrations import migrate
 from tui.core.model import Preference, Run, RunError, Score, Session
 from tui.core.store import Store
 from tui.core.validation import InputError
+from tui.scoring.stats import latest_scores
 
 MAX_IMAGE_BYTES = max(MAX_REFERENCE_BYTES, 64 * 1024 * 1024)
 
@@ -201,17 +202,25 @@ def import_export(
     """Import an export, or merge it into the session of the same id. Nothing is written unless every field
     checks out; images come only from ``source`` (default: the export's own directory)."""
     incoming = parse_export(raw, file=file)
+    # One score per (rater, run): an export that holds two keeps the latest, and the report says so.
+    incoming.scores, dropped = latest_scores(incoming.scores)
     source = source if source is not None else DirectorySource(file.parent)
     files, refused = take_images(incoming, source)
     if store.exists(incoming.id):
-        return _merge(store, incoming, files, refused, rater=rater, theirs=theirs)
-    return _create(store, incoming, files, refused)
+        report = _merge(store, incoming, files, refused, rater=rater, theirs=theirs)
+    else:
+        report = _create(store, incoming, files, refused)
+    if dropped:
+        report.skipped.append(f"{dropped} duplicate score(s) of one rater for one run: kept the latest")
+    return report
 
 
 def _create(store: Store, session: Session, files: dict[str, bytes], refused: dict[str, str]) -> ImportReport:
     report = ImportReport(session, created=True)
     for run in session.runs:
         missing = [im.path for im in run.images if im.path not in files]
+        if run.status == "succeeded" and not run.images:
+            missing, refused = ["its image"], {**refused, "its image": "is not in the export"}
         if missing:
             report.skipped.append(f"run {run.id}: {missing[0]} {refused[missing[0]]}; marked interrupted")
             run.images = []
@@ -283,6 +292,8 @@ def _runs_to_take(
             out[run.id] = (run, f"run {run.id}: running here now; left as it is")
         elif (here.case_id, here.model, here.repeat) != (run.case_id, run.model, run.repeat):
             out[run.id] = (run, f"run {run.id}: a different run under the same id; left as it is")
+        elif not run.images:
+            out[run.id] = (run, f"run {run.id}: no image in the export; left as it is")
         elif missing := [im.path for im in run.images if im.path not in files]:
             out[run.id] = (run, f"run {run.id}: {missing[0]} {refused[missing[0]]}; left as it is")
         else:
