@@ -129,3 +129,29 @@ def test_a_long_error_body_is_cut_to_300_characters() -> None:
     assert len(message) == 300 and message.startswith("word word")
     message, _, _ = error_details(b'{"detail": [' + b'"' + text.encode() + b'"]}', "application/json")
     assert len(message) == 300 and message.startswith('{"detail"')  # a list with nothing usable: the raw body, cut
+
+
+def test_the_servers_own_retry_advice_wins_and_is_read_as_a_word() -> None:
+    headers = {"x-should-retry": "TRUE"}  # lowered before comparing: a new string, so an identity test would fail
+    assert classify(400, "try again", provider="openai", headers=headers).retryable is True
+    assert classify(500, "no", provider="openai", headers={"x-should-retry": "false"}).retryable is False
+
+
+def test_a_server_error_reads_retry_after_unless_the_body_said_how_long() -> None:
+    import httpx
+
+    headers = httpx.Headers({"Retry-After": "7"})
+    assert classify(503, "busy", provider="openai", headers=headers).retry_after == 7.0
+    assert classify(503, "busy", provider="openai", headers=headers, retry_after=2.0).retry_after == 2.0
+    assert classify(503, "busy", provider="openai").retry_after is None
+
+
+def test_moderation_reasons_are_named_ten_at_most() -> None:
+    import json
+
+    from providers.errors import error_details
+
+    reasons = [f"reason-{i:02d}" for i in range(12)]
+    body = {"error": {"message": "Your input was flagged", "code": 403, "metadata": {"reasons": reasons}}}
+    message, _, _ = error_details(json.dumps(body).encode(), "application/json")
+    assert "reason-09" in message and "reason-10" not in message
