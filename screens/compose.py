@@ -20,6 +20,8 @@ from tui.widgets.workbench import workbench
 
 QUALITIES = [("default", ""), ("low", "low"), ("medium", "medium"), ("high", "high"), ("auto", "auto")]
 PROMPT_TARGET = "__prompt__"
+PROMPT_MASK_TARGET = "__prompt_mask__"
+MASK_SLOT = "mask"  # the target "PRESET#mask": the preset's mask slot
 
 
 class ComposeScreen(ScreenBase, Screen[None]):
@@ -36,6 +38,9 @@ class ComposeScreen(ScreenBase, Screen[None]):
         # (preset id, slot number) -> file, and the free prompt's files
         self.slot_refs: dict[tuple[str, int], Path] = {}
         self.prompt_refs: list[Path] = []
+        # Edit masks (PNG, transparent where to edit): per preset with a mask slot, and the free prompt's.
+        self.slot_masks: dict[str, Path] = {}
+        self.prompt_mask: Path | None = None
 
     def compose(self) -> ComposeResult:
         ctx = self.app.ctx
@@ -92,12 +97,19 @@ class ComposeScreen(ScreenBase, Screen[None]):
         out = []
         for preset_id in self.query_one("#presets", SelectionList).selected:
             preset = catalog.get(preset_id)
-            for number, slot in enumerate(preset.reference_slots, start=1):
+            images = [s for s in preset.reference_slots if s.role != "mask"]
+            for number, slot in enumerate(images, start=1):
                 path = self.slot_refs.get((preset_id, number))
                 shown = path.name if path else "— empty (needed)"
                 out.append((f"{preset_id}#{number}", f"{preset_id} #{number} {slot.id}: {shown}"))
+            if mask_slot := next((s for s in preset.reference_slots if s.role == "mask"), None):
+                path = self.slot_masks.get(preset_id)
+                shown = path.name if path else "— empty (needed: PNG, transparent where to edit)"
+                out.append((f"{preset_id}#{MASK_SLOT}", f"{preset_id} mask {mask_slot.id}: {shown}"))
         files = ", ".join(p.name for p in self.prompt_refs) or "none (text-to-image)"
         out.append((PROMPT_TARGET, f"free prompt: {files}"))
+        mask = self.prompt_mask.name if self.prompt_mask else "none (PNG, transparent where to edit)"
+        out.append((PROMPT_MASK_TARGET, f"free prompt mask: {mask}"))
         return out
 
     def refresh_refs(self) -> None:
@@ -128,12 +140,18 @@ class ComposeScreen(ScreenBase, Screen[None]):
                 return
             if target == PROMPT_TARGET:
                 self.prompt_refs.append(path)
+            elif target == PROMPT_MASK_TARGET:
+                self.prompt_mask = path
             else:
                 preset_id, _, number = target.rpartition("#")
-                self.slot_refs[(preset_id, int(number))] = path
+                if number == MASK_SLOT:
+                    self.slot_masks[preset_id] = path
+                else:
+                    self.slot_refs[(preset_id, int(number))] = path
             self.refresh_refs()
 
-        workbench(self).open("file_picker", f"Reference for {option.prompt}", callback=attach)
+        what = "Mask" if target == PROMPT_MASK_TARGET or target.endswith(f"#{MASK_SLOT}") else "Reference"
+        workbench(self).open("file_picker", f"{what} for {option.prompt}", callback=attach)
 
     def key_delete(self) -> None:
         refs = self.query_one("#refs", OptionList)
@@ -142,9 +160,14 @@ class ComposeScreen(ScreenBase, Screen[None]):
         target = refs.highlighted_option.id
         if target == PROMPT_TARGET:
             self.prompt_refs.clear()
+        elif target == PROMPT_MASK_TARGET:
+            self.prompt_mask = None
         elif target:
             preset_id, _, number = target.rpartition("#")
-            self.slot_refs.pop((preset_id, int(number)), None)
+            if number == MASK_SLOT:
+                self.slot_masks.pop(preset_id, None)
+            else:
+                self.slot_refs.pop((preset_id, int(number)), None)
         self.refresh_refs()
 
     # -- run ----------------------------------------------------------------------------------
@@ -154,14 +177,19 @@ class ComposeScreen(ScreenBase, Screen[None]):
 
         presets = list(self.query_one("#presets", SelectionList).selected)
         cases = [
-            CaseSpec(preset_id=pid, refs=[(n, p) for (q, n), p in self.slot_refs.items() if q == pid])
+            CaseSpec(
+                preset_id=pid,
+                refs=[(n, p) for (q, n), p in self.slot_refs.items() if q == pid],
+                mask=self.slot_masks.get(pid),
+            )
             for pid in presets
         ]
         prompt = self.query_one("#prompt", TextArea).text.strip()
         checklist = parse_checklist(self.query_one("#checklist", TextArea).text, key="checklist")
         if prompt:
-            cases.append(CaseSpec(prompt=prompt, refs=[(None, p) for p in self.prompt_refs], checklist=checklist))
-        elif self.prompt_refs:
+            refs = [(None, p) for p in self.prompt_refs]
+            cases.append(CaseSpec(prompt=prompt, refs=refs, checklist=checklist, mask=self.prompt_mask))
+        elif self.prompt_refs or self.prompt_mask:
             raise InputError("references for the free prompt, but no prompt", key="prompt")
         elif checklist:
             raise InputError("a checklist for the free prompt, but no prompt", key="checklist")

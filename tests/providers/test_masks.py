@@ -224,7 +224,9 @@ def test_a_preset_mask_slot_is_filled_with_ref_hash_mask(files, fast_demo: Path)
     (fast_demo / "presets" / "inpaint.toml").write_text(MASK_PRESET)
     ref, mask = files("room.png", png_bytes(SIZE)), files("region.png", mask_png())
     missing = cli("run", "--preset", "mine/inpaint", "--model", "demo:mosaic", "--ref", f"mine/inpaint={ref}")
-    assert missing.returncode == 2 and "mask (Where the window goes; --ref mine/inpaint#mask=FILE)" in missing.stderr
+    assert (
+        missing.returncode == 2 and "mask (Where the window goes): pass --ref mine/inpaint#mask=FILE" in missing.stderr
+    )
     done = cli("run", "--preset", "mine/inpaint", "--model", "demo:mosaic", "--ref", f"mine/inpaint={ref}",
                "--ref", f"mine/inpaint#mask={mask}")  # fmt: skip
     assert done.returncode == 0, done.stderr

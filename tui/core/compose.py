@@ -105,10 +105,17 @@ class MissingReferences(InputError):
     """An edit preset without its reference images; the message says how to attach them on the command line, and
     ``needs`` lets a screen say it its own way."""
 
-    def __init__(self, preset_id: str, missing: list[str]) -> None:
+    def __init__(self, preset_id: str, missing: list[str], *, mask: bool = False) -> None:
         self.preset_id = preset_id
         self.needs = f"{preset_id} is image-to-image and needs a reference for slot(s) {'; '.join(missing)}"
-        super().__init__(f"{self.needs}: pass --ref {preset_id}=FILE (or {preset_id}#N=FILE)", key="--ref")
+        how = (
+            f"--ref {preset_id}#mask=FILE"
+            if mask and len(missing) == 1
+            else f"--ref {preset_id}=FILE (or {preset_id}#N=FILE)"
+        )
+        if mask and len(missing) > 1:
+            how += f" and --ref {preset_id}#mask=FILE"
+        super().__init__(f"{self.needs}: pass {how}", key="--ref")
 
 
 MAX_CHECKS = 60
@@ -153,10 +160,11 @@ def _preset_case(preset: Preset, spec: CaseSpec, params: Params) -> tuple[Case, 
             for i, (slot, path) in enumerate(zip(image_slots, filled, strict=True))
             if path is None
         ]
-        if mask_slot is not None and spec.mask is None:
-            missing.append(f"mask ({mask_slot.description}; --ref {preset.id}#mask=FILE)")
+        no_mask = mask_slot is not None and spec.mask is None
+        if no_mask:
+            missing.append(f"mask ({mask_slot.description})")
         if missing:
-            raise MissingReferences(preset.id, missing)
+            raise MissingReferences(preset.id, missing, mask=no_mask)
     elif spec.refs or spec.mask:
         raise InputError(f"{preset.id} is text-to-image and takes no reference images", key="--ref")
     merged = Params(**{**preset.params, **params.to_dict()}) if preset.params else params
