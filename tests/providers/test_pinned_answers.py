@@ -155,3 +155,23 @@ def test_moderation_reasons_are_named_ten_at_most() -> None:
     body = {"error": {"message": "Your input was flagged", "code": 403, "metadata": {"reasons": reasons}}}
     message, _, _ = error_details(json.dumps(body).encode(), "application/json")
     assert "reason-09" in message and "reason-10" not in message
+
+
+def test_redaction_takes_the_whole_key_and_only_the_key() -> None:
+    from providers.errors import redact
+
+    key = "PLANTED-redact-0123456789abcdef"
+    assert redact(f"auth failed for {key}; try again", [key]) == "auth failed for [redacted]; try again"
+    assert redact(f"cut: {key[:12]}…", [key]) == "cut: [redacted]…"  # a prefix of 8+ characters is the key too
+    assert redact(f"{key}{key}", [key]) == "[redacted][redacted]"
+    assert redact("PLANTED-redact is a word", [key]) == "[redacted] is a word"  # 14 characters of the key
+    assert redact("code abcd here", ["abcd"]) == "code [redacted] here"  # short secrets: exact matches only
+    assert redact("code abc here", ["abc"]) == "code abc here"  # under 4 characters nothing is a secret
+
+
+def test_a_zero_or_negative_retry_after_means_now() -> None:
+    from providers.errors import parse_retry_after
+
+    assert parse_retry_after({"retry-after": "0"}) == 0.0
+    assert parse_retry_after({"retry-after": "-5"}) == 0.0
+    assert parse_retry_after({"retry-after": "2.5"}) == 2.5
