@@ -27,9 +27,11 @@ MASK_SLOT = "mask"  # the target "PRESET#mask": the preset's mask slot
 class ComposeScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Compose"
     BINDINGS = [
-        Binding("ctrl+r,ctrl+j", "run", "Run", id="compose.run", priority=True),
-        Binding("ctrl+o", "attach", "Attach ref", id="compose.attach"),
-        Binding("escape", "back", "Back", id="compose.back"),
+        Binding("ctrl+r,ctrl+j", "run", "Run", id="compose.run", priority=True, tooltip="Run the comparison"),
+        Binding(
+            "ctrl+o", "attach", "Attach", id="compose.attach", tooltip="Attach a reference image to the highlighted row"
+        ),
+        Binding("escape", "back", "Back", id="compose.back", show=False, tooltip="Back without running"),
     ]
 
     def __init__(self, preset_ids: list[str] | None = None) -> None:

@@ -27,12 +27,19 @@ class HomeScreen(ScreenBase, Screen[None]):
     _all: list[SessionSummary] = []  # every session of the last listing, newest first
     _limit = 0  # how many rows the table has grown to (kept when the listing is refreshed)
     BINDINGS = [
-        Binding("n", "new", "New session", id="home.new"),
-        Binding("enter", "open", "Open", id="home.open", priority=True),  # before the table's own enter
-        Binding("r", "results", "Results", id="home.results"),
-        Binding("e", "export", "Export", id="home.export"),
-        Binding("k", "app.keys", "Keys", id="home.keys"),
-        Binding("g", "refresh", "Refresh", id="home.refresh", show=False),
+        Binding("n", "new", "New", id="home.new", tooltip="New session"),
+        Binding(
+            "enter",
+            "open",
+            "Open",
+            id="home.open",
+            priority=True,
+            tooltip="Open the session (a preset: new session with it)",
+        ),  # before the table's own enter
+        Binding("r", "results", "Results", id="home.results", tooltip="Results of the selected session"),
+        Binding("e", "export", "Export", id="home.export", tooltip="Export the selected session as JSON"),
+        Binding("k", "app.keys", "Keys", id="home.keys", tooltip="API keys"),
+        Binding("g", "refresh", "Refresh", id="home.refresh", show=False, tooltip="Read the session list again"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -53,10 +53,12 @@ class KeyInput(ScreenBase, ModalScreen[str | None]):
 class KeysScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Keys"
     BINDINGS = [
-        Binding("s,enter", "set_key", "Set key", id="keys.set", priority=True),  # before the table's own enter
-        Binding("d,delete", "remove_key", "Remove stored", id="keys.remove"),
-        Binding("f", "fix", "Fix permissions", id="keys.fix"),
-        Binding("escape", "back", "Back", id="keys.back"),
+        Binding(
+            "s,enter", "set_key", "Set", id="keys.set", priority=True, tooltip="Set the highlighted provider's key"
+        ),  # before the table's own enter
+        Binding("d,delete", "remove_key", "Remove", id="keys.remove", tooltip="Remove the stored key (asks first)"),
+        Binding("f", "fix", "Fix perms", id="keys.fix", tooltip="Make credentials.toml 600 and its folder 700"),
+        Binding("escape", "back", "Back", id="keys.back", show=False, tooltip="Back"),
     ]
 
     def compose(self) -> ComposeResult:

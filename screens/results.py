@@ -23,12 +23,12 @@ from tui.widgets.workbench import workbench
 class ResultsScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Results"
     BINDINGS = [
-        Binding("e", "export", "Export JSON", id="results.export"),
-        Binding("m", "report('md')", "Report .md", id="results.report_md"),
-        Binding("H", "report('html')", "Report .html", id="results.report_html"),
-        Binding("c", "sheet", "Contact sheet", id="results.sheet"),
-        Binding("v", "review", "Review", id="results.review"),
-        Binding("escape", "back", "Back", id="results.back"),
+        Binding("e", "export", "Export", id="results.export", tooltip="Export the session as JSON"),
+        Binding("m", "report('md')", ".md", id="results.report_md", tooltip="Markdown report"),
+        Binding("H", "report('html')", ".html", id="results.report_html", tooltip="HTML report"),
+        Binding("c", "sheet", "Sheet", id="results.sheet", tooltip="Contact sheet: one PNG, a row per case"),
+        Binding("v", "review", "Review", id="results.review", tooltip="Score the outputs"),
+        Binding("escape", "back", "Back", id="results.back", show=False, tooltip="Back"),
     ]
 
     def __init__(self, session_id: str) -> None:

@@ -12,13 +12,27 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from screens.review_parts import OutputTile, best_columns, checklist_text, revealed_cases
+from screens.review_parts import (
+    OutputTile,
+    best_columns,
+    checklist_text,
+    items_left,
+    next_unscored,
+    revealed_cases,
+    scroll_for_line,
+)
 from tui.core.model import Run, Score, Session, now_iso
 from tui.core.ordered_saver import OrderedSaver
 from tui.core.safe_text import visible
 from tui.widgets.image_view import ImageView
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
+
+CASES = Binding.Group("case")  # one footer entry for [ and ]
+
+
+def _shape(session: Session) -> list[tuple[str, int]]:
+    return [(r.status, len(r.images)) for r in session.runs]
 
 
 class ReviewScreen(ScreenBase, Screen[None]):
@@ -30,15 +44,19 @@ class ReviewScreen(ScreenBase, Screen[None]):
         Binding("down,j", "item(1)", "Item down", id="review.next_item", show=False, tooltip="Next checklist item"),
         Binding("p", "verdict('pass')", "Pass", id="review.pass", tooltip="Pass: the item is met"),
         Binding("f", "verdict('fail')", "Fail", id="review.fail", tooltip="Fail: the item is not met"),
-        Binding("h", "verdict('partial')", "Partial", id="review.partial", tooltip="Partly met"),
+        Binding("h", "verdict('partial')", "Part", id="review.partial", tooltip="Partly met"),
         Binding("n", "verdict('na')", "N/A", id="review.na", tooltip="Does not apply to this output"),
         Binding("x", "verdict(None)", "Clear", id="review.clear", show=False, tooltip="Clear this item's verdict"),
-        Binding("left_square_bracket,pageup", "case(-1)", "◀ case", id="review.prev_case", tooltip="Previous case"),
-        Binding("right_square_bracket,pagedown", "case(1)", "case ▶", id="review.next_case", tooltip="Next case"),
+        Binding(
+            "left_square_bracket,pageup", "case(-1)", "◀", id="review.prev_case", group=CASES, tooltip="Case before"
+        ),
+        Binding(
+            "right_square_bracket,pagedown", "case(1)", "▶", id="review.next_case", group=CASES, tooltip="Next case"
+        ),
         Binding("z,enter", "zoom", "Zoom", id="review.zoom", tooltip="Zoom: the output over the whole terminal"),
-        Binding("o", "note", "Note", id="review.note", tooltip="A note on this output"),
-        Binding("b", "reveal", "Reveal", id="review.reveal", tooltip="Reveal the models (blind, after scoring)"),
-        Binding("w", "prefer", "Prefer", id="review.prefer", tooltip="Pairwise preference between outputs"),
+        Binding("o", "note", "Note", id="review.note", show=False, tooltip="A note on this output"),
+        Binding("b", "reveal", "Reveal", id="review.reveal", show=False, tooltip="Reveal the models (after scoring)"),
+        Binding("w", "prefer", "Prefer", id="review.prefer", show=False, tooltip="Pairwise preference between outputs"),
         Binding("s", "results", "Results", id="review.results", tooltip="Results of this session"),
         Binding("escape", "back", "Back", id="review.back", show=False, tooltip="Back"),
     ]
@@ -64,7 +82,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
             pane = VerticalScroll(id="checklist-pane")
             pane.can_focus = False
             with pane:
-                yield Static("", id="checklist")
+                yield Static("", id="review-checklist")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -110,11 +128,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
         """While runs are still finishing behind this screen, pick their outputs up."""
         if self.session and not all(r.finished for r in self.session.runs):
             fresh = self.app.ctx.store.load(self.session_id)
-
-            def shape(session: Session) -> list[tuple[str, int]]:
-                return [(r.status, len(r.images)) for r in session.runs]
-
-            if shape(fresh) != shape(self.session):
+            if _shape(fresh) != _shape(self.session):
                 fresh.scores = self.session.scores  # our in-memory verdicts are the newest
                 self.session = fresh
                 self.show_case(keep_tiles=False)
@@ -215,7 +229,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
         assert self.session is not None
         outputs = self.outputs()
         if not outputs:
-            self.query_one("#checklist", Static).update("no outputs")
+            self.query_one("#review-checklist", Static).update("no outputs")
             return
         run = outputs[self.output_index]
         text = checklist_text(
@@ -227,7 +241,22 @@ class ReviewScreen(ScreenBase, Screen[None]):
             left=self.items_left(),
             blind=self.blind,
         )
-        self.query_one("#checklist", Static).update(text)
+        self.query_one("#review-checklist", Static).update(text)
+        self._follow_cursor(text)
+
+    def _follow_cursor(self, text: Text) -> None:
+        """Scroll the checklist pane so the item under the cursor (and the line after it) is in view."""
+        pane = self.query_one("#checklist-pane", VerticalScroll)
+        width = pane.scrollable_content_region.width
+        if width < 4 or pane.size.height < 2:
+            self.call_after_refresh(lambda: self._follow_cursor(text) if pane.size.height >= 2 else None)
+            return
+        has_checklist = bool(self.session and self.session.cases[self.case_index].checklist)
+        line = self.item_index + (1 if has_checklist else 2)  # after the heading (and the "no checklist" line)
+        region = pane.scrollable_content_region
+        y = scroll_for_line(text, line, width, self.app.console, pane.scroll_y, region.height)
+        if y is not None:
+            pane.scroll_to(y=y, animate=False)
 
     # -- actions ------------------------------------------------------------------------------
     def action_output(self, step: int) -> None:
@@ -285,23 +314,11 @@ class ReviewScreen(ScreenBase, Screen[None]):
         self.render_checklist()
 
     def _advance(self) -> None:
-        """Next unscored item of this output; when it is done, the next output with work left."""
         assert self.session is not None
         case = self.session.cases[self.case_index]
-        outputs = self.outputs()
-        for offset in range(len(outputs)):
-            index = (self.output_index + offset) % len(outputs)
-            run = outputs[index]
-            if run.status != "succeeded":
-                continue
-            score = self.session.score_of(run.id, self.rater)
-            done = score.verdicts if score else {}
-            start = self.item_index + 1 if offset == 0 else 0
-            order = list(range(start, len(case.checklist))) + list(range(0, start))
-            for i in order:
-                if case.checklist[i].id not in done:
-                    self.output_index, self.item_index = index, i
-                    return
+        where = next_unscored(self.session, case, self.outputs(), self.rater, self.output_index, self.item_index)
+        if where is not None:
+            self.output_index, self.item_index = where
 
     def _record(self, score: Score) -> None:
         assert self.session is not None
@@ -338,17 +355,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
     def items_left(self) -> int:
         """Checklist items (or, without a checklist, notes) this rater has yet to give in this case."""
         assert self.session is not None
-        case = self.session.cases[self.case_index]
-        left = 0
-        for run in self.session.runs_of(case.id):
-            if run.status != "succeeded":
-                continue
-            score = self.session.score_of(run.id, self.rater)
-            if case.checklist:
-                left += len(case.checklist) - len(score.verdicts if score else {})
-            elif score is None:
-                left += 1
-        return left
+        return items_left(self.session, self.session.cases[self.case_index], self.rater)
 
     def action_reveal(self) -> None:
         if self.session is None or not self.session.blind:

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from tui.core.model import Run, Score, Session
+from tui.core.model import Case, Run, Score, Session
 from tui.core.safe_text import visible
 from tui.widgets.image_view import ImageView
 
@@ -107,3 +107,48 @@ def checklist_text(
             message = mask_models(message, session)
         text.append(f"\n{run.error.kind}: {message}", style="red")
     return text
+
+
+def items_left(session: Session, case: Case, rater: str) -> int:
+    """Checklist items (or, without a checklist, notes) ``rater`` has yet to give in this case."""
+    left = 0
+    for run in session.runs_of(case.id):
+        if run.status != "succeeded":
+            continue
+        score = session.score_of(run.id, rater)
+        if case.checklist:
+            left += len(case.checklist) - len(score.verdicts if score else {})
+        elif score is None:
+            left += 1
+    return left
+
+
+def scroll_for_line(text: Text, line: int, width: int, console, scroll_y: float, view: int) -> int | None:
+    """Where a pane ``view`` rows high showing ``text`` wrapped at ``width`` must scroll for logical line ``line``
+    (and the row after it) to be in sight; None when it already is."""
+    lines = text.split("\n")
+    top = sum(len(part.wrap(console, width)) for part in lines[:line])
+    height = len(lines[line].wrap(console, width)) if line < len(lines) else 1
+    if top < scroll_y:
+        return max(0, top - 1)
+    if top + height + 1 > scroll_y + view:
+        return top + height + 1 - view
+    return None
+
+
+def next_unscored(
+    session: Session, case: Case, outputs: list[Run], rater: str, output: int, item: int
+) -> tuple[int, int] | None:
+    """After a verdict: the next unscored item of this output; when it is done, the next output with work left."""
+    for offset in range(len(outputs)):
+        index = (output + offset) % len(outputs)
+        run = outputs[index]
+        if run.status != "succeeded":
+            continue
+        score = session.score_of(run.id, rater)
+        done = score.verdicts if score else {}
+        start = item + 1 if offset == 0 else 0
+        for i in list(range(start, len(case.checklist))) + list(range(0, start)):
+            if case.checklist[i].id not in done:
+                return index, i
+    return None

@@ -36,12 +36,16 @@ STATUS_MARK = {
 class RunScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Run"
     BINDINGS = [
-        Binding("c", "cancel_run", "Cancel run", id="run.cancel"),
-        Binding("C", "cancel_all", "Cancel all", id="run.cancel_all"),
-        Binding("t", "retry_failed", "Retry failed", id="run.retry"),
-        Binding("v", "review", "Review", id="run.review"),
-        Binding("s", "results", "Results", id="run.results"),
-        Binding("escape", "back", "Back", id="run.back"),
+        Binding("c", "cancel_run", "Cancel", id="run.cancel", tooltip="Cancel the highlighted run"),
+        Binding(
+            "C", "cancel_all", "Cancel all", id="run.cancel_all", show=False, tooltip="Cancel every run still going"
+        ),
+        Binding(
+            "t", "retry_failed", "Retry", id="run.retry", tooltip="Run the failed, cancelled and interrupted runs again"
+        ),
+        Binding("v", "review", "Review", id="run.review", tooltip="Score the outputs"),
+        Binding("s", "results", "Results", id="run.results", tooltip="Results of this session"),
+        Binding("escape", "back", "Back", id="run.back", show=False, tooltip="Back (once the runs are done)"),
     ]
 
     def __init__(self, session_id: str, *, ask: bool = False) -> None:

@@ -41,20 +41,20 @@ def parse_region(text: str) -> tuple[float, float, float, float] | None:
 class ZoomScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Zoom"
     BINDINGS = [
-        Binding("left,h", "left", "◀ prev/pan", id="zoom.prev"),
-        Binding("right,l", "right", "next/pan ▶", id="zoom.next"),
+        Binding("left,h", "left", "◀", id="zoom.prev", tooltip="Previous output (zoomed in: pan left)"),
+        Binding("right,l", "right", "▶", id="zoom.next", tooltip="Next output (zoomed in: pan right)"),
         Binding("up,k", "pan(0, -1)", "Pan up", id="zoom.pan_up", show=False),
         Binding("down,j", "pan(0, 1)", "Pan down", id="zoom.pan_down", show=False),
-        Binding("plus,equals_sign", "loupe(1)", "Zoom in", id="zoom.loupe_in", key_display="+"),
-        Binding("minus", "loupe(-1)", "Zoom out", id="zoom.loupe_out", key_display="-"),
-        Binding("0", "loupe_fit", "Fit", id="zoom.loupe_fit", show=False),
+        Binding("plus,equals_sign", "loupe(1)", "In", id="zoom.loupe_in", key_display="+", tooltip="Zoom in"),
+        Binding("minus", "loupe(-1)", "Out", id="zoom.loupe_out", key_display="-", tooltip="Zoom out"),
+        Binding("0", "loupe_fit", "Fit", id="zoom.loupe_fit", show=False, tooltip="Fit the whole image"),
         Binding("comma", "flip(-1)", "◀ prev output", id="zoom.prev_output", show=False),
         Binding("full_stop", "flip(1)", "next output ▶", id="zoom.next_output", show=False),
-        Binding("c", "compare", "Compare ref", id="zoom.compare"),
-        Binding("d", "diff", "Diff", id="zoom.diff"),
-        Binding("r", "region", "Edit region", id="zoom.region"),
-        Binding("O", "open_full", "Open full size", id="zoom.open"),
-        Binding("escape,z,q", "back", "Back", id="zoom.back"),
+        Binding("c", "compare", "Ref", id="zoom.compare", tooltip="Compare with the reference, side by side"),
+        Binding("d", "diff", "Diff", id="zoom.diff", tooltip="Difference view against the reference"),
+        Binding("r", "region", "Region", id="zoom.region", tooltip="Edit region of the difference view"),
+        Binding("O", "open_full", "Open", id="zoom.open", tooltip="Open full size in the system viewer"),
+        Binding("escape,z,q", "back", "Back", id="zoom.back", tooltip="Back to Review"),
     ]
 
     def __init__(self, review: ReviewState, index: int) -> None:

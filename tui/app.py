@@ -23,7 +23,15 @@ class ImgbenchApp(ReportsFailures, App[None]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Quit (asks first while runs go)"),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="app.quit",
+            priority=True,
+            show=False,
+            tooltip="Quit (asks first while runs go)",
+        ),
         Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="Every key of every screen"),
         # Not ctrl+h: terminals send it as 0x08, which Textual reads as backspace.
         Binding("ctrl+g", "home", "Home", id="app.home", show=False, tooltip="Back to the Home screen"),
