@@ -17,6 +17,7 @@ def launch_tui(preview: str | None = None) -> int:
     try:
         ctx = Context()
         config = ctx.config
+        check_keys_and_theme(config)
     except InputError as exc:
         print(f"imgbench: error: {exc}", file=sys.stderr)
         return 2
@@ -38,6 +39,16 @@ def launch_tui(preview: str | None = None) -> int:
 
     build_app(ctx, preview_line=line).run()
     return 0
+
+
+def check_keys_and_theme(config) -> None:
+    """The keymap and theme against the screens' bindings and Textual's themes: an InputError like any config error."""
+    from screens.registry import SCREENS
+    from tui.app import ImgbenchApp
+    from tui.core import paths
+    from tui.widgets.keymap_check import check_tui_config
+
+    check_tui_config(config, SCREENS, ImgbenchApp, file=paths.config_file())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
