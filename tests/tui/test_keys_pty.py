@@ -49,7 +49,7 @@ class Walk:
     def _screens(self) -> list[str]:
         return [f[1] for f in self._lines() if f[0] == "screen"]
 
-    def on(self, title: str, timeout: float = 20.0) -> None:
+    def on(self, title: str, timeout: float = 30.0) -> None:
         """Until ``title`` is the screen on show."""
         self.app.wait_until(lambda: (self._screens() or [""])[-1] == title, timeout, f"screen {title}")
         self.screen = title
@@ -70,7 +70,7 @@ class Walk:
                     for f in self._lines()[start:]
                 )
 
-            self.app.wait_until(fired, 15, f"{binding_id} ({k!r}) on {where}")
+            self.app.wait_until(fired, 30, f"{binding_id} ({k!r}) on {where}")
             self.covered.add((binding_id, k))
             if then:
                 self.on(then)
@@ -141,7 +141,8 @@ def walk_every_key(tmp: Path, cols: int, rows: int) -> Walk:
         w.press("picker.cancel", then="Compose")
         app.send(key_bytes("space"))  # the first preset
         time.sleep(0.3)
-        w.press("compose.run", "ctrl+j", then="Run")
+        w.press("compose.run", "ctrl+j")
+        w.on("Run", timeout=60)  # the session is made in a thread: slow on a busy machine
         app.wait_until(lambda: "3/3 finished" in app.text(), what="the runs to finish")
         for binding_id in ("run.cancel", "run.cancel_all", "run.retry"):
             w.press(binding_id)

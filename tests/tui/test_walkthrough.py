@@ -135,7 +135,14 @@ async def test_a_free_prompt_with_a_typed_checklist_is_scored_like_a_preset(fast
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
         run_screen = app.screen
-        await wait_for(pilot, lambda: run_screen.runner is None and all(r.finished for r in run_screen.session.runs))
+        await wait_for(
+            pilot,
+            lambda: (
+                run_screen.session is not None
+                and run_screen.runner is None
+                and all(r.finished for r in run_screen.session.runs)
+            ),
+        )
         (case,) = Store(data_dir).load(run_screen.session_id).cases
         checks = [(i.criterion, i.parent) for i in case.checklist]
         assert checks == [("Is there a cat?", None), ("The hat is red", "c1")]
