@@ -65,6 +65,11 @@ async def shoot(size: tuple[int, int], out: Path) -> None:
         await pilot.press("p", "p", "f", "h", "p", "n", "p")
         await pilot.pause(0.8)
         app.save_screenshot("review.svg", str(out))
+        await pilot.resize_terminal(80, 24)  # the smallest size it is made for: the checklist stays in view
+        await pilot.pause(0.8)
+        app.save_screenshot("review-80x24.svg", str(out))
+        await pilot.resize_terminal(*size)
+        await pilot.pause(0.5)
         await pilot.press(*"pfpfpfpf" * 2)
         await pilot.press("s")
         await pilot.pause(0.5)
