@@ -56,7 +56,10 @@ class HomeScreen(ScreenBase, Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)
-        table.add_columns("Created", "Name", "Runs", "Scored")
+        # Fixed widths: auto widths kept whatever the table held first (the placeholder, or the header alone when it
+        # was filled again under a dialog).
+        for label, width in (("Created", 16), ("Name", 32), ("Runs", 7), ("Scored", 6)):
+            table.add_column(label, width=width)
         presets = self.query_one("#presets", OptionList)
         for preset in self.app.ctx.catalog.presets.values():
             tag = "i2i" if preset.mode == "i2i" else "t2i"
@@ -104,7 +107,7 @@ class HomeScreen(ScreenBase, Screen[None]):
             self._shown = []
             table = self.query_one("#sessions", DataTable)
             table.clear()
-            table.add_row("", "No sessions yet: press n to compose one", "", "", key="__empty__")
+            table.add_row("", "No sessions yet: n composes one", "", "", key="__empty__")
 
     def _fill(self, rows: list[SessionSummary]) -> None:
         """The table shows ``rows``: what it already shows in the same order stays, the rest is added."""
