@@ -55,6 +55,10 @@ def key_bytes(key: str) -> bytes:
         return bytes([ord(key[5].lower()) & 0x1F])
     if len(key) == 1 and key.isprintable():
         return key.encode()
+    from textual.keys import key_to_character
+
+    if "+" not in key and (char := key_to_character(key)) and char.isprintable():  # "comma", "full_stop", "plus"
+        return char.encode()
     raise KeyError(f"no terminal sends a key named {key!r}")
 
 

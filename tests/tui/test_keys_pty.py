@@ -184,7 +184,11 @@ def walk_every_key(tmp: Path, cols: int, rows: int) -> Walk:
         w.press("review.zoom", "z", then="Zoom")
         w.press("zoom.back", "z", then="Review")
         w.press("review.zoom", "z", then="Zoom")
-        for binding_id in ("zoom.next", "zoom.prev", "zoom.compare", "zoom.diff", "zoom.region", "zoom.open"):
+        for binding_id in ("zoom.next", "zoom.prev", "zoom.prev_output", "zoom.next_output", "zoom.loupe_in"):
+            w.press(binding_id)
+        for binding_id in ("zoom.pan_up", "zoom.pan_down", "zoom.loupe_out", "zoom.loupe_fit"):
+            w.press(binding_id)
+        for binding_id in ("zoom.compare", "zoom.diff", "zoom.region", "zoom.open"):
             w.press(binding_id)
         for binding_id in ("zoom.loupe_in", "zoom.pan_up", "zoom.pan_down", "zoom.loupe_out", "zoom.loupe_fit",
                            "zoom.prev_output", "zoom.next_output"):  # fmt: skip
