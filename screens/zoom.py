@@ -54,7 +54,7 @@ class ZoomScreen(ScreenBase, Screen[None]):
         Binding("d", "diff", "Diff", id="zoom.diff", tooltip="Difference view against the reference"),
         Binding("r", "region", "Region", id="zoom.region", tooltip="Edit region of the difference view"),
         Binding("O", "open_full", "Open", id="zoom.open", tooltip="Open full size in the system viewer"),
-        Binding("escape,z,q", "back", "Back", id="zoom.back", tooltip="Back to Review"),
+        Binding("escape,z,q", "back", "Back", id="zoom.back", show=False, tooltip="Back to Review"),
     ]
 
     def __init__(self, review: ReviewState, index: int) -> None:
