@@ -116,13 +116,14 @@ def identifying_needles(
         words.update({model, provider, name, name.rsplit("/", 1)[-1]})
         words.update(part for part in re.split(r"[-/.]", name) if len(part) >= 4 and not part.isdigit())
     words -= GENERIC
-    needles = [re.compile(re.escape(w.encode()), re.IGNORECASE) for w in sorted(words)]
+    # Bounded by what cannot continue a word, so "fal" is not found in "fall" (a prompt) but is in "fal-ai".
+    needles = [re.compile(rb"(?<![a-z])" + re.escape(w.encode()) + rb"(?![a-z])", re.IGNORECASE) for w in sorted(words)]
     forms = [(v, (repr(v), f"{v:.2f}", f"{v:.3f}", f"{v:.4f}")) for v in prices.values()]
     forms += [(v, (repr(v), f"{v:.0f}", f"{v:.1f}", f"{v / 1000:.2f}")) for v in latencies.values()]
     for _value, texts in forms:
         for text in set(texts):
-            # bounded by non-digits, so 0.07 is not found inside a timestamp's 20.071
-            needles.append(re.compile(rb"(?<![0-9.])" + re.escape(text.encode()) + rb"(?![0-9])"))
+            # bounded by what cannot continue a number, so 0.07 is not found in a timestamp's 20.071 nor 414 in a sha
+            needles.append(re.compile(rb"(?<![0-9A-Za-z.])" + re.escape(text.encode()) + rb"(?![0-9A-Za-z])"))
     return needles
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import stat
 import struct
 import zipfile
@@ -155,8 +156,12 @@ def test_files_that_are_not_bundles(tmp_path: Path) -> None:
     _refused(b"PK\x03\x04 not really", "not a readable bundle")
     with pytest.raises(InputError, match="no such file"):
         read_bundle_file(tmp_path / "missing.zip")
-    with pytest.raises(InputError, match="not a regular file"):
+    with pytest.raises(InputError, match="is a directory"):
         read_bundle_file(tmp_path)
+    fifo = tmp_path / "fifo.zip"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):  # and it does not hang waiting for a writer
+        read_bundle_file(fifo)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

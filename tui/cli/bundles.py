@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -12,13 +11,9 @@ from tui.core.context import Context
 from tui.core.validation import InputError
 
 
-def packet_file_name(session_id: str, rater: str) -> str:
-    return f"{session_id}-{re.sub(r'[^A-Za-z0-9._-]+', '_', rater).strip('._') or 'rater'}.packet.zip"
-
-
 def export_bundle(ctx: Context, args: argparse.Namespace) -> int:
     from tui.core.outputs import write_user_file
-    from tui.reports.packet import check_rater_name, make_packet, record_packet, session_bundle
+    from tui.reports.packet import check_rater_name, make_packet, packet_file_name, record_packet, session_bundle
 
     if args.output and args.bundle:
         raise InputError("give --bundle FILE or -o FILE, not both", key="--bundle")

@@ -294,15 +294,14 @@ def _sessions_export(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _sessions_import(ctx: Context, args: argparse.Namespace) -> int:
-    from tui.core.inputs import MAX_IMPORT_BYTES, read_regular
-    from tui.reports.importing import import_export
+    from tui.reports.bundle_import import import_file
 
-    path = Path(args.file)
-    raw = read_regular(path, max_bytes=MAX_IMPORT_BYTES, what="export")
-    report = import_export(raw, file=path, store=ctx.store, rater=_local_rater(), theirs=args.theirs)
-    print(report.session.id)
-    _say(f"{report.session.id}: {report.summary()}", file=sys.stderr)
-    details = report.details()
+    session, lines = import_file(
+        Path(args.file), store=ctx.store, into=args.into, rater=_local_rater(), theirs=args.theirs
+    )
+    print(session.id)
+    summary, details = lines[0], lines[1:]
+    _say(f"{session.id}: {summary}", file=sys.stderr)
     for line in details[:20]:
         _say(f"  {line}", file=sys.stderr)
     if len(details) > 20:

@@ -25,6 +25,7 @@ HANDLERS: dict[str, str] = {
     "sessions": "tui.cli.commands:cmd_sessions",
     "locate": "tui.cli.commands:cmd_locate",
     "keys": "tui.cli.keys:cmd_keys",
+    "score": "tui.cli.score:cmd_score",
     "report": "tui.cli.report:cmd_report",
     "leaderboard": "tui.cli.report:cmd_leaderboard",
     "preview": "tui.cli.preview:cmd_preview",
@@ -138,6 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
     krm = ksub.add_parser("rm", help="remove a stored key")
     krm.add_argument("provider", metavar="PROVIDER")
     ksub.add_parser("fix-permissions", help="make the keys file 0600 and its directory 0700")
+
+    sc = sub.add_parser("score", help="give verdicts headless (case number, slot letter), or list what to score")
+    sc.add_argument("id")
+    sc.add_argument("case", nargs="?", type=int, metavar="CASE", help="the case, numbered from 1 as listed")
+    sc.add_argument("slot", nargs="?", metavar="SLOT", help="the output's slot letter (A, B, …)")
+    sc.add_argument(
+        "verdicts", nargs="*", metavar="VERDICT", help="ITEM=pass|fail|partial|na, or letters pfhn in checklist order"
+    )
+    sc.add_argument("--note", metavar="TEXT", help="a note on the output")
+    sc.add_argument("--rater", metavar="NAME", help="score as NAME (default: the packet's rater, else config)")
 
     rep = sub.add_parser("report", help="a session's results as Markdown, JSON or HTML, or a contact sheet PNG")
     rep.add_argument("id")

@@ -64,14 +64,9 @@ class Bundle:
     export: bytes
     files: dict[str, bytes]
 
-    def file(self, relative: str, sha256: str, *, where: str) -> bytes:
-        """The bytes of a member the export names, which must be there with that very hash."""
-        data = self.files.get(relative)
-        if data is None:
-            raise InputError(f"{relative!r} is not in the bundle", key=where)
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise InputError(f"{relative!r}: its sha256 is not the one the export gives", key=where)
-        return data
+    def read(self, relative: str) -> bytes | None:
+        """As an import's image source: the member's bytes (checked against the manifest already), or None."""
+        return self.files.get(relative)
 
 
 def looks_like_bundle(head: bytes) -> bool:
@@ -93,16 +88,18 @@ def write_bundle(export: bytes, files: dict[str, bytes], *, kind: str = "session
     }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
-        _add(zf, MANIFEST, msgspec.json.format(msgspec.json.encode(manifest), indent=1), zipfile.ZIP_DEFLATED)
-        _add(zf, EXPORT, export, zipfile.ZIP_DEFLATED)
+        # Stored, not deflated: images are compressed already, and a plain export is one anyone can read with unzip
+        # and check, byte for byte, for what it holds.
+        _add(zf, MANIFEST, msgspec.json.format(msgspec.json.encode(manifest), indent=1))
+        _add(zf, EXPORT, export)
         for name, data in sorted(files.items()):
-            _add(zf, name, data, zipfile.ZIP_STORED)  # images are compressed already
+            _add(zf, name, data)
     return out.getvalue()
 
 
-def _add(zf: zipfile.ZipFile, name: str, data: bytes, compression: int) -> None:
+def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-    info.compress_type = compression
+    info.compress_type = zipfile.ZIP_STORED
     info.external_attr = (stat.S_IFREG | 0o644) << 16
     info.create_system = 3  # unix, so the mode bits above mean what they say
     zf.writestr(info, data)
@@ -110,18 +107,9 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, compression: int) -> None:
 
 def read_bundle_file(path: Path) -> Bundle:
     """Open a bundle from disk: a regular file under the size cap, or an InputError naming it."""
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError("not a regular file", file=path)
-        if info.st_size > MAX_BUNDLE_BYTES:
-            raise InputError(f"{info.st_size / 1e9:.1f} GB is over the bundle limit", file=path)
-        with path.open("rb") as fh:
-            return read_bundle(fh, file=path)
-    except FileNotFoundError:
-        raise InputError("no such file", file=path) from None
-    except PermissionError:
-        raise InputError("permission denied", file=path) from None
+    from tui.core.inputs import read_regular
+
+    return read_bundle(io.BytesIO(read_regular(path, max_bytes=MAX_BUNDLE_BYTES, what="bundle")), file=path)
 
 
 def read_bundle(source: Any, *, file: Path | str) -> Bundle:

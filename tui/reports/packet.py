@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import secrets
 
 import msgspec
@@ -39,6 +40,11 @@ def check_rater_name(name: str, *, key: str = "--for-rater") -> str:
     if len(name) > MAX_RATER_NAME or not all(c.isprintable() for c in name):
         raise InputError(f"a rater's name is up to {MAX_RATER_NAME} printable characters", key=key)
     return name
+
+
+def packet_file_name(session_id: str, rater: str) -> str:
+    """Where a packet goes when no file is named: the session and the rater, as a file name can carry them."""
+    return f"{session_id}-{re.sub(r'[^A-Za-z0-9._-]+', '_', rater).strip('._') or 'rater'}.packet.zip"
 
 
 def _stored(store: Store, session: Session, relative: str, sha256: str) -> bytes:
@@ -87,6 +93,8 @@ def _opaque(prefix: str, taken: set[str]) -> str:
 def make_packet(session: Session, store: Store, rater: str) -> tuple[PacketRecord, bytes]:
     """A blind packet of ``session`` for ``rater``: the owner's record of it, and the bundle's bytes."""
     rater = check_rater_name(rater)
+    if session.packet is not None:
+        raise InputError("is a blind packet itself: packets are made from the session it came from", key=session.id)
     runs = [r for r in session.runs if r.status == "succeeded" and r.images]
     if not runs:
         raise InputError("has no succeeded runs with images to score yet", key=session.id)
