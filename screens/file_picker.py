@@ -19,25 +19,33 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif"}
 
 
 class ImageTree(DirectoryTree):
+    suffixes: set[str] = IMAGE_SUFFIXES  # what the tree lists besides directories
+
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
-        return [p for p in paths if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in IMAGE_SUFFIXES)]
+        return [p for p in paths if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in self.suffixes)]
 
 
 class FilePickerScreen(ScreenBase, ModalScreen[Path | None]):
     HELP_TITLE = "Pick a file"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel")]
 
-    def __init__(self, title: str, start: Path | None = None) -> None:
+    def __init__(self, title: str, start: Path | None = None, *, suffixes: set[str] | None = None) -> None:
+        """``suffixes``: pick another kind of file than an image (an export, a bundle); checked by the caller."""
         super().__init__()
         self.title_text = title
         self.start = start or Path.cwd()
+        self.suffixes = suffixes
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
             yield Static(self.title_text, classes="pane-title")
-            yield Input(placeholder="path to an image (enter to attach)", id="picker-path")
+            what = "an image (enter to attach)" if self.suffixes is None else "a file (enter to pick)"
+            yield Input(placeholder=f"path to {what}", id="picker-path")
             with Horizontal(id="picker-body"):
-                yield ImageTree(self.start, id="picker-tree")
+                tree = ImageTree(self.start, id="picker-tree")
+                if self.suffixes is not None:
+                    tree.suffixes = self.suffixes
+                yield tree
                 yield ImageView(id="picker-preview")
             yield Static("", id="picker-error", classes="error")
             yield Footer()
@@ -51,7 +59,8 @@ class FilePickerScreen(ScreenBase, ModalScreen[Path | None]):
         path = getattr(data, "path", None)
         if path is not None and Path(path).is_file():
             self.query_one("#picker-path", Input).value = str(path)
-            self.query_one("#picker-preview", ImageView).show(Path(path))
+            if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+                self.query_one("#picker-preview", ImageView).show(Path(path))
 
     @on(DirectoryTree.FileSelected)
     def _file_selected(self, event: DirectoryTree.FileSelected) -> None:
@@ -68,7 +77,10 @@ class FilePickerScreen(ScreenBase, ModalScreen[Path | None]):
         from tui.core.validation import InputError
 
         try:
-            read_reference(path)
+            if self.suffixes is None:
+                read_reference(path)
+            elif not path.is_file():
+                raise InputError("not a file", file=path)
         except InputError as exc:
             self.app.call_from_thread(self._show_error, str(exc))
             return

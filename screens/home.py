@@ -39,6 +39,10 @@ class HomeScreen(ScreenBase, Screen[None]):
         Binding("r", "results", "Results", id="home.results", tooltip="Results of the selected session"),
         Binding("e", "export", "Export", id="home.export", tooltip="Export the selected session as JSON"),
         Binding("k", "app.keys", "Keys", id="home.keys", tooltip="API keys"),
+        Binding("p", "packet", "Rater", id="home.packet", show=False, tooltip="Export for a rater…: a blind packet"),
+        Binding(
+            "i", "import_scores", "Import", id="home.import", show=False, tooltip="Import…: scores, a packet, a bundle"
+        ),
         Binding("g", "refresh", "Refresh", id="home.refresh", show=False, tooltip="Read the session list again"),
     ]
 
@@ -188,3 +192,16 @@ class HomeScreen(ScreenBase, Screen[None]):
             from screens.export_flow import export_session
 
             export_session(self.app, session_id)
+
+    def action_packet(self) -> None:
+        """Export for a rater…: a blind packet of the selected session for one rater's machine."""
+        if session_id := self._selected_session():
+            from screens.packet_flow import export_for_rater
+
+            export_for_rater(self, session_id)
+
+    def action_import_scores(self) -> None:
+        """Import scores…: a rater's packet scores, a packet to score, an export or a bundle."""
+        from screens.packet_flow import import_scores
+
+        import_scores(self, into=None, then=self.load_sessions)

@@ -16,15 +16,18 @@ class NoteScreen(ScreenBase, ModalScreen[str | None]):
     HELP_TITLE = "Note / text"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="note.cancel")]
 
-    def __init__(self, title: str, value: str = "") -> None:
+    def __init__(
+        self, title: str, value: str = "", *, placeholder: str = "what you noticed (enter saves, escape cancels)"
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.value = value
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-box"):
             yield Static(self.title_text, classes="pane-title")
-            yield Input(self.value, placeholder="what you noticed (enter saves, escape cancels)", id="note-input")
+            yield Input(self.value, placeholder=self.placeholder, id="note-input")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -28,6 +28,8 @@ class ResultsScreen(ScreenBase, Screen[None]):
         Binding("H", "report('html')", ".html", id="results.report_html", tooltip="HTML report"),
         Binding("c", "sheet", "Sheet", id="results.sheet", tooltip="Contact sheet: one PNG, a row per case"),
         Binding("v", "review", "Review", id="results.review", tooltip="Score the outputs"),
+        Binding("p", "packet", "Rater", id="results.packet", show=False, tooltip="Export for a rater…: a blind packet"),
+        Binding("i", "import_scores", "Import", id="results.import", show=False, tooltip="Import scores…"),
         Binding("escape", "back", "Back", id="results.back", show=False, tooltip="Back"),
     ]
 
@@ -150,6 +152,18 @@ class ResultsScreen(ScreenBase, Screen[None]):
         store = self.app.ctx.store
         path = contact_sheet(store.load(self.session_id), store, self._out(".png"))
         self.app.call_from_thread(self.notify, str(path), title="Contact sheet written")
+
+    def action_packet(self) -> None:
+        """Export for a rater…: a blind packet of this session, with no model names, for one rater's machine."""
+        from screens.packet_flow import export_for_rater
+
+        export_for_rater(self, self.session_id)
+
+    def action_import_scores(self) -> None:
+        """Import scores…: a rater's scores on a packet of this session (or another export of it), merged in."""
+        from screens.packet_flow import import_scores
+
+        import_scores(self, into=self.session_id, then=self.load)
 
     def action_review(self) -> None:
         workbench(self).open("review", self.session_id)

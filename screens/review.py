@@ -141,6 +141,8 @@ class ReviewScreen(ScreenBase, Screen[None]):
 
     @property
     def rater(self) -> str:
+        if self.session is not None and self.session.packet is not None:
+            return self.session.packet.rater  # a packet is scored by whom it was made for, whatever config says
         return self.app.ctx.rater
 
     def save(self, change: Callable[[Session], None]) -> None:
@@ -360,6 +362,9 @@ class ReviewScreen(ScreenBase, Screen[None]):
     def action_reveal(self) -> None:
         if self.session is None or not self.session.blind:
             self.notify("This session is not blind")
+            return
+        if self.session.packet is not None:
+            self.notify("This is a blind packet: the names stay with whoever made it", title="Still blind")
             return
         case = self.session.cases[self.case_index]
         shown = revealed_cases(self.app, self.session)
