@@ -103,6 +103,10 @@ def walk_every_key(tmp: Path, cols: int, rows: int) -> Walk:
         app.wait_until(lambda: "Sessions" in app.text(), what="Home drawn")
         w.press("home.refresh")
         w.press("home.export")
+        w.press("home.packet", then="Note / text")  # export for a rater…: asks the name
+        w.press("note.cancel", then="Home")
+        w.press("home.import", then="Pick a file")  # import…: the file picker
+        w.press("picker.cancel", then="Home")
         w.press("app.help", "f1", then="Help")
         w.press("help.close", "escape", then="Home")
         w.press("app.help", "question_mark", then="Help")
@@ -197,6 +201,10 @@ def walk_every_key(tmp: Path, cols: int, rows: int) -> Walk:
         w.press("review.results", then="Results")
         for binding_id in ("results.export", "results.report_md", "results.report_html", "results.sheet"):
             w.press(binding_id)
+        w.press("results.packet", then="Note / text")
+        w.press("note.cancel", then="Results")
+        w.press("results.import", then="Pick a file")
+        w.press("picker.cancel", then="Results")
         w.press("results.review", then="Review")
         w.press("app.home", then="Home")
         w.press("home.results", then="Results")
