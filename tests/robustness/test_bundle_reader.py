@@ -152,6 +152,13 @@ def test_encrypted_and_exotic_compression_are_refused() -> None:
     _refused(bytes(data), "unsupported compression")
 
 
+def test_a_zip_version_this_python_cannot_read_is_a_clean_error() -> None:
+    export, files = _good()
+    data = bytearray(write_bundle(export, files))
+    struct.pack_into("<H", data, _central_entries(data)[0] + 6, 64)  # "needs version 6.4 to extract"
+    _refused(bytes(data), "not a readable bundle")
+
+
 def test_files_that_are_not_bundles(tmp_path: Path) -> None:
     _refused(b"PK\x03\x04 not really", "not a readable bundle")
     with pytest.raises(InputError, match="no such file"):

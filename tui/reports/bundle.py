@@ -116,7 +116,15 @@ def read_bundle(source: Any, *, file: Path | str) -> Bundle:
     """Check a bundle member by member; nothing is extracted, nothing written. ``source``: a binary file object."""
     try:
         zf = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ) as exc:
         raise InputError(f"not a readable bundle (zip): {exc}", file=file) from None
     with zf:
         infos = zf.infolist()
