@@ -103,10 +103,6 @@ def walk_every_key(tmp: Path, cols: int, rows: int) -> Walk:
         app.wait_until(lambda: "Sessions" in app.text(), what="Home drawn")
         w.press("home.refresh")
         w.press("home.export")
-        w.press("home.packet", then="Note / text")  # export for a rater…: asks the name
-        w.press("note.cancel", then="Home")
-        w.press("home.import", then="Pick a file")  # import…: the file picker
-        w.press("picker.cancel", then="Home")
         w.press("app.help", "f1", then="Help")
         w.press("help.close", "escape", then="Home")
         w.press("app.help", "question_mark", then="Help")
@@ -209,6 +205,10 @@ def walk_every_key(tmp: Path, cols: int, rows: int) -> Walk:
         w.press("app.home", then="Home")
         w.press("home.results", then="Results")
         w.press("results.back", then="Home")
+        w.press("home.packet", then="Note / text")  # export for a rater…: asks the name
+        w.press("note.cancel", then="Home")
+        w.press("home.import", then="Pick a file")  # import…: the file picker
+        w.press("picker.cancel", then="Home")
         w.press("app.quit")
         app.proc.wait(20)
         assert app.proc.returncode == 0, app.text()
