@@ -12,6 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from tui.core import credentials, paths
+from tui.core.safe_text import visible
 from tui.core.validation import InputError
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
@@ -92,7 +93,9 @@ class KeysScreen(ScreenBase, Screen[None]):
         for name, envs in key_envs().items():
             key = credentials.resolve(name, envs, stored)
             source = key.source or "missing"
-            table.add_row(name, key.masked, source, key.hint or "", key=name)
+            table.add_row(
+                *(visible(cell, one_line=True) for cell in (name, key.masked, source, key.hint or "")), key=name
+            )
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
         problem = credentials.permission_problem(paths.credentials_file())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.core.model import Run
+from tui.core.safe_text import visible
 from tui.imaging.loupe import Loupe
 from tui.widgets.diff_view import DiffView
 from tui.widgets.image_view import ImageView
@@ -136,7 +138,7 @@ class ZoomScreen(ScreenBase, Screen[None]):
         if size is not None and not self.diffing:
             loupe = "  " + self.loupe.describe(size, self._loupe_drawn())
         caption = f"{self.index + 1}/{len(outputs)}  {self.review.label(run)}{self._mode_text}{loupe}"
-        self.query_one("#zoom-caption", Static).update(caption)
+        self.query_one("#zoom-caption", Static).update(Text(visible(caption)))
 
     def _loupe_drawn(self) -> tuple[int, int]:
         """The loupe's drawn size: the output's tile, or the smaller of both tiles when the reference is beside it."""

@@ -9,10 +9,12 @@ from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.core import previews
 from tui.core.context import Context
+from tui.core.safe_text import visible
 from tui.imaging import thumb_queue
 from tui.widgets import action_log, palette
 from tui.widgets.failures import ReportsFailures, TaskFailed, explain, write_debug_log
@@ -74,6 +76,18 @@ class ImgbenchApp(ReportsFailures, App[None]):
             )
         for err in self.ctx.catalog.errors:
             self.notify(str(err), title="Preset skipped", severity="warning", timeout=10)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        # Messages quote stored text (a session name, a provider's words, a file name): never a raw control byte.
+        super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout, markup=markup)
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # the process may go on (tests, an embedding program): let the collector see it all again
