@@ -37,8 +37,8 @@ def test_a_key_that_steals_another_binding_names_both(config_dir: Path) -> None:
     err = error(config_dir, '[keymap]\n"review.pass" = "f"\n')
     assert err.key == "keymap.review.pass" and err.line == 3
     assert "'f' is already review.fail" in err.reason and "remap review.fail too" in err.reason
-    err = error(config_dir, '[keymap]\n"app.help" = "p"\n')  # everywhere: it would shadow Review's pass
-    assert "review.pass" in err.reason
+    err = error(config_dir, '[keymap]\n"app.help" = "o"\n')  # everywhere: it would shadow Review's note
+    assert "'o' is already review.note" in err.reason
 
 
 def test_keys_a_terminal_cannot_send_or_that_do_not_exist(config_dir: Path) -> None:
