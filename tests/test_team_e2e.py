@@ -151,6 +151,8 @@ async def import_in_the_tui(owner: Machine, session_id: str, scores: Path, monke
     app = build_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await at_home(app, pilot)
+        # The listing arrives from a worker: `r` before the row is there has no session to open.
+        await wait_for(pilot, lambda: app.screen._selected_session() is not None)
         await pilot.press("r")  # Results of the selected (only) session
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ResultsScreen")
         await pilot.press("i")  # import scores…
