@@ -43,6 +43,16 @@ async def at_home(app: Any, pilot: Any) -> None:
     await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
 
 
+async def open_review(app: Any, pilot: Any, session_id: str) -> Any:
+    """Home up, then a session's Review pushed and loaded: the screen, for tests about Review itself."""
+    from screens.review import ReviewScreen
+
+    await at_home(app, pilot)
+    app.push_screen(ReviewScreen(session_id))
+    await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.session is not None)
+    return app.screen
+
+
 def build_screen(name: str, app: Any, session_id: str) -> Any:
     """An instance of the screen registered as ``name``, over ``session_id`` where it needs one (a scored demo
     session): for the tests that go through every screen (palette, snapshots)."""

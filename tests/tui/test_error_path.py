@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from screens.registry import build_app
-from screens.review import ReviewScreen
 from screens.run import RunScreen
-from tests.tui_support import at_home, wait_for
+from tests.tui_support import at_home, open_review, wait_for
 from tui.cli.main import main
 from tui.core.store import Store
 from tui.widgets.failures import debug_log_path
@@ -96,10 +95,7 @@ async def test_an_unexpected_failure_names_the_cause_and_logs_the_traceback(sess
 async def test_resizing_makes_no_new_timers(session_id: str) -> None:
     app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_home(app, pilot)
-        app.push_screen(ReviewScreen(session_id))
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.session is not None)
-        review = app.screen
+        review = await open_review(app, pilot, session_id)
         await pilot.pause(0.1)
         before = len(review._timers)
         assert before >= 1

@@ -14,8 +14,7 @@ from textual.screen import Screen
 import screens
 from screens.help import HelpScreen
 from screens.registry import SCREENS, build_app
-from screens.review import ReviewScreen
-from tests.tui_support import at_home, build_screen, wait_for
+from tests.tui_support import at_home, build_screen, open_review, wait_for
 from tui.cli.main import main
 from tui.core.store import Store
 from tui.widgets.bindings import keyed_bindings
@@ -72,10 +71,7 @@ async def test_a_remapped_key_shows_in_help_palette_and_footer_and_works(session
     config.write_text('rater = "ann"\n[keymap]\n"review.pass" = "g"\n[providers.demo]\nlatency_ms = 5\n')
     app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_home(app, pilot)
-        app.push_screen(ReviewScreen(session_id))
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.session is not None)
-        review = app.screen
+        review = await open_review(app, pilot, session_id)
         await pilot.pause(0.2)
         shown = [(k.key_display, k.description) for k in review.query("FooterKey")]
         assert ("g", "Pass") in shown
@@ -109,10 +105,7 @@ async def test_help_lists_every_binding_of_every_screen() -> None:
 async def test_the_palette_runs_an_action_as_its_key_would(session_id: str, data_dir: Path) -> None:
     app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_home(app, pilot)
-        app.push_screen(ReviewScreen(session_id))
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.session is not None)
-        review = app.screen
+        review = await open_review(app, pilot, session_id)
         await pilot.press("ctrl+p")
         await pilot.pause(0.3)
         await pilot.press(*"Review: Fail")
