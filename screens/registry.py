@@ -21,6 +21,7 @@ from screens.note import NoteScreen
 from screens.preference import PreferenceScreen
 from screens.rater import RaterScreen
 from screens.results import ResultsScreen
+from screens.reveal_prompt import RevealPromptScreen
 from screens.review import ReviewScreen
 from screens.run import RunScreen
 from screens.zoom import ZoomScreen
@@ -39,6 +40,7 @@ SCREENS: dict[str, type[Screen[Any]]] = {
     "note": NoteScreen,
     "rater": RaterScreen,
     "results": ResultsScreen,
+    "reveal_prompt": RevealPromptScreen,
     "keys": KeysScreen,
     "key_input": KeyInput,
     "confirm": ConfirmScreen,

@@ -54,19 +54,20 @@ class ResultsScreen(ScreenBase, Screen[None]):
 
     @property
     def hidden(self) -> bool:
-        """Blind and not every case revealed: model names stay masked here too."""
-        from screens.review_parts import revealed_cases
+        """Blind and not every case revealed by this rater: the tables are by slot, with no names, speed or cost."""
+        from tui.scoring.blind import names_hidden
 
-        s = self.session
-        return bool(s and s.blind and revealed_cases(self.app, s) != {c.id for c in s.cases})
+        return bool(self.session and names_hidden(self.session, self.app.ctx.rater))
 
     @work(thread=True, exclusive=True, group="results", description="Computing results", exit_on_error=False)
     def load(self) -> None:
         from tui.reports.report import report_data
         from tui.reports.report_tables import report_tables
+        from tui.scoring.blind import names_hidden
 
         session = self.app.ctx.store.load(self.session_id)
-        tables = report_tables(report_data(session, store=self.app.ctx.store))
+        by_slot = names_hidden(session, self.app.ctx.rater)
+        tables = report_tables(report_data(session, store=self.app.ctx.store, by_slot=by_slot))
         self.app.call_from_thread(self._show, session, tables)
 
     async def _show(self, session: Session, tables) -> None:
@@ -115,7 +116,10 @@ class ResultsScreen(ScreenBase, Screen[None]):
         tables = self._tables
         notes = [tables[index].note] if index < len(tables) and tables[index].note else []
         if self.hidden:
-            notes.append("Blind: model names stay hidden until every case is revealed in Review (b).")
+            notes.append(
+                "Blind: by slot (shuffled per case), no model names, speed or cost until every case is revealed in "
+                "Review (b)."
+            )
         self.query_one("#results-note", Static).update(" ".join(notes))
 
     def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
@@ -135,23 +139,43 @@ class ResultsScreen(ScreenBase, Screen[None]):
 
         export_session(self.app, self.session_id)
 
-    @work(thread=True, group="results-export", description="Writing the report", exit_on_error=False)
+    def _ask_blind(self, what: str, write) -> None:
+        """Straight on when the names may show; for a blind session not revealed to this rater, ask first."""
+        if not self.hidden:
+            write(False)
+            return
+        from screens.reveal_prompt import NAMES
+
+        def chosen(choice: str | None) -> None:
+            if choice is not None:
+                write(choice != NAMES)
+
+        workbench(self).open("reveal_prompt", what, callback=chosen)
+
     def action_report(self, fmt: str) -> None:
+        self._ask_blind(f"{'Markdown' if fmt == 'md' else 'HTML'} report", lambda by_slot: self._report(fmt, by_slot))
+
+    def action_sheet(self) -> None:
+        self._ask_blind("contact sheet", self._sheet)
+
+    @work(thread=True, group="results-export", description="Writing the report", exit_on_error=False)
+    def _report(self, fmt: str, by_slot: bool) -> None:
         from tui.core.atomic import atomic_write
         from tui.reports.report import render_report
 
         store = self.app.ctx.store
         path = self._out(f".{fmt}")
-        atomic_write(path, render_report(store.load(self.session_id), fmt, store=store).encode())  # type: ignore[arg-type]
-        self.app.call_from_thread(self.notify, str(path), title="Report written")
+        text = render_report(store.load(self.session_id), fmt, store=store, by_slot=by_slot)  # type: ignore[arg-type]
+        atomic_write(path, text.encode())
+        self.app.call_from_thread(self.notify, _written(path, by_slot), title="Report written")
 
     @work(thread=True, group="results-export", description="Making the contact sheet", exit_on_error=False)
-    def action_sheet(self) -> None:
+    def _sheet(self, by_slot: bool) -> None:
         from tui.reports.sheet import contact_sheet
 
         store = self.app.ctx.store
-        path = contact_sheet(store.load(self.session_id), store, self._out(".png"))
-        self.app.call_from_thread(self.notify, str(path), title="Contact sheet written")
+        path = contact_sheet(store.load(self.session_id), store, self._out(".png"), by_slot=by_slot)
+        self.app.call_from_thread(self.notify, _written(path, by_slot), title="Contact sheet written")
 
     def action_packet(self) -> None:
         """Export for a rater…: a blind packet of this session, with no model names, for one rater's machine."""
@@ -174,3 +198,7 @@ class ResultsScreen(ScreenBase, Screen[None]):
 
     def on_unmount(self) -> None:
         self._leaving = True
+
+
+def _written(path: Path, by_slot: bool) -> str:
+    return f"{path}" + ("\nby slot: no model names (blind, not revealed)" if by_slot else "")

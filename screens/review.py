@@ -16,14 +16,13 @@ from screens.review_parts import (
     OutputTile,
     best_columns,
     checklist_text,
-    items_left,
     next_unscored,
-    revealed_cases,
     scroll_for_line,
 )
 from tui.core.model import Run, Score, Session, now_iso
 from tui.core.ordered_saver import OrderedSaver
 from tui.core.safe_text import visible
+from tui.scoring.blind import left_to_score, mark_revealed, revealed_cases
 from tui.widgets.image_view import ImageView
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
@@ -129,7 +128,8 @@ class ReviewScreen(ScreenBase, Screen[None]):
         if self.session and not all(r.finished for r in self.session.runs):
             fresh = self.app.ctx.store.load(self.session_id)
             if _shape(fresh) != _shape(self.session):
-                fresh.scores = self.session.scores  # our in-memory verdicts are the newest
+                fresh.scores = self.session.scores  # our in-memory verdicts (and reveals) are the newest
+                fresh.revealed = self.session.revealed
                 self.session = fresh
                 self.show_case(keep_tiles=False)
 
@@ -137,7 +137,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
     def blind(self) -> bool:
         if not (self.session and self.session.blind):
             return False
-        return self.session.cases[self.case_index].id not in revealed_cases(self.app, self.session)
+        return self.session.cases[self.case_index].id not in revealed_cases(self.session, self.rater)
 
     @property
     def rater(self) -> str:
@@ -164,7 +164,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
             from tui.scoring.blind import slot_label
 
             slot = slot_label(self.session, run)
-            hidden = run.case_id not in revealed_cases(self.app, self.session)
+            hidden = run.case_id not in revealed_cases(self.session, self.rater)
             return slot if hidden else f"{slot} = {run.model}"
         case = self.session.case(run.case_id)
         return run.model + (f" #{run.repeat + 1}" if case.repeats > 1 else "")
@@ -357,7 +357,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
     def items_left(self) -> int:
         """Checklist items (or, without a checklist, notes) this rater has yet to give in this case."""
         assert self.session is not None
-        return items_left(self.session, self.session.cases[self.case_index], self.rater)
+        return left_to_score(self.session, self.session.cases[self.case_index].id, self.rater)
 
     def action_reveal(self) -> None:
         if self.session is None or not self.session.blind:
@@ -367,8 +367,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
             self.notify("This is a blind packet: the names stay with whoever made it", title="Still blind")
             return
         case = self.session.cases[self.case_index]
-        shown = revealed_cases(self.app, self.session)
-        if case.id in shown:
+        if case.id in revealed_cases(self.session, self.rater):
             self.notify("Already revealed for this case")
             return
         if left := self.items_left():
@@ -378,7 +377,9 @@ class ReviewScreen(ScreenBase, Screen[None]):
                 severity="warning",
             )
             return
-        shown.add(case.id)
+        rater = self.rater
+        mark_revealed(self.session, rater, case.id)
+        self.save(lambda session: mark_revealed(session, rater, case.id))  # kept per rater, across restarts
         self.render_captions()
         self.render_checklist()
 

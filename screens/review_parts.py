@@ -1,5 +1,5 @@
 """The pieces of the Review screen that other screens share, or that are plain rendering: the output tile, the
-grid's shape, verdict marks, the checklist text, and which blind cases this rater has revealed."""
+grid's shape, verdict marks and the checklist text."""
 
 from __future__ import annotations
 
@@ -36,11 +36,6 @@ class ReviewState(Protocol):
     def render_checklist(self) -> None: ...
     def save(self, change: Callable[[Session], None]) -> None:
         """Apply a change to the session on disk, in order with the verdicts (the ordered saver)."""
-
-
-def revealed_cases(app, session: Session) -> set[str]:
-    """Cases of a blind session whose model names this rater asked to see (after scoring them)."""
-    return app.__dict__.setdefault("_revealed", {}).setdefault(session.id, set())
 
 
 def best_columns(count: int, width: int, height: int) -> int:
@@ -107,20 +102,6 @@ def checklist_text(
             message = mask_models(message, session)
         text.append(f"\n{run.error.kind}: {message}", style="red")
     return text
-
-
-def items_left(session: Session, case: Case, rater: str) -> int:
-    """Checklist items (or, without a checklist, notes) ``rater`` has yet to give in this case."""
-    left = 0
-    for run in session.runs_of(case.id):
-        if run.status != "succeeded":
-            continue
-        score = session.score_of(run.id, rater)
-        if case.checklist:
-            left += len(case.checklist) - len(score.verdicts if score else {})
-        elif score is None:
-            left += 1
-    return left
 
 
 def scroll_for_line(text: Text, line: int, width: int, console, scroll_y: float, view: int) -> int | None:

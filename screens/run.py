@@ -55,7 +55,9 @@ class RunScreen(ScreenBase, Screen[None]):
         self._worker: Any = None
         self.session: Session | None = None
         self.runner: Runner | None = None
-        self.started: dict[str, float] = {}
+        # run id -> (the execution's started_at, monotonic time it was seen): a retry by hand is a new execution,
+        # so its clock starts again; the automatic retries inside one execution keep counting.
+        self.started: dict[str, tuple[str, float]] = {}
         self.messages: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
@@ -82,7 +84,7 @@ class RunScreen(ScreenBase, Screen[None]):
         table.add_column("Time", key="time", width=6)
         table.add_column("Try", key="try", width=3)
         self.sub_title = visible(self.session.name, one_line=True)
-        for run in self.session.runs:
+        for run in self._row_order():
             table.add_row(*self._cells(run), key=run.id)
         table.focus()
         self._tick_timer = self.set_interval(0.5, self._tick)  # once: Textual stops it when the screen goes
@@ -120,6 +122,16 @@ class RunScreen(ScreenBase, Screen[None]):
                 await self._worker.wait()
 
     # -- display ------------------------------------------------------------------------------
+    def _row_order(self) -> list[Run]:
+        """Blind: each case's runs in slot order (A first), so a row's place says nothing of its model; otherwise
+        as the session lists them (Compose's model order)."""
+        assert self.session is not None
+        if not self.session.blind:
+            return list(self.session.runs)
+        from tui.scoring.blind import blind_order
+
+        return [run for case in self.session.cases for run in blind_order(self.session, case.id)]
+
     def _model_label(self, run: Run) -> str:
         if self.session and self.session.blind:
             from tui.scoring.blind import slot_label
@@ -139,7 +151,7 @@ class RunScreen(ScreenBase, Screen[None]):
 
     def _elapsed(self, run: Run) -> str:
         if run.status in ("running", "retrying") and run.id in self.started:
-            return f"{time.monotonic() - self.started[run.id]:.1f}s"
+            return f"{time.monotonic() - self.started[run.id][1]:.1f}s"
         if run.latency_ms is not None and run.status == "succeeded":
             return f"{run.latency_ms / 1000:.1f}s"
         if run.timings.started_at and run.timings.finished_at:
@@ -238,8 +250,8 @@ class RunScreen(ScreenBase, Screen[None]):
         run = event.run
         if run is None or self.session is None or not self.is_attached:
             return
-        if event.kind == "started" and run.id not in self.started:
-            self.started[run.id] = time.monotonic()
+        if event.kind == "started" and self.started.get(run.id, (None, 0.0))[0] != (run.timings.started_at or ""):
+            self.started[run.id] = (run.timings.started_at or "", time.monotonic())
         if event.message:
             self.messages[run.id] = event.message
         live = self.session.run(run.id)

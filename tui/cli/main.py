@@ -157,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--rater", metavar="NAME", help="only this rater's scores (default: every rater)")
     rep.add_argument("--sheet", metavar="FILE.png", help="write a contact sheet PNG instead of a report")
     rep.add_argument("--thumb", type=int, default=224, metavar="PX", help="contact sheet thumbnail size")
+    rep.add_argument(
+        "--reveal",
+        action="store_true",
+        help="blind session you have not revealed: name the models (default: outputs by slot, no names)",
+    )
     board = sub.add_parser("leaderboard", help="pass rates per model across every session's shared presets")
     board.add_argument("--json", action="store_true")
     board.add_argument("--rater", metavar="NAME", help="only this rater's scores")

@@ -28,19 +28,34 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.rater and not any(s.rater == args.rater for s in session.scores):
         known = ", ".join(sorted({s.rater for s in session.scores})) or "nobody has scored yet"
         raise InputError(f"no scores by {args.rater!r} in this session (raters: {known})", key="--rater")
+    from tui.scoring.blind import names_hidden
+
+    # Blind and not revealed to whoever runs this: by slot, unless they ask for the names.
+    by_slot = names_hidden(session, ctx.rater) and not args.reveal
     if args.sheet:
         from tui.reports.sheet import contact_sheet
 
         if not 64 <= args.thumb <= 1024:
             raise InputError("must be between 64 and 1024", key="--thumb")
-        out = contact_sheet(session, ctx.store, Path(args.sheet), rater=args.rater, thumb=args.thumb)
+        out = contact_sheet(session, ctx.store, Path(args.sheet), rater=args.rater, thumb=args.thumb, by_slot=by_slot)
+        _say_hidden(by_slot, ctx.rater)
         print(out, file=sys.stderr)
         return EXIT_OK
     from tui.reports.report import render_report
 
     fmt = args.format or _SUFFIX_FORMAT.get(Path(args.output or "").suffix.lower(), "md")
-    _write(render_report(session, fmt, store=ctx.store, rater=args.rater), args.output)
+    _write(render_report(session, fmt, store=ctx.store, rater=args.rater, by_slot=by_slot), args.output)
+    _say_hidden(by_slot, ctx.rater)
     return EXIT_OK
+
+
+def _say_hidden(by_slot: bool, rater: str) -> None:
+    if by_slot:
+        print(
+            f"imgbench: blind session not revealed for rater {rater!r}: outputs by slot, no model names, latency or "
+            "cost (--reveal names the models)",
+            file=sys.stderr,
+        )
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:

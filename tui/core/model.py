@@ -224,6 +224,9 @@ class Session(msgspec.Struct, omit_defaults=True):
     preferences: list[Preference] = []
     packet: PacketOrigin | None = None  # set on a rater's copy of a blind packet
     packets: list[PacketRecord] = []  # blind packets made from this session, on the owner's machine
+    # Blind sessions: per rater, the cases whose model names that rater has asked to see (after scoring them).
+    # Local to this copy of the session (an export leaves it out: another rater's reveal is not yours).
+    revealed: dict[str, list[str]] = {}
 
     # -- look-ups -------------------------------------------------------------------------------
     def case(self, case_id: str) -> Case:

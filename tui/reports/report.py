@@ -18,7 +18,7 @@ from tui.core.safe_text import json_text, visible
 from tui.core.store import Store
 from tui.reports.report_tables import report_tables
 from tui.scoring.agreement import agreement
-from tui.scoring.blind import slots
+from tui.scoring.blind import slot_view, slots
 from tui.scoring.bradley_terry import MIN_VOTES, bradley_terry
 from tui.scoring.paired import ALPHA, MIN_CASES, paired_comparisons
 from tui.scoring.position import position_report
@@ -67,8 +67,20 @@ DEFINITIONS = {
 }
 
 
-def report_data(session: Session, *, store: Store, rater: str | None = None) -> dict[str, Any]:
-    """Everything the report shows, as plain JSON-ready data (rates are 0..1, times in ms, cost in USD)."""
+NAMES_HIDDEN = (
+    "Blind, not revealed: each output is shown by its slot (A, B… shuffled per case, as in Review); model names, "
+    "latency, attempts and cost are left out."
+)
+
+
+def report_data(session: Session, *, store: Store, rater: str | None = None, by_slot: bool = False) -> dict[str, Any]:
+    """Everything the report shows, as plain JSON-ready data (rates are 0..1, times in ms, cost in USD).
+
+    ``by_slot`` (a blind session whose names are still hidden from the reader): every figure is by the slot the
+    outputs were shown in, and nothing that names or hints at a model is in the data (``slot_view``)."""
+    blind = session.blind
+    if by_slot and blind:
+        session = slot_view(session)
     who = raters(session)
     obs = counted(session, rater)
     res = results(session, rater, obs)
@@ -88,7 +100,8 @@ def report_data(session: Session, *, store: Store, rater: str | None = None) -> 
             "id": session.id,
             "name": session.name,
             "created_at": session.created_at,
-            "blind": session.blind,
+            "blind": blind,
+            "names_hidden": by_slot and blind,
             "models": list(session.models),
             "cases": len(session.cases),
             "runs": len(session.runs),
@@ -136,6 +149,8 @@ def _title(data: dict[str, Any]) -> tuple[str, str]:
         + (f" · showing rater {s['rater']}" if s["rater"] else "")
         + (" · blind" if s["blind"] else "")
     )
+    if s.get("names_hidden"):
+        sub += f". {NAMES_HIDDEN}"
     return s["name"] or s["id"], sub
 
 
@@ -206,10 +221,12 @@ def render_html(data: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def render_report(session: Session, fmt: Format = "md", *, store: Store, rater: str | None = None) -> str:
-    """The session's report as Markdown, JSON or self-contained HTML text."""
+def render_report(
+    session: Session, fmt: Format = "md", *, store: Store, rater: str | None = None, by_slot: bool = False
+) -> str:
+    """The session's report as Markdown, JSON or self-contained HTML text (``by_slot``: see ``report_data``)."""
     # Reports are read in terminals too (`cat report.md`): every stored string in them is shown, never sent raw.
-    data = report_data(session, store=store, rater=rater)
+    data = report_data(session, store=store, rater=rater, by_slot=by_slot)
     if fmt == "json":
         return json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
     if fmt == "html":

@@ -251,7 +251,23 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
                 " ".join([data["definitions"]["bradley_terry"], *bt.get("notes", [])]),
             )
         )
-    return tables
+    return _without_speed_and_cost(tables) if data["session"].get("names_hidden") else tables
+
+
+# Columns and tables that hint at a provider (speed, retries, price): left out while blind names are hidden.
+_SPEED_COLUMNS = frozenset({"Attempts", "p50", "p95", "TTFB p50"})
+
+
+def _without_speed_and_cost(tables: list[Table]) -> list[Table]:
+    out = []
+    for table in tables:
+        if table.title == "Cost":
+            continue
+        keep = [i for i, h in enumerate(table.headers) if h not in _SPEED_COLUMNS]
+        headers = ["Slot" if table.headers[i] == "Model" else table.headers[i] for i in keep]
+        title = "Per slot" if table.title == "Per model" else table.title
+        out.append(Table(title, headers, [[row[i] for i in keep] for row in table.rows], table.note))
+    return out
 
 
 def _points(value: float | None) -> str:

@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 from tui.core.model import Case, Run, Session
 from tui.core.outputs import write_user_file
 from tui.core.store import Store
+from tui.scoring.blind import slot_view
 from tui.scoring.stats import VERDICT_VALUE, effective_verdicts
 
 DEFAULT_THUMB = 224
@@ -134,9 +135,9 @@ def _cell_run(session: Session, case: Case, model: str) -> Run | None:
 
 
 def render_sheet(
-    session: Session, store: Store, *, rater: str | None = None, thumb: int = DEFAULT_THUMB
+    session: Session, store: Store, *, rater: str | None = None, thumb: int = DEFAULT_THUMB, note: str = ""
 ) -> Image.Image:
-    """The sheet as an image (RGB)."""
+    """The sheet as an image (RGB); ``note`` goes on the line under the title (e.g. that names are hidden)."""
     width, height = sheet_size(len(session.cases), len(session.models), thumb)
     sheet = Image.new("RGB", (width, height), BG)
     draw = ImageDraw.Draw(sheet)
@@ -151,7 +152,8 @@ def render_sheet(
         font=title_font,
     )
     info = f"{session.id} · {session.created_at[:16].replace('T', ' ')}" + (f" · rater {rater}" if rater else "")
-    draw.text((MARGIN, MARGIN + 26), info, fill=MUTED, font=text_font)
+    info += f" · {note}" if note else ""
+    draw.text((MARGIN, MARGIN + 26), _fit(draw, info, text_font, width - 2 * MARGIN), fill=MUTED, font=text_font)
     top = MARGIN + TITLE_H
     left = MARGIN + LABEL_W
     for col, model in enumerate(session.models):
@@ -246,11 +248,21 @@ def _draw_cell(
 
 
 def contact_sheet(
-    session: Session, store: Store, out_path: Path | str, *, rater: str | None = None, thumb: int = DEFAULT_THUMB
+    session: Session,
+    store: Store,
+    out_path: Path | str,
+    *,
+    rater: str | None = None,
+    thumb: int = DEFAULT_THUMB,
+    by_slot: bool = False,
 ) -> Path:
-    """Write the session's contact sheet as a PNG at ``out_path`` (atomically) and return the path."""
+    """Write the session's contact sheet as a PNG at ``out_path`` (atomically) and return the path. ``by_slot`` (a
+    blind session whose names are hidden from the reader): a column per slot, as in Review, and no model names."""
     out = Path(out_path)
-    sheet = render_sheet(session, store, rater=rater, thumb=thumb)
+    note = ""
+    if by_slot and session.blind:
+        session, note = slot_view(session), "blind, names hidden: a column per slot (shuffled per case)"
+    sheet = render_sheet(session, store, rater=rater, thumb=thumb, note=note)
     buf = io.BytesIO()
     sheet.save(buf, "PNG", optimize=True)
     sheet.close()

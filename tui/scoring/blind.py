@@ -12,7 +12,9 @@ import hashlib
 import random
 from dataclasses import dataclass
 
-from tui.core.model import Run, Session
+import msgspec
+
+from tui.core.model import Run, RunError, Session
 
 
 def slot_letter(index: int) -> str:
@@ -60,11 +62,56 @@ def run_for_slot(session: Session, case_id: str, label: str) -> Run:
     raise KeyError(label)
 
 
-def revealed(session: Session, case_id: str, rater: str) -> bool:
-    """Whether a blind rater may now see the names for a case: once they scored every finished run of it
-    (the arenas' "names after the vote"). Unfinished runs do not hold the reveal back forever."""
-    runs = [r for r in session.runs_of(case_id) if r.status == "succeeded"]
-    return bool(runs) and all(session.score_of(r.id, rater) is not None for r in runs)
+def left_to_score(session: Session, case_id: str, rater: str) -> int:
+    """Checklist verdicts (or, for a case without a checklist, notes) ``rater`` has yet to give on the case's
+    outputs. An output with some verdicts but not all still counts every missing one."""
+    case = session.case(case_id)
+    items = {item.id for item in case.checklist}
+    left = 0
+    for run in session.runs_of(case_id):
+        if run.status != "succeeded":
+            continue  # a failed run made nothing to score: it must not hold the reveal back forever
+        score = session.score_of(run.id, rater)
+        if items:
+            left += len(items - set(score.verdicts if score else ()))
+        elif score is None:
+            left += 1
+    return left
+
+
+def may_reveal(session: Session, case_id: str, rater: str) -> bool:
+    """Whether a blind rater may now see the names for a case: once EVERY output of it is fully scored by them
+    (the arenas' "names after the vote"); a partly scored output does not count."""
+    has_output = any(r.status == "succeeded" for r in session.runs_of(case_id))
+    return has_output and left_to_score(session, case_id, rater) == 0
+
+
+def revealed_cases(session: Session, rater: str) -> set[str]:
+    """The cases of a blind session whose names ``rater`` asked to see (kept in the session, per rater)."""
+    known = {c.id for c in session.cases}
+    return {case_id for case_id in session.revealed.get(rater, ()) if case_id in known}
+
+
+def mark_revealed(session: Session, rater: str, case_id: str) -> None:
+    """Record that ``rater`` has seen the names of ``case_id``; idempotent, so the ordered saver may retry it."""
+    shown = session.revealed.setdefault(rater, [])
+    if case_id not in shown:
+        shown.append(case_id)
+
+
+def names_hidden(session: Session, rater: str) -> bool:
+    """A blind session with a case ``rater`` has not revealed: whole-session views (Results, reports, the contact
+    sheet) show slots, not models, for them. A case whose runs all ended without an output has nothing to score
+    and so nothing to reveal: it does not keep the names hidden forever (one still running does)."""
+    if not session.blind:
+        return False
+    shown = revealed_cases(session, rater)
+    for case in session.cases:
+        runs = session.runs_of(case.id)
+        settled_empty = all(r.finished and r.status != "succeeded" for r in runs)
+        if case.id not in shown and not settled_empty:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -103,6 +150,41 @@ def blind_view_at(run: Run, slot: str) -> BlindRun:
     if kind == "content_policy":
         state = "refused"
     return BlindRun(slot, run.id, run.case_id, run.repeat, state, kind, tuple(im.path for im in run.images))
+
+
+def slot_view(session: Session) -> Session:
+    """A copy of a blind session in which each output is known only by the slot it was shown in ("slot A": the
+    order is shuffled per case, as in Review), so whole-session views built on it (report tables, the contact
+    sheet) cannot name a model: the names are not in the data. Latency, attempts, cost, usage, effective
+    parameters, revised prompts and provider messages are dropped for the same reason; notes are masked.
+
+    The copy is not blind itself (its "models" already are the slots), and each repeat is a slot of its own."""
+    copy = msgspec.json.decode(msgspec.json.encode(session), type=Session)
+    runs: list[Run] = []
+    width = 0
+    for case in copy.cases:
+        ordered = blind_order(copy, case.id)
+        width = max(width, len(ordered))
+        for index, run in enumerate(ordered):
+            runs.append(_as_slot(run, f"slot {slot_letter(index)}"))
+        case.repeats = 1
+    copy.runs = runs
+    copy.models = [f"slot {slot_letter(i)}" for i in range(width)]
+    copy.name = mask_models(copy.name, session)
+    for score in copy.scores:
+        score.note = mask_models(score.note, session)
+    copy.blind, copy.revealed = False, {}
+    return copy
+
+
+def _as_slot(run: Run, slot: str) -> Run:
+    run.model, run.repeat = slot, 0
+    run.latency_ms = run.ttfb_ms = run.cost_usd = run.usage = run.revised_prompt = None
+    run.attempts, run.attempt_log, run.params_effective = 0, [], {}
+    run.timings = type(run.timings)()
+    if run.error is not None:
+        run.error = RunError(run.error.kind, "")
+    return run
 
 
 def mask_models(text: str, session: Session, placeholder: str = "[model]") -> str:
