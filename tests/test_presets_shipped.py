@@ -27,7 +27,8 @@ CAT1_PROMPT = (
 
 CAT3_LINES = [
     "A vintage 1960s-style travel poster for a fictional film festival, illustrated in the style of "
-    'mid-century commercial design.Top of poster, large bold serif Chinese characters reading "时光电影节" '
+    "mid-century commercial design.",
+    'Top of poster, large bold serif Chinese characters reading "时光电影节" '
     '(line 1), and below in smaller Chinese characters "第七届 · 上海 · 1965年5月" (line 2).',
     "Center: a stylized illustration of an old film projector casting a beam onto a slightly curved cinema screen.",
     'Lower-center: a tall champagne coupe glass with the English text "GRAND OPENING NIGHT" wrapping along '
