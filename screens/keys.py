@@ -64,9 +64,7 @@ class KeysScreen(ScreenBase, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(
-            f"Stored keys live in {paths.credentials_file()} (mode 600). Environment variables win.", id="keys-title"
-        )
+        yield Static("", id="keys-title")
         yield DataTable(id="keys", cursor_type="row", zebra_stripes=True)
         yield Static("", id="keys-warning", classes="warning")
         yield Footer()
@@ -98,7 +96,14 @@ class KeysScreen(ScreenBase, Screen[None]):
             )
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
-        problem = credentials.permission_problem(paths.credentials_file())
+        from tui.core.wording import file_mode
+
+        file = paths.credentials_file()
+        # The mode the file has now, not the one it should have: the warning below says when they differ.
+        self.query_one("#keys-title", Static).update(
+            f"Stored keys live in {file} ({file_mode(file)}). Environment variables win."
+        )
+        problem = credentials.permission_problem(file)
         notes = [str(w.message) for w in caught] or ([problem] if problem else [])
         self.query_one("#keys-warning", Static).update("\n".join(f"⚠ {n} (f fixes it)" for n in dict.fromkeys(notes)))
 

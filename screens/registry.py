@@ -20,6 +20,7 @@ from screens.keys import KeyInput, KeysScreen
 from screens.note import NoteScreen
 from screens.preference import PreferenceScreen
 from screens.rater import RaterScreen
+from screens.region import RegionScreen
 from screens.results import ResultsScreen
 from screens.reveal_prompt import RevealPromptScreen
 from screens.review import ReviewScreen
@@ -38,6 +39,7 @@ SCREENS: dict[str, type[Screen[Any]]] = {
     "zoom": ZoomScreen,
     "preference": PreferenceScreen,
     "note": NoteScreen,
+    "region": RegionScreen,
     "rater": RaterScreen,
     "results": ResultsScreen,
     "reveal_prompt": RevealPromptScreen,

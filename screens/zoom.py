@@ -27,19 +27,6 @@ if TYPE_CHECKING:
     from screens.review_parts import ReviewState
 
 
-def parse_region(text: str) -> tuple[float, float, float, float] | None:
-    """ "x0,y0,x1,y1" in percent of the image (e.g. "10,40,45,80"); empty means no region."""
-    parts = [p.strip() for p in text.replace(" ", ",").split(",") if p.strip()]
-    if not parts:
-        return None
-    if len(parts) != 4:
-        raise ValueError("give four numbers: x0,y0,x1,y1 in percent")
-    x0, y0, x1, y1 = (float(p) / 100 for p in parts)
-    if not (0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1):
-        raise ValueError("the region must satisfy 0 <= x0 < x1 <= 100 and 0 <= y0 < y1 <= 100")
-    return x0, y0, x1, y1
-
-
 class ZoomScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Zoom"
     BINDINGS = [
@@ -197,22 +184,15 @@ class ZoomScreen(ScreenBase, Screen[None]):
     def action_region(self) -> None:
         if not self._case_has_reference():
             return
-        current = self._region()
-        shown = ",".join(f"{v * 100:g}" for v in current) if current else ""
 
-        def apply(text: str | None) -> None:
-            if text is None:
-                return
-            try:
-                region = parse_region(text)
-            except ValueError as exc:
-                self.notify(str(exc), title="Region not changed", severity="error")
+        def apply(region) -> None:
+            if region is False:  # cancelled: the region stays as it was
                 return
             self.review.regions[self.run.case_id] = region
             self.diffing = True
             self.show()
 
-        workbench(self).open("note", "Edit region x0,y0,x1,y1 in % (empty: none)", shown, callback=apply)
+        workbench(self).open("region", self._region(), callback=apply)
 
     @on(DiffView.Computed)
     def _record(self, event: DiffView.Computed) -> None:

@@ -39,7 +39,7 @@ def parse(text: str) -> dict[int, SourceCategory]:
     for heading, section in zip(sections[1::2], sections[2::2], strict=True):
         cat = cats[int(heading[-1])]
         lines = section.strip("\n").splitlines()
-        table = [i for i, line in enumerate(lines) if line.startswith("| # | Criterion | Check |")][0]
+        table = next(i for i, line in enumerate(lines) if line.startswith("| # | Criterion | Check |"))
         intro = [line for line in lines[:table] if line not in ("Scoring Checklist", "")]
         if intro and intro[0] == "Prompt:":
             # Cat 1 and 2: one paragraph, then commentary. Cat 3: a block of lines (a layout by zone) up to the table.

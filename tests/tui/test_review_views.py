@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from textual.containers import Grid
 
+from screens.region import RegionScreen, region_problems
 from screens.registry import build_app
 from screens.review import ReviewScreen
 from screens.review_parts import best_columns
-from screens.zoom import ZoomScreen, parse_region
+from screens.zoom import ZoomScreen
 from tests.test_cli import DEMO3
 from tests.tui_support import at_home, wait_for
 from tui.cli.main import main
@@ -36,13 +37,22 @@ def test_best_columns_fills_the_space() -> None:
     assert best_columns(4, 40, 80) == 1  # a tall narrow pane stacks them
 
 
-def test_parse_region() -> None:
-    assert parse_region("10,20,50,80") == (0.1, 0.2, 0.5, 0.8)
-    assert parse_region("") is None
-    with pytest.raises(ValueError):
-        parse_region("50,20,10,80")
-    with pytest.raises(ValueError):
-        parse_region("1,2,3")
+def _region(x0: str, y0: str, x1: str, y1: str):
+    return region_problems({"x0": x0, "y0": y0, "x1": x1, "y1": y1})
+
+
+def test_region_fields_say_every_problem_in_words() -> None:
+    assert _region("10", "20", "50", "80") == ((0.1, 0.2, 0.5, 0.8), [])
+    assert _region("10%", " 20 ", "50,5", "80") == ((0.1, 0.2, 0.505, 0.8), [])  # % and a decimal comma
+    assert _region("", "", "", "") == (None, [])
+    region, problems = _region("50", "abc", "10", "120")
+    assert region is None and len(problems) == 3
+    assert "top edge (y0) is not a number: 'abc'" in problems[0]
+    assert "bottom edge (y1) is 120%" in problems[1] and "between 0 and 100" in problems[1]
+    assert "left edge (x0) must be left of the right edge (x1)" in problems[2]
+    _, problems = _region("10", "", "50", "80")
+    assert problems == ["the top edge (y0) is empty: give all four, or clear all four for no region"]
+    assert not any("four numbers" in p for p in problems)
 
 
 async def test_grid_zoom_flip_compare_diff(edit_session: str, data_dir: Path) -> None:
@@ -74,8 +84,12 @@ async def test_grid_zoom_flip_compare_diff(edit_session: str, data_dir: Path) ->
         assert diff.display and not zoom.query_one("#zoom-image", ImageView).display
         await wait_for(pilot, lambda: diff.result is not None)
         await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegionScreen))
+        await pilot.press("0", "tab", "0", "tab", *"50", "tab", *"500", "enter")  # y1 is out of range
         await pilot.pause(0.1)
-        await pilot.press(*"0,0,50,50", "enter")
+        assert isinstance(app.screen, RegionScreen), "a bad value keeps the dialog open"
+        assert "bottom edge (y1) is 500%" in str(app.screen.query_one("#region-problems").render())
+        await pilot.press("ctrl+u", *"50", "enter")
         await wait_for(pilot, lambda: diff.result is not None and diff.result.region is not None)
         await pilot.pause(0.2)
         run_id = zoom.run.id

@@ -14,6 +14,7 @@ from tui.cli.main import EXIT_OK, EXIT_RUNS_FAILED, one_line
 from tui.core.context import Context
 from tui.core.safe_text import json_text, visible
 from tui.core.validation import InputError
+from tui.core.wording import count
 
 _REF_SLOT = re.compile(r"^(?P<preset>[a-z0-9][a-z0-9_./-]*?)(#(?P<slot>\d+|mask))?=(?P<file>.+)$")
 
@@ -55,8 +56,8 @@ def cmd_presets(args: argparse.Namespace) -> int:
         return EXIT_OK
     width = max((len(p.id) for p in presets), default=10)
     for p in presets:
-        refs = f"  needs {len(p.reference_slots)} ref" if p.reference_slots else ""
-        _say(f"{p.id:<{width}}  {p.mode}  {p.title} ({len(p.checklist)} checks){refs}")
+        refs = f"  needs {count(len(p.reference_slots), 'reference image')}" if p.reference_slots else ""
+        _say(f"{p.id:<{width}}  {p.mode}  {p.title} ({count(len(p.checklist), 'check')}){refs}")
     return EXIT_OK
 
 
@@ -279,9 +280,11 @@ def _sessions_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _sessions_export(ctx: Context, args: argparse.Namespace) -> int:
+    from tui.cli.session_ids import resolve_session_id
     from tui.core.outputs import write_user_file
     from tui.reports.export import export_json
 
+    args.id = resolve_session_id(ctx.store, args.id)  # a unique prefix is enough, for a bundle too
     if args.for_rater is not None or args.bundle:
         from tui.cli.bundles import export_bundle
 
@@ -318,10 +321,13 @@ def _local_rater() -> str | None:
 
 
 def _sessions_resume(ctx: Context, args: argparse.Namespace) -> int:
-    marked = ctx.store.recover_interrupted(args.id)
+    from tui.cli.session_ids import resolve_session_id
+
+    session_id = resolve_session_id(ctx.store, args.id)
+    marked = ctx.store.recover_interrupted(session_id)
     if marked and not args.quiet:
         print(f"{marked} interrupted run(s) will run again", file=sys.stderr)
-    return _execute(ctx, args.id, quiet=args.quiet, retry_failed=args.retry_failed)
+    return _execute(ctx, session_id, quiet=args.quiet, retry_failed=args.retry_failed)
 
 
 def cmd_locate(args: argparse.Namespace) -> int:

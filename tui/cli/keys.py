@@ -16,6 +16,7 @@ from tui.cli.main import EXIT_OK
 from tui.core import credentials, paths
 from tui.core.api_keys import check_key, key_envs
 from tui.core.validation import InputError, suggest
+from tui.core.wording import file_mode
 
 
 def _provider(name: str, known: dict[str, tuple[str, ...]]) -> str:
@@ -37,7 +38,7 @@ def _keys_set(args: argparse.Namespace) -> int:
     value = _read_key(provider)
     credentials.store_key(provider, value)
     path = paths.credentials_file()
-    print(f"stored the {provider} key {credentials.mask(value)} in {path} (mode 600)")
+    print(f"stored the {provider} key {credentials.mask(value)} in {path} ({file_mode(path)})")
     shadowing = credentials.env_overrides(known[provider])
     if shadowing:
         print(f"note: ${shadowing[0]} is set and takes precedence over the stored key", file=sys.stderr)

@@ -85,9 +85,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     console = _console(getattr(args, "colors", None))
     if path.exists():
         return _preview_file(path, cols, rows, console, _mode(args))
-    if _is_session(target):
-        return _preview_session(target, cols, rows, console, args)
-    raise InputError("no such file or session", file=target)
+    return _preview_session(_session_id(target), cols, rows, console, args)
 
 
 def _halfblocks_only(mode: str) -> bool:
@@ -141,13 +139,17 @@ def _preview_plain_file(path: Path, cols: int, rows: int, system: str) -> int:
     return EXIT_OK
 
 
-def _is_session(target: str) -> bool:
+def _session_id(target: str) -> str:
+    """A session's id, or its unique prefix; an ambiguous prefix names the candidates."""
+    from tui.cli.session_ids import AmbiguousSession, resolve_session_id
     from tui.core.store import Store
 
     try:
-        return Store().exists(target)
-    except InputError:
-        return False
+        return resolve_session_id(Store(), target)
+    except AmbiguousSession:
+        raise
+    except InputError:  # not an id at all, or no session has it
+        raise InputError("no such file or session", file=target) from None
 
 
 # -- one file -----------------------------------------------------------------------------------

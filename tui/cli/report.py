@@ -23,8 +23,10 @@ def _write(text: str, output: str | None) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from tui.cli.session_ids import resolve_session_id
+
     ctx = Context(config=None)
-    session = ctx.store.load(args.id)
+    session = ctx.store.load(resolve_session_id(ctx.store, args.id))
     if args.rater and not any(s.rater == args.rater for s in session.scores):
         known = ", ".join(sorted({s.rater for s in session.scores})) or "nobody has scored yet"
         raise InputError(f"no scores by {args.rater!r} in this session (raters: {known})", key="--rater")
@@ -63,7 +65,13 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     from tui.scoring.leaderboard import leaderboard
 
     ctx = Context(config=None)
-    board = leaderboard(ctx.store, rater=args.rater, presets=args.preset or None)
+    presets = None
+    if args.preset:  # each an id or a group ("tier-a"); an unknown one is an error, not an empty board
+        try:
+            presets = [p.id for ref in args.preset for p in ctx.catalog.expand(ref)]
+        except KeyError as exc:
+            raise InputError(str(exc), key="--preset") from None
+    board = leaderboard(ctx.store, rater=args.rater, presets=presets)
     for err in board.errors:
         print(visible(f"imgbench: warning: session skipped: {err}", one_line=True), file=sys.stderr)
     if args.json:

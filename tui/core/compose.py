@@ -243,7 +243,7 @@ def build_session(
 
     session = Session(
         id=new_session_id(),
-        name=spec.name or _default_name(cases),
+        name=spec.name or unique_name(_default_name(cases), {h.name for h in store.list().sessions}),
         created_at=now_iso(),
         tool_version=__version__,
         blind=spec.blind,
@@ -293,6 +293,16 @@ def check_capabilities(
                     f"{model} takes at most {info.max_refs} reference image(s); {case.label} has {len(refs)}",
                     key="--model",
                 )
+
+
+def unique_name(base: str, taken: set[str]) -> str:
+    """``base``, or ``base #2``, ``#3``… : the first not taken, so seven tier-a runs are told apart in a list."""
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base} #{n}" in taken:
+        n += 1
+    return f"{base} #{n}"
 
 
 def _default_name(cases: list[Case]) -> str:

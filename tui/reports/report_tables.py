@@ -271,7 +271,10 @@ def _without_speed_and_cost(tables: list[Table]) -> list[Table]:
 
 
 def _points(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:+.0f} pts"
+    if value is None:
+        return "–"
+    points = round(value * 100)
+    return f"{points:+d} pts" if points else "0 pts"  # never "-0 pts" for a small negative
 
 
 def _duplicates(data: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 from tui.core.model import Case, Run, Session
 from tui.core.outputs import write_user_file
 from tui.core.store import Store
+from tui.core.wording import count
 from tui.scoring.blind import slot_view
 from tui.scoring.stats import VERDICT_VALUE, effective_verdicts
 
@@ -166,8 +167,8 @@ def render_sheet(
         lines = _wrap(draw, case.label, head_font, LABEL_W - GAP, 4)
         for i, line in enumerate(lines):
             draw.text((MARGIN, y + i * LINE_H), line, fill=INK, font=head_font)
-        sub = f"{case.mode} · {len(case.checklist)} checks" + (
-            f" · {len(case.references)} ref" if case.references else ""
+        sub = f"{case.mode} · {count(len(case.checklist), 'check')}" + (
+            f" · {count(len(case.references), 'ref')}" if case.references else ""
         )
         draw.text((MARGIN, y + len(lines) * LINE_H + 2), sub, fill=MUTED, font=text_font)
         _draw_refs(sheet, store, session, case, (MARGIN, y + thumb - REF_THUMB))
