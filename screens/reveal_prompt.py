@@ -24,7 +24,7 @@ class RevealPromptScreen(ModalScreen[str | None]):
         Binding("escape", "choose(None)", "Cancel", id="reveal_prompt.cancel"),
     ]
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str = "report") -> None:
         super().__init__()
         self.what = what
 

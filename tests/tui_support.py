@@ -67,6 +67,7 @@ def build_screen(name: str, app: Any, session_id: str) -> Any:
     args = {
         "file_picker": ("Reference for tier-a/cat5 slot 1",),
         "note": ("Note for demo:mosaic",),
+        "reveal_prompt": ("Markdown report",),
         "key_input": ("openai",),
         "confirm": ("Remove the stored openai key?", "It is deleted from credentials.toml."),
     }
