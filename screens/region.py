@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from tui.widgets.screen_base import ScreenBase
+
 Region = tuple[float, float, float, float]
 FIELDS = (("x0", "left"), ("y0", "top"), ("x1", "right"), ("y1", "bottom"))
 
@@ -45,7 +47,7 @@ def region_problems(values: dict[str, str]) -> tuple[Region | None, list[str]]:
     return (x0, y0, x1, y1), []
 
 
-class RegionScreen(ModalScreen["Region | None | bool"]):
+class RegionScreen(ScreenBase, ModalScreen["Region | None | bool"]):
     """Dismissed with the region, None for no region, or False when cancelled."""
 
     HELP_TITLE = "Edit region"

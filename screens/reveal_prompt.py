@@ -9,10 +9,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.widgets.screen_base import ScreenBase
+
 SLOTS, NAMES = "slots", "names"
 
 
-class RevealPromptScreen(ModalScreen[str | None]):
+class RevealPromptScreen(ScreenBase, ModalScreen[str | None]):
     HELP_TITLE = "Blind: report by slot or with names"
     DEFAULT_CSS = """
     RevealPromptScreen { align: center middle; }

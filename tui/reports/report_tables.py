@@ -255,7 +255,8 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
 
 
 # Columns and tables that hint at a provider (speed, retries, price): left out while blind names are hidden.
-_SPEED_COLUMNS = frozenset({"Attempts", "p50", "p95", "TTFB p50"})
+# By the start of the header, so a header's wording can change ("p95 (n ≥ 20) or max") without a leak.
+_SPEED_COLUMNS = ("Attempts", "p50", "p95", "TTFB", "Latency", "Cost", "Spend")
 
 
 def _without_speed_and_cost(tables: list[Table]) -> list[Table]:
@@ -263,7 +264,7 @@ def _without_speed_and_cost(tables: list[Table]) -> list[Table]:
     for table in tables:
         if table.title == "Cost":
             continue
-        keep = [i for i, h in enumerate(table.headers) if h not in _SPEED_COLUMNS]
+        keep = [i for i, h in enumerate(table.headers) if not h.startswith(_SPEED_COLUMNS)]
         headers = ["Slot" if table.headers[i] == "Model" else table.headers[i] for i in keep]
         title = "Per slot" if table.title == "Per model" else table.title
         out.append(Table(title, headers, [[row[i] for i in keep] for row in table.rows], table.note))
