@@ -7,13 +7,14 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Select, SelectionList, Static, Switch, TextArea
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from tui.core.validation import InputError
+from tui.widgets.check_list import CheckList
 from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
@@ -26,6 +27,13 @@ MASK_SLOT = "mask"  # the target "PRESET#mask": the preset's mask slot
 
 class ComposeScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Compose"
+    DEFAULT_CSS = """
+    #compose-params { height: auto; margin-top: 1; }
+    #compose-params > Vertical { width: 1fr; height: auto; padding-right: 1; }
+    #compose-params Input, #compose-params Select { width: 100%; }
+    .param-label { text-style: bold; color: $accent; }
+    #compose-error { height: auto; }
+    """
     BINDINGS = [
         Binding("ctrl+r,ctrl+j", "run", "Run", id="compose.run", priority=True, tooltip="Run the comparison"),
         Binding(
@@ -50,7 +58,7 @@ class ComposeScreen(ScreenBase, Screen[None]):
         yield Header()
         with VerticalScroll(id="compose-form"):
             yield Label("Presets  (space toggles)", classes="field-label")
-            yield SelectionList[str](
+            yield CheckList(
                 *(
                     Selection(plain(f"{p.id}  {p.title}"), p.id, p.id in self.initial_presets)
                     for p in ctx.catalog.presets.values()
@@ -63,17 +71,26 @@ class ComposeScreen(ScreenBase, Screen[None]):
             yield TextArea(id="checklist", soft_wrap=True, show_line_numbers=False)
             yield Label("References  (enter or ctrl+o: attach, delete: clear)", classes="field-label")
             yield OptionList(id="refs")
-            with Horizontal(id="params"):
-                yield Input(defaults.size or "", placeholder="size WxH", id="size")
-                yield Input(defaults.aspect or "", placeholder="aspect W:H", id="aspect")
-                yield Select(QUALITIES, value=defaults.quality or "", allow_blank=False, id="quality")
-                yield Input(str(defaults.repeats), placeholder="repeats", id="repeats", type="integer")
+            with Horizontal(id="compose-params"):
+                with Vertical():
+                    yield Label("Size (WxH)", classes="param-label")
+                    yield Input(defaults.size or "", placeholder="e.g. 1024x1024", id="size")
+                with Vertical():
+                    yield Label("Aspect (W:H)", classes="param-label")
+                    yield Input(defaults.aspect or "", placeholder="e.g. 16:9", id="aspect")
+                with Vertical():
+                    yield Label("Quality", classes="param-label")
+                    yield Select(QUALITIES, value=defaults.quality or "", allow_blank=False, id="quality")
+                with Vertical():
+                    yield Label("Repeats (1-100)", classes="param-label")
+                    yield Input(str(defaults.repeats), placeholder="1", id="repeats", type="integer")
             yield Label("Models  (space toggles)", classes="field-label")
-            yield SelectionList[str](id="models")
+            yield CheckList(id="models")
             with Horizontal(id="blind-row"):
                 yield Switch(value=defaults.blind, id="blind")
                 yield Label("Blind scoring: hide model names until you reveal them", classes="switch-label")
-            yield Input(placeholder="session name (optional)", id="name")
+            yield Label("Session name  (optional: a numbered one is made)", classes="field-label")
+            yield Input(placeholder="e.g. tier-a, new gateway", id="name")
             yield Static("", id="compose-error", classes="error")
         yield Footer()
 
@@ -136,6 +153,7 @@ class ComposeScreen(ScreenBase, Screen[None]):
         if option is None:
             return
         target = option.id or PROMPT_TARGET
+        title, detail = self._slot_title(target)
 
         def attach(path: Path | None) -> None:
             if path is None:
@@ -152,8 +170,22 @@ class ComposeScreen(ScreenBase, Screen[None]):
                     self.slot_refs[(preset_id, int(number))] = path
             self.refresh_refs()
 
-        what = "Mask" if target == PROMPT_MASK_TARGET or target.endswith(f"#{MASK_SLOT}") else "Reference"
-        workbench(self).open("file_picker", f"{what} for {option.prompt}", callback=attach)
+        workbench(self).open("file_picker", title, detail=detail, callback=attach)
+
+    def _slot_title(self, target: str) -> tuple[str, str]:
+        """The picker's title (the slot being filled) and the slot's description."""
+        if target == PROMPT_TARGET:
+            return "Reference image for the free prompt", ""
+        if target == PROMPT_MASK_TARGET:
+            return "Mask for the free prompt (a PNG, transparent where to edit)", ""
+        preset_id, _, number = target.rpartition("#")
+        preset = self.app.ctx.catalog.get(preset_id)
+        if number == MASK_SLOT:
+            slot = next(s for s in preset.reference_slots if s.role == "mask")
+            return f"{preset.title}: mask, {slot.id} (a PNG, transparent where to edit)", slot.description
+        images = [s for s in preset.reference_slots if s.role != "mask"]
+        slot = images[int(number) - 1]
+        return f"{preset.title}: reference {number} of {len(images)}, {slot.id}", slot.description
 
     def key_delete(self) -> None:
         refs = self.query_one("#refs", OptionList)
@@ -173,55 +205,44 @@ class ComposeScreen(ScreenBase, Screen[None]):
         self.refresh_refs()
 
     # -- run ----------------------------------------------------------------------------------
-    def _spec(self):
-        from tui.core.compose import CaseSpec, SessionSpec, parse_checklist
-        from tui.core.model import Params
+    def _form(self):
+        from screens.compose_checks import ComposeForm
 
-        presets = list(self.query_one("#presets", SelectionList).selected)
-        cases = [
-            CaseSpec(
-                preset_id=pid,
-                refs=[(n, p) for (q, n), p in self.slot_refs.items() if q == pid],
-                mask=self.slot_masks.get(pid),
-            )
-            for pid in presets
-        ]
-        prompt = self.query_one("#prompt", TextArea).text.strip()
-        checklist = parse_checklist(self.query_one("#checklist", TextArea).text, key="checklist")
-        if prompt:
-            refs = [(None, p) for p in self.prompt_refs]
-            cases.append(CaseSpec(prompt=prompt, refs=refs, checklist=checklist, mask=self.prompt_mask))
-        elif self.prompt_refs or self.prompt_mask:
-            raise InputError("references for the free prompt, but no prompt", key="prompt")
-        elif checklist:
-            raise InputError("a checklist for the free prompt, but no prompt", key="checklist")
-        repeats_text = self.query_one("#repeats", Input).value.strip() or "1"
+        chosen = set(self.query_one("#presets", SelectionList).selected)
         quality = self.query_one("#quality", Select).value
-        params = Params(
-            size=self.query_one("#size", Input).value.strip() or None,
-            aspect=self.query_one("#aspect", Input).value.strip() or None,
+        return ComposeForm(
+            presets=[pid for pid in self.app.ctx.catalog.presets if pid in chosen],  # preset order, not click order
+            prompt=self.query_one("#prompt", TextArea).text,
+            checklist=self.query_one("#checklist", TextArea).text,
+            prompt_refs=list(self.prompt_refs),
+            slot_refs=dict(self.slot_refs),
+            slot_masks=dict(self.slot_masks),
+            prompt_mask=self.prompt_mask,
+            size=self.query_one("#size", Input).value,
+            aspect=self.query_one("#aspect", Input).value,
             quality=str(quality) if quality and quality != Select.BLANK else None,
-        )
-        return SessionSpec(
-            cases=cases,
+            repeats=self.query_one("#repeats", Input).value,
             models=list(self.query_one("#models", SelectionList).selected),
-            name=self.query_one("#name", Input).value.strip(),
-            params=params,
-            repeats=int(repeats_text) if repeats_text.lstrip("-").isdigit() else 0,
+            name=self.query_one("#name", Input).value,
             blind=self.query_one("#blind", Switch).value,
         )
 
     def action_run(self) -> None:
-        try:
-            spec = self._spec()
-        except InputError as exc:
-            self._error(str(exc))
+        from screens.compose_checks import check_form
+
+        catalog = self.app.ctx.catalog
+        slots = {p.id: [s.id for s in p.reference_slots if s.role != "mask"] for p in catalog.presets.values()}
+        masks = {p.id: s.id for p in catalog.presets.values() for s in p.reference_slots if s.role == "mask"}
+        spec, problems = check_form(self._form(), slots=slots, masks=masks)
+        if spec is None:
+            self._error(problems)
             return
-        self._error("")
+        self._error([])
         self.create_session(spec)
 
     @work(thread=True, exclusive=True, group="compose", description="Creating the session", exit_on_error=False)
     def create_session(self, spec) -> None:
+        from screens.compose_checks import in_tui_words
         from tui.core.compose import MissingReferences, build_session
 
         ctx = self.app.ctx
@@ -229,20 +250,22 @@ class ComposeScreen(ScreenBase, Screen[None]):
             session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
         except MissingReferences as exc:
             hint = "select its row under References and press enter (or ctrl+o), or untick the preset"
-            self.app.call_from_thread(self._error, f"{exc.needs}: {hint}")
+            self.app.call_from_thread(self._error, [f"References: {exc.needs}: {hint}"])
             return
         except InputError as exc:
-            self.app.call_from_thread(self._error, str(exc))
+            self.app.call_from_thread(self._error, [in_tui_words(exc)])
             return
         self.app.call_from_thread(self._started, session.id)
 
     def _started(self, session_id: str) -> None:
         workbench(self).replace("run", session_id)
 
-    def _error(self, message: str) -> None:
-        self.query_one("#compose-error", Static).update(f"✗ {message}" if message else "")
-        if message:
-            self.notify(message, title="Cannot run", severity="error")
+    def _error(self, problems: list[str]) -> None:
+        """Every problem, one per line: under the form, and in a notification (the form may be scrolled away)."""
+        listed = "\n".join(f"✗ {p}" for p in problems)
+        self.query_one("#compose-error", Static).update(listed)
+        if problems:
+            self.notify(listed, title=f"Cannot run yet: {len(problems)} to fix", severity="error", timeout=12)
 
     def action_back(self) -> None:
         self.app.pop_screen()

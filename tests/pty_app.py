@@ -22,7 +22,14 @@ KEYS = {"enter": b"\r", "escape": b"\x1b", "tab": b"\t", "pagedown": b"\x1b[6~",
 
 
 class PtyApp:
-    def __init__(self, args: Sequence[str] = (), *, size: tuple[int, int] = (100, 30), env: dict | None = None):
+    def __init__(
+        self,
+        args: Sequence[str] = (),
+        *,
+        size: tuple[int, int] = (100, 30),
+        env: dict | None = None,
+        cwd: str | os.PathLike | None = None,
+    ):
         self.columns, self.lines = size
         self.screen = pyte.Screen(self.columns, self.lines)
         self.stream = pyte.ByteStream(self.screen)
@@ -44,6 +51,7 @@ class PtyApp:
             env=environment,
             start_new_session=True,
             close_fds=True,
+            cwd=cwd,
         )
         os.close(slave)
         self.master = master
