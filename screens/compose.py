@@ -74,10 +74,10 @@ class ComposeScreen(ScreenBase, Screen[None]):
             with Horizontal(id="compose-params"):
                 with Vertical():
                     yield Label("Size (WxH)", classes="param-label")
-                    yield Input(defaults.size or "", placeholder="e.g. 1024x1024", id="size")
+                    yield Input(defaults.size or "", placeholder="1024x1024", id="size")
                 with Vertical():
                     yield Label("Aspect (W:H)", classes="param-label")
-                    yield Input(defaults.aspect or "", placeholder="e.g. 16:9", id="aspect")
+                    yield Input(defaults.aspect or "", placeholder="16:9", id="aspect")
                 with Vertical():
                     yield Label("Quality", classes="param-label")
                     yield Select(QUALITIES, value=defaults.quality or "", allow_blank=False, id="quality")

@@ -88,8 +88,8 @@ def check_form(
         missing = [name for n, name in enumerate(slots.get(preset_id, []), 1) if (preset_id, n) not in form.slot_refs]
         if missing:
             problems.append(
-                f"References: {preset_id} needs an image for {', '.join(missing)}: select its row under "
-                "References and press enter (or untick the preset)."
+                f"References: {preset_id} needs a reference image for {', '.join(missing)}: select its row under "
+                "References and press enter (or ctrl+o), or untick the preset."
             )
     for preset_id in form.presets:
         if (mask := (masks or {}).get(preset_id)) and preset_id not in form.slot_masks:

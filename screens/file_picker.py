@@ -133,8 +133,8 @@ class FilePickerScreen(ScreenBase, ModalScreen[Path | None]):
             self.open_folder(self.folder.parent)
 
     @on(PathInput.Up)
-    def _up(self) -> None:
-        self.action_up()
+    async def _up(self) -> None:
+        await self.app.run_action("up", self)  # as the key binding would (and so in the action log)
 
     @on(PathInput.Completed)
     def _completed(self, event: PathInput.Completed) -> None:

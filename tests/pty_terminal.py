@@ -63,7 +63,9 @@ def key_bytes(key: str) -> bytes:
 
 
 class PtyApp:
-    def __init__(self, argv: list[str], *, cols: int, rows: int, env: dict[str, str]) -> None:
+    def __init__(
+        self, argv: list[str], *, cols: int, rows: int, env: dict[str, str], cwd: str | Path | None = None
+    ) -> None:
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self._lock = threading.Lock()
@@ -71,7 +73,7 @@ class PtyApp:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.master = master
         self.proc = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True, cwd=cwd
         )
         os.close(slave)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -94,6 +96,25 @@ class PtyApp:
 
     def send(self, data: bytes) -> None:
         os.write(self.master, data)
+
+    def press(self, *keys: str | bytes, gap: float = 0.05) -> None:
+        """Each of ``keys`` as a terminal sends it: a key name ("enter", "ctrl+r"), bytes, or text typed as is."""
+        for key in keys:
+            if isinstance(key, str):
+                try:
+                    key = key_bytes(key)
+                except KeyError:
+                    key = key.encode()
+            self.send(key)
+            time.sleep(gap)
+
+    def wait_for(self, predicate: str | Callable[[str], object], timeout: float = 20.0, settle: float = 0.3) -> str:
+        """Until the screen shows ``predicate`` (a text, or a test on the screen's text); then, once it has
+        settled, the screen's text."""
+        test = (lambda text: predicate in text) if isinstance(predicate, str) else predicate
+        self.wait_until(lambda: test(self.text()), timeout, repr(predicate))
+        time.sleep(settle)
+        return self.text()
 
     def wait_until(self, predicate: Callable[[], object], timeout: float = 20.0, what: str = "") -> None:
         deadline = time.monotonic() + timeout

@@ -86,9 +86,9 @@ def test_presets_list_counts_checks_and_references(capsys) -> None:
 
 def test_points_are_never_minus_zero() -> None:
     assert [_points(v) for v in (-0.001, 0.0, 0.004, -0.2, 0.126, None)] == [
-        "0 pts",
-        "0 pts",
-        "0 pts",
+        "+0 pts",
+        "+0 pts",
+        "+0 pts",
         "-20 pts",
         "+13 pts",
         "–",

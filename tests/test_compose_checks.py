@@ -33,8 +33,8 @@ def test_missing_references_and_prompt_extras_name_the_fields() -> None:
         models=["demo:mosaic"],
     )
     _, problems = check_form(form, slots=SLOTS)
-    assert any(p.startswith("References: tier-a/cat4 needs an image for person") for p in problems), problems
-    assert any("tier-a/cat6 needs an image for identity, scene" in p for p in problems), problems
+    assert any(p.startswith("References: tier-a/cat4 needs a reference image for person") for p in problems), problems
+    assert any("tier-a/cat6 needs a reference image for identity, scene" in p for p in problems), problems
     assert any(p.startswith("References: images for the free prompt") for p in problems)
     assert any(p.startswith("Checklist: a checklist for the free prompt") for p in problems)
     assert not any(FLAG.search(p) for p in problems), problems

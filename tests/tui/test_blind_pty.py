@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pty_app import PtyApp
+from tests.pty_terminal import PtyApp, app_env, imgbench_argv
 from tests.test_cli import DEMO3
 from tui.cli.main import main
 from tui.core.model import Session, Timings
@@ -42,7 +42,7 @@ def _mixed_seed(session: Session) -> int:
 
 @pytest.fixture
 def queued_blind_session(fast_demo: Path, data_dir: Path, capsys) -> str:
-    (fast_demo / "config.toml").write_text('rater = "bo"\n[providers.demo]\nlatency_ms = 20\n')
+    (fast_demo / "config.toml").write_text('rater = "bo"\npreview = "halfblock"\n[providers.demo]\nlatency_ms = 20\n')
     args = ["run", "--preset", "tier-a/cat1", "--preset", "tier-a/cat2", "--blind", "--quiet", *DEMO3]
     assert main(args) == 0
     session_id = capsys.readouterr().out.strip()
@@ -74,13 +74,14 @@ def _scored(screen: str) -> list[int]:
 
 @pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
 def test_blind_session_shows_no_model_price_or_latency_until_revealed(
-    queued_blind_session: str, data_dir: Path, size: tuple[int, int]
+    queued_blind_session: str, data_dir: Path, tmp_path: Path, size: tuple[int, int]
 ) -> None:
     session_id = queued_blind_session
-    app = PtyApp(["--preview", "halfblock"], size=size)
+    env = app_env(tmp_path, tmp_path / "actions.log")
+    app = PtyApp(imgbench_argv(), cols=size[0], rows=size[1], env=env)
     try:
         assert_blind(app.wait_for("Sessions"), "Home")
-        app.send("enter")  # queued runs: the Run screen runs them
+        app.press("enter")  # queued runs: the Run screen runs them
         screen = app.wait_for("6/6 finished", timeout=40)
         assert_blind(screen, "Run")
         session = Store(data_dir).load(session_id)
@@ -93,50 +94,50 @@ def test_blind_session_shows_no_model_price_or_latency_until_revealed(
         composed = [r.model for r in session.runs if any(r.case_id == c for c, _ in rows)][: len(rows)]
         assert shown_models != composed, "the Run screen lists the runs in the composed model order"
 
-        app.send("v")
+        app.press("v")
         assert_blind(app.wait_for("Checklist for A"), "Review")
-        app.send("b")  # too early: refused, and still nothing shows
+        app.press("b")  # too early: refused, and still nothing shows
         assert_blind(app.wait_for("Still blind"), "Review after an early reveal")
         every = (("z", "Compare ref"), ("w", "Which is better"), ("o", "Note for"), ("\x1bOP", "imgbench keys"))
         for key, shows in every:
-            app.send(key)
+            app.press(key)
             assert_blind(app.wait_for(shows), shows)
-            app.send("escape")
+            app.press("escape")
             app.wait_for(lambda t, shows=shows: shows not in t and "Checklist for" in t)
 
         # Score every item of every output of case 1, one verdict short first: still blind.
         case = session.cases[0]
         n = len(case.checklist)
-        app.send(*["p"] * (n * 3 - 1))
+        app.press(*["p"] * (n * 3 - 1))
         app.wait_for(lambda t: sorted(_scored(t)) == [n - 1, n, n])
-        app.send("b")
+        app.press("b")
         assert_blind(app.wait_for("Still blind"), "Review, one item short")
-        app.send("p")
+        app.press("p")
         assert_blind(app.wait_for(lambda t: _scored(t) == [n, n, n]), "Review, scored but not revealed")
 
-        app.send("s")  # Results while case 2 is still unrevealed: by slot, every tab
+        app.press("s")  # Results while case 2 is still unrevealed: by slot, every tab
         screen = app.wait_for("Per slot")
         for tab in range(4):
             assert_blind(screen, f"Results tab {tab}")
-            app.send(RIGHT)
+            app.press(RIGHT)
             screen = app.wait_for(lambda t: True, settle=0.4)
-        app.send("m")
+        app.press("m")
         assert_blind(app.wait_for("not revealed for you"), "the report prompt")
-        app.send("s")
+        app.press("s")
         app.wait_for("Report written")
         report = (data_dir / "exports" / f"{session_id}.md").read_text()
         assert "slot A" in report and "Blind, not revealed" in report
         assert not NAMES.search(report) and not PRICE.search(report) and not LATENCY.search(report)
-        app.send("c")
+        app.press("c")
         app.wait_for("contact sheet")
-        app.send("escape")
+        app.press("escape")
 
-        app.send("escape")  # back to Review, case 1: the reveal now shows the names
+        app.press("escape")  # back to Review, case 1: the reveal now shows the names
         app.wait_for("Checklist for")
-        app.send("b")
+        app.press("b")
         revealed = app.wait_for(lambda t: NAMES.search(t) is not None)
         assert re.search(r"\b[ABC] = demo:", revealed), "the names are shown beside the slots"
-        app.send(b"\x11")  # ctrl+q
+        app.press("ctrl+q")
         app.proc.wait(15)
     finally:
         app.close()
@@ -144,13 +145,13 @@ def test_blind_session_shows_no_model_price_or_latency_until_revealed(
     # The reveal is kept in the session for this rater: a restart still shows case 1's names, not case 2's.
     stored = Store(data_dir).load(session_id)
     assert stored.revealed == {"bo": [case.id]}
-    app = PtyApp(["--preview", "halfblock"], size=size)
+    app = PtyApp(imgbench_argv(), cols=size[0], rows=size[1], env=env)
     try:
         app.wait_for("Sessions")
-        app.send("enter")
+        app.press("enter")
         screen = app.wait_for("Checklist for")
         assert re.search(r"\b[ABC] = demo:", screen), screen
-        app.send("pagedown")
+        app.press("pagedown")
         assert_blind(app.wait_for("Case 2/2"), "Review, case 2 after a restart")
     finally:
         app.close()

@@ -88,6 +88,12 @@ def prepared(tmp_path: Path, capsys, monkeypatch) -> Path:
     config.chmod(0o700)
     monkeypatch.setenv("IMGBENCH_CONFIG_DIR", str(config))
     monkeypatch.setenv("IMGBENCH_DATA_DIR", str(tmp_path / "data"))
+    # A blind edit session first (so the oldest: Home lists it last), for the edit region and the blind report prompt.
+    from PIL import Image
+
+    Image.new("RGB", (64, 64), (30, 120, 60)).save(tmp_path / "ref.png")
+    blind = ["run", "--prompt", "a green cone", "--ref", str(tmp_path / "ref.png"), "--check", "Is it a cone?"]
+    assert main([*blind, "--blind", "--model", "demo:mosaic", "--model", "demo:aurora", "-q"]) == 0
     args = ["run", "--prompt", "a red cube", "--prompt", "a blue ball", "--check", "Is there one object?"]
     assert main([*args, "--check", "Is it the colour asked?", "--model", "demo:mosaic", "--model", "demo:aurora"]) == 0
     capsys.readouterr()
@@ -138,6 +144,7 @@ def walk_every_key(tmp: Path, cols: int, rows: int) -> Walk:
         w.press("home.new", then="Compose")
         w.press("compose.run", "ctrl+r")  # nothing chosen yet: an error, the screen stays
         w.press("compose.attach", then="Pick a file")
+        w.press("picker.up")  # backspace with the path empty: the parent folder
         w.press("picker.cancel", then="Compose")
         app.send(key_bytes("space"))  # the first preset
         time.sleep(0.3)
@@ -209,6 +216,21 @@ def walk_every_key(tmp: Path, cols: int, rows: int) -> Walk:
         w.press("note.cancel", then="Home")
         w.press("home.import", then="Pick a file")  # import…: the file picker
         w.press("picker.cancel", then="Home")
+        # The blind edit session, listed last: its edit region dialog and the report prompt of a blind session
+        app.send(key_bytes("down") * 2)
+        time.sleep(0.3)
+        w.press("home.open", then="Review")
+        w.press("review.zoom", "z", then="Zoom")
+        w.press("zoom.region", then="Edit region")
+        w.press("region.cancel", then="Zoom")
+        w.press("zoom.back", "escape", then="Review")
+        w.press("review.results", then="Results")
+        for report, answer in (("results.report_md", "s"), ("results.report_html", "enter"), ("results.sheet", "r")):
+            w.press(report, then="Blind: report by slot or with names")
+            w.press("reveal_prompt.names" if answer == "r" else "reveal_prompt.slots", answer, then="Results")
+        w.press("results.report_md", then="Blind: report by slot or with names")
+        w.press("reveal_prompt.cancel", then="Results")
+        w.press("app.home", then="Home")
         w.press("app.quit")
         app.proc.wait(20)
         assert app.proc.returncode == 0, app.text()

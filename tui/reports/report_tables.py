@@ -275,7 +275,7 @@ def _points(value: float | None) -> str:
     if value is None:
         return "–"
     points = round(value * 100)
-    return f"{points:+d} pts" if points else "0 pts"  # never "-0 pts" for a small negative
+    return f"{points:+d} pts"  # rounded first: a small negative is "+0 pts", never "-0 pts"
 
 
 def _duplicates(data: dict[str, Any]) -> str:
