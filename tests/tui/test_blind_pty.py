@@ -81,7 +81,10 @@ def test_blind_session_shows_no_model_price_or_latency_until_revealed(
     app = PtyApp(imgbench_argv(), cols=size[0], rows=size[1], env=env)
     try:
         assert_blind(app.wait_for("Sessions"), "Home")
-        app.press("enter")  # queued runs: the Run screen runs them
+        app.press("enter")  # queued runs: the Run screen offers to run them
+        app.wait_for("Resume 6 unfinished")
+        assert_blind(app.text(), "Run, before resuming")
+        app.press("y")
         screen = app.wait_for("6/6 finished", timeout=40)
         assert_blind(screen, "Run")
         session = Store(data_dir).load(session_id)

@@ -147,7 +147,8 @@ def walk_every_key(tmp: Path, cols: int, rows: int) -> Walk:
         w.press("picker.up")  # backspace with the path empty: the parent folder
         w.press("picker.cancel", then="Compose")
         app.send(key_bytes("space"))  # the first preset
-        time.sleep(0.3)
+        # Compose's run key is a priority binding: it must not overtake the space still on its way to the list.
+        app.wait_until(lambda: "☑ tier-a/cat1" in app.text(), what="the first preset ticked")
         w.press("compose.run", "ctrl+j")
         w.on("Run", timeout=60)  # the session is made in a thread: slow on a busy machine
         app.wait_until(lambda: "3/3 finished" in app.text(), what="the runs to finish")
