@@ -218,9 +218,12 @@ def walk_every_key(tmp: Path, cols: int, rows: int) -> Walk:
         w.press("home.import", then="Pick a file")  # import…: the file picker
         w.press("picker.cancel", then="Home")
         # The blind edit session, listed last: its edit region dialog and the report prompt of a blind session
-        app.send(key_bytes("down") * 2)
-        time.sleep(0.3)
+        for key in ["up"] * 4 + ["down"] * 2:  # to the top, then two down: wherever the cursor was kept
+            app.send(key_bytes(key))
+            time.sleep(0.1)
+        time.sleep(0.2)
         w.press("home.open", then="Review")
+        app.wait_until(lambda: "Checklist for A" in app.text(), what="the blind session's Review (slot A)")
         w.press("review.zoom", "z", then="Zoom")
         w.press("zoom.region", then="Edit region")
         w.press("region.cancel", then="Zoom")
