@@ -251,7 +251,7 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
                 " ".join([data["definitions"]["bradley_terry"], *bt.get("notes", [])]),
             )
         )
-    return _without_speed_and_cost(tables) if data["session"].get("names_hidden") else tables
+    return _without_speed_and_cost(tables) if data.get("session", {}).get("names_hidden") else tables
 
 
 # Columns and tables that hint at a provider (speed, retries, price): left out while blind names are hidden.
