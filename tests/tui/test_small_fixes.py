@@ -43,7 +43,7 @@ async def test_home_name_column_fits_the_sessions_not_the_placeholder(fast_demo:
         assert await asyncio.to_thread(main, argv) == 0  # the CLI runs its own event loop
         capsys.readouterr()
         await pilot.press("g")
-        await wait_for(pilot, lambda: table.row_count == 1 and table.get_row_at(0)[1] == "short")
+        await wait_for(pilot, lambda: table.row_count == 1 and str(table.get_row_at(0)[1]) == "short")
         await pilot.pause(0.1)
         name = list(table.columns.values())[1]
         assert name.get_render_width(table) < len("No sessions yet: press n to compose one"), name.width
