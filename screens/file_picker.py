@@ -118,7 +118,9 @@ class FilePickerScreen(ScreenBase, ModalScreen[Path | None]):
     # -- where we are ---------------------------------------------------------------------------
     def _show_where(self, note: str = "") -> None:
         kinds = "images" if self.suffixes is None else " ".join(sorted(self.wanted))
-        where = f"in {self.folder}   (backspace: parent folder · tab: complete · only folders and {kinds} shown)"
+        where = (
+            f"in {_shown(self.folder)}   (backspace: parent folder · tab: complete · only folders and {kinds} shown)"
+        )
         self.query_one("#picker-where", Static).update(note or where)
 
     def open_folder(self, folder: Path) -> None:
@@ -212,3 +214,14 @@ class FilePickerScreen(ScreenBase, ModalScreen[Path | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _shown(folder: Path) -> str:
+    """The folder as a person reads it: relative to where imgbench was started when inside it, ~ for the home."""
+    for base, prefix in ((Path.cwd(), "."), (Path.home(), "~")):
+        try:
+            rest = folder.relative_to(base.resolve())
+        except (ValueError, OSError, RuntimeError):
+            continue
+        return prefix if not rest.parts else f"{prefix}/{rest.as_posix()}"
+    return str(folder)
