@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from tui import __version__
 
 EXIT_OK, EXIT_SYSTEM, EXIT_USAGE, EXIT_RUNS_FAILED = 0, 1, 2, 3
+EXIT_REGRESSION = 4  # `compare`: a model's pass rate dropped beyond its interval
+EXIT_OVER_BUDGET = 5  # --max-cost: refused to start, or stopped sending at the cap
 
 # subcommand -> "module:function"; the module is imported only when that subcommand runs.
 HANDLERS: dict[str, str] = {
@@ -29,6 +31,7 @@ HANDLERS: dict[str, str] = {
     "report": "tui.cli.report:cmd_report",
     "leaderboard": "tui.cli.report:cmd_leaderboard",
     "preview": "tui.cli.preview:cmd_preview",
+    "compare": "tui.cli.compare:cmd_compare",
 }
 
 
@@ -166,6 +169,19 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--json", action="store_true")
     board.add_argument("--rater", metavar="NAME", help="only this rater's scores")
     board.add_argument("--preset", action="append", default=[], metavar="ID", help="only these presets (repeatable)")
+
+    cmp = sub.add_parser(
+        "compare",
+        help="CI gate: per model, the pass-rate change from BASELINE to NEW with a paired interval; "
+        f"exit {EXIT_REGRESSION} on a regression",
+    )
+    cmp.add_argument("baseline", metavar="BASELINE", help="session id (or a unique prefix), or an exported JSON file")
+    cmp.add_argument("new", metavar="NEW", help="session id (or a unique prefix), or an exported JSON file")
+    cmp.add_argument(
+        "--scorer", default="human", metavar="human|judge:PROVIDER:MODEL|checks", help="whose verdicts (default human)"
+    )
+    cmp.add_argument("--format", choices=["md", "json"], help="default: from -o's suffix, else md")
+    cmp.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
 
     pv = sub.add_parser("preview", help="print an image, or a session's outputs as a grid, in the terminal")
     pv.add_argument("target", metavar="FILE|SESSION_ID")

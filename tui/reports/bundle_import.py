@@ -34,6 +34,12 @@ def _read(path: Path) -> tuple[bytes, Bundle | None]:
     return data, None
 
 
+def read_export(path: Path) -> Session:
+    """The checked session of an export or a bundle, read without importing anything (``imgbench compare``)."""
+    raw, bundle = _read(path)
+    return parse_export(raw, file=f"{path}:{EXPORT}" if bundle is not None else path)
+
+
 def import_file(
     path: Path, *, store: Store, into: str | None = None, rater: str | None = None, theirs: bool = False
 ) -> tuple[Session, list[str]]:
