@@ -96,11 +96,12 @@ def test_an_error_code_that_echoes_the_key_is_redacted() -> None:
 
 def test_the_runner_scrubs_the_key_even_when_an_adapter_lets_it_through(servers, point, monkeypatch) -> None:
     """Defence in depth, tested alone: with the HTTP layer's redaction switched off, nothing stored holds the key."""
-    from providers import http
+    from providers import errors, http
 
     server = servers("openai")
     key = point("openai", server, "PLANTED-runner-0123456789abcdef")
-    monkeypatch.setattr(http, "redact", lambda text, secrets: text)
+    for layer in (http, errors):  # errors.redact is the body's redaction, http.redact the message's and the code's
+        monkeypatch.setattr(layer, "redact", lambda text, secrets: text)
     body = {"error": {"message": f"Incorrect API key provided: {key}", "code": f"bad:{key}"}}
     server.script("POST", GEN, Reply(400, body))
     session = run_prompt(["openai:gpt-image-2"])
