@@ -9,6 +9,7 @@ from pathlib import Path
 
 from textual.screen import Screen
 
+from tui.core.wording import count
 from tui.widgets.workbench import workbench
 
 IMPORT_SUFFIXES = {".json", ".zip"}
@@ -48,7 +49,8 @@ def _write_packet(screen: Screen, session_id: str, rater: str) -> None:
     screen.app.call_from_thread(
         screen.app.notify,
         visible(
-            f"{path}: {len(record.runs)} output(s), no model names. {rater} opens it with `imgbench sessions import`."
+            f"{path}: {count(len(record.runs), 'output')}, no model names. "
+            f"{rater} opens it with `imgbench sessions import`."
         ),
         title="Packet for a rater written",
         timeout=15,

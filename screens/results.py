@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from tui.core.model import Session
 from tui.core.safe_text import visible
+from tui.core.wording import count
 from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
@@ -104,8 +105,8 @@ class ResultsScreen(ScreenBase, Screen[None]):
             await tabs.add_pane(TabPane(table.title, grid, id=f"results-{self._generation}-{index}"))
         self.query_one("#results-title", Static).update(
             plain(
-                f"{session.name}: {len(session.cases)} case(s) × {len(session.models)} model(s), "
-                f"{len(session.scores)} score(s) from {len({s.rater for s in session.scores})} rater(s)"
+                f"{session.name}: {count(len(session.cases), 'case')} × {count(len(session.models), 'model')}, "
+                f"{count(len(session.scores), 'score')} from {count(len({s.rater for s in session.scores}), 'rater')}"
             )
         )
         self._tables = tables

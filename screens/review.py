@@ -22,6 +22,7 @@ from screens.review_parts import (
 from tui.core.model import Run, Score, Session, now_iso
 from tui.core.ordered_saver import OrderedSaver
 from tui.core.safe_text import visible
+from tui.core.wording import count
 from tui.scoring.blind import left_to_score, mark_revealed, revealed_cases
 from tui.widgets.image_view import ImageView
 from tui.widgets.screen_base import ScreenBase
@@ -104,8 +105,8 @@ class ReviewScreen(ScreenBase, Screen[None]):
         # Every given score reaches the disk before the screen goes, or the person hears which did not.
         if unsaved := self._saver.close():
             self.app.notify(
-                f"{unsaved} score change(s) could not be saved (see the messages before); they are lost if imgbench "
-                "quits now: free the disk and score them again",
+                f"{count(unsaved, 'score change')} could not be saved (see the messages before); they are lost if "
+                "imgbench quits now: free the disk and score them again",
                 title="Scores not saved",
                 severity="error",
                 timeout=60,
@@ -372,7 +373,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
             return
         if left := self.items_left():
             self.notify(
-                f"Score this case first: {left} item(s) left. Names show only after scoring.",
+                f"Score this case first: {count(left, 'item')} left. Names show only after scoring.",
                 title="Still blind",
                 severity="warning",
             )

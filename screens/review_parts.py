@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from tui.core.model import Case, Run, Score, Session
 from tui.core.safe_text import visible
+from tui.core.wording import count
 from tui.widgets.image_view import ImageView
 
 MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "partial": ("½", "yellow"), "na": ("–", "grey50")}
@@ -91,7 +92,7 @@ def checklist_text(
             text.append(f" — {item.check}", style=style or "dim")
         text.append("\n")
     if case.checklist:
-        text.append(f"\n{left} item(s) left in this case", style="dim")
+        text.append(f"\n{count(left, 'item')} left in this case", style="dim")
     if score and score.note:
         text.append(f"\nNote: {score.note}", style="italic")
     if run.error:

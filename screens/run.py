@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 from tui.core.model import Run, Session, parse_iso
 from tui.core.runner import RunEvent, Runner, SessionNotSaved
 from tui.core.safe_text import visible
+from tui.core.wording import count
 from tui.widgets.image_view import ImageView
 from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
@@ -92,7 +93,7 @@ class RunScreen(ScreenBase, Screen[None]):
         if pending and self.ask:
             workbench(self).open(
                 "confirm",
-                f"Resume {len(pending)} unfinished run(s) of this session?",
+                f"Resume {count(len(pending), 'unfinished run')} of this session?",
                 "They were queued or interrupted (imgbench quit, or was stopped, while they ran). "
                 "No leaves them as they are: t runs them later.",
                 "resume them",

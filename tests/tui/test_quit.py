@@ -86,7 +86,7 @@ async def test_a_session_with_unfinished_runs_offers_to_resume(fast_queued: str,
         await at_home(app, pilot)
         app.open_session(session_id)
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        assert "Resume 4 unfinished run(s)" in app.screen.question
+        assert "Resume 4 unfinished runs" in app.screen.question
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
         await pilot.pause(0.3)

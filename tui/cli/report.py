@@ -11,6 +11,7 @@ from tui.cli.main import EXIT_OK
 from tui.core.context import Context
 from tui.core.safe_text import visible
 from tui.core.validation import InputError
+from tui.core.wording import count
 
 _SUFFIX_FORMAT = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
 
@@ -80,7 +81,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     if not board.rows:
         print(
             "no leaderboard yet: it needs preset cases scored for at least two models "
-            f"({board.sessions_seen} session(s) looked at)",
+            f"({count(board.sessions_seen, 'session')} looked at)",
             file=sys.stderr,
         )
         return EXIT_OK
@@ -104,7 +105,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     which = "common to every model" if board.common else "shared (none common to every model)"
     print(
         visible(
-            f"\nrates over {len(board.presets)} preset(s) {which}, {board.sessions} session(s): "
+            f"\nrates over {count(len(board.presets), 'preset')} {which}, {count(board.sessions, 'session')}: "
             f"{', '.join(board.presets)}"
         ),
         file=sys.stderr,
