@@ -21,6 +21,8 @@ class Price:
     per_mtok: Mapping[str, float] = field(default_factory=dict)
     # "" for a flat per-image price, else variant -> price (e.g. "standard/1024x1024").
     per_image: Mapping[str, float] = field(default_factory=dict)
+    # What a request will use, for the estimate before it is sent (providers/estimate.py); never for a bill.
+    estimate: Mapping[str, object] = field(default_factory=dict)
 
 
 @cache
@@ -42,6 +44,7 @@ def price_table(path: Path = PRICES_FILE) -> dict[tuple[str, str], Price]:
                     if isinstance(per_image, int | float)
                     else {str(k): float(v) for k, v in (per_image or {}).items()}
                 ),
+                estimate=dict(entry.get("estimate", {})),
             )
     return table
 

@@ -152,7 +152,7 @@ def test_a_side_is_an_id_a_unique_prefix_or_an_export_file(data_dir, tmp_path, c
     code, _, err = _cli(capsys, "compare", "20260101", "20260102")
     assert code == EXIT_USAGE and "matches 2 sessions" in err
     code, _, err = _cli(capsys, "compare", "2099", N)
-    assert code == EXIT_USAGE and "no session or file '2099'" in err
+    assert code == EXIT_USAGE and "no session '2099'" in err
     exported = tmp_path / "baseline.json"
     assert _cli(capsys, "sessions", "export", B, "-o", str(exported))[0] == EXIT_OK
     store.delete(B)  # the file alone is enough

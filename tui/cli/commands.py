@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tui.cli.main import EXIT_OK, EXIT_RUNS_FAILED, one_line
+from tui.cli.main import EXIT_OK, EXIT_OVER_BUDGET, EXIT_RUNS_FAILED, one_line
 from tui.core.context import Context
 from tui.core.safe_text import json_text, visible
 from tui.core.validation import InputError
@@ -187,12 +187,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         blind=args.blind,
         concurrency=args.concurrency,
     )
-    session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
+    from tui.cli.spending import cap_of, guard
+
+    cap = cap_of(args.max_cost, ctx)
+    budgets: list[Any] = []  # the estimate is checked before the session is saved: a refusal leaves nothing
+    session = build_session(
+        spec,
+        store=ctx.store,
+        registry=ctx.registry,
+        catalog=ctx.catalog,
+        before_save=lambda s: budgets.append(guard(ctx, s, s.runs, cap, quiet=args.quiet)),
+    )
     print(session.id, flush=True)
-    return _execute(ctx, session.id, quiet=args.quiet)
+    return _execute(ctx, session.id, quiet=args.quiet, budget=budgets[0])
 
 
-def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool = False) -> int:
+def _execute(
+    ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool = False, cap: float | None = None, budget=None
+) -> int:
+    """Run what is pending. ``budget``: the cap already checked against the estimate (a new run); else ``cap`` is
+    checked here against the estimate of what is about to be sent (a resume)."""
+    from tui.cli.spending import guard, held_back
     from tui.core.runner import RunEvent, Runner
     from tui.imaging import thumb_queue
 
@@ -228,6 +243,9 @@ def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool =
     todo = runner.pending()
     if retry_failed:
         todo += [r for r in session.runs if r.status in ("failed", "cancelled")]
+    if budget is None:
+        budget = guard(ctx, session, todo, cap, quiet=quiet)
+    runner.budget = budget
     again = {r.id for r in todo}
     done[0] = sum(1 for r in session.runs if r.finished and r.id not in again)
     import asyncio
@@ -238,6 +256,9 @@ def _execute(ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool =
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         _say(f"session {session.id}: {summary} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     thumb_queue.wait()  # previews ready for `imgbench preview` and the TUI
+    if stopped := held_back(session, budget):
+        _say(stopped, file=sys.stderr)
+        return EXIT_OVER_BUDGET
     return EXIT_OK if counts.get("succeeded", 0) == total else EXIT_RUNS_FAILED
 
 
@@ -322,12 +343,14 @@ def _local_rater() -> str | None:
 
 def _sessions_resume(ctx: Context, args: argparse.Namespace) -> int:
     from tui.cli.session_ids import resolve_session_id
+    from tui.cli.spending import cap_of
 
+    cap = cap_of(args.max_cost, ctx)  # checked before anything is marked
     session_id = resolve_session_id(ctx.store, args.id)
     marked = ctx.store.recover_interrupted(session_id)
     if marked and not args.quiet:
         print(f"{marked} interrupted run(s) will run again", file=sys.stderr)
-    return _execute(ctx, session_id, quiet=args.quiet, retry_failed=args.retry_failed)
+    return _execute(ctx, session_id, quiet=args.quiet, retry_failed=args.retry_failed, cap=cap)
 
 
 def cmd_locate(args: argparse.Namespace) -> int:

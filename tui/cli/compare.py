@@ -24,23 +24,16 @@ def load_side(value: str, store: Store, *, key: str) -> Session:
         from tui.reports.bundle_import import read_export
 
         return read_export(Path(value).expanduser())
+    from tui.cli.session_ids import resolve_session_id
+
     try:
         check_session_id(value)
     except InputError:
         raise InputError(f"{value!r} is neither a session id nor a file", key=key) from None
-    if store.exists(value):
-        return store.load(value)
     try:
-        names = sorted(e.name for e in store.sessions_dir.iterdir() if e.name.startswith(value))
-    except FileNotFoundError:
-        names = []
-    matches = [n for n in names if store.exists(n)]
-    if not matches:
-        raise InputError(f"no session or file {value!r} (see `imgbench sessions list`)", key=key)
-    if len(matches) > 1:
-        shown = ", ".join(matches[:4]) + (" …" if len(matches) > 4 else "")
-        raise InputError(f"{value!r} matches {len(matches)} sessions ({shown}); give more of the id", key=key)
-    return store.load(matches[0])
+        return store.load(resolve_session_id(store, value))
+    except InputError as exc:
+        raise InputError(exc.reason, key=key) from None
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -19,6 +19,11 @@ EXIT_OK, EXIT_SYSTEM, EXIT_USAGE, EXIT_RUNS_FAILED = 0, 1, 2, 3
 EXIT_REGRESSION = 4  # `compare`: a model's pass rate dropped beyond its interval
 EXIT_OVER_BUDGET = 5  # --max-cost: refused to start, or stopped sending at the cap
 
+MAX_COST_HELP = (
+    f"refuse to start (exit {EXIT_OVER_BUDGET}) when the estimate is above USD, and stop sending once the recorded "
+    "cost reaches it (default: config [defaults] max_cost)"
+)
+
 # subcommand -> "module:function"; the module is imported only when that subcommand runs.
 HANDLERS: dict[str, str] = {
     "presets": "tui.cli.commands:cmd_presets",
@@ -104,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--concurrency", type=int, metavar="N")
     run.add_argument("--blind", action="store_true", help="mark the session for blind scoring")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    run.add_argument("--max-cost", metavar="USD", help=MAX_COST_HELP)
 
     sessions = sub.add_parser("sessions", help="list, export, import and resume sessions")
     ssub = sessions.add_subparsers(dest="sessions_command", required=True, parser_class=_Parser)
@@ -130,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     sr.add_argument("id")
     sr.add_argument("--retry-failed", action="store_true", help="also run failed runs again")
     sr.add_argument("--quiet", "-q", action="store_true")
+    sr.add_argument("--max-cost", metavar="USD", help=MAX_COST_HELP)
 
     sub.add_parser("locate", help="print the config, data and cache directories")
 
@@ -198,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, *, start_tui: Callable[[str | None], int] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from tui.core.budget import OverBudget
     from tui.core.validation import InputError, StorageError
 
     try:
@@ -213,6 +221,9 @@ def main(argv: Sequence[str] | None = None, *, start_tui: Callable[[str | None],
     except InputError as exc:
         print(f"imgbench: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
+    except OverBudget as exc:
+        print(f"imgbench: error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_OVER_BUDGET
     except StorageError as exc:
         print(f"imgbench: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_SYSTEM

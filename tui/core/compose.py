@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,8 +184,16 @@ def _preset_case(preset: Preset, spec: CaseSpec, params: Params) -> tuple[Case, 
 
 
 def build_session(
-    spec: SessionSpec, *, store: Store, registry: Registry, catalog: PresetCatalog, check_keys: bool = True
+    spec: SessionSpec,
+    *,
+    store: Store,
+    registry: Registry,
+    catalog: PresetCatalog,
+    check_keys: bool = True,
+    before_save: Callable[[Session], None] | None = None,
 ) -> Session:
+    """The session, saved with its references and planned runs. ``before_save`` sees it first and may refuse it
+    (the spending guard): whatever it raises leaves nothing on disk."""
     if not spec.cases:
         raise InputError("nothing to run: give --preset or --prompt", key="--preset")
     if not spec.models:
@@ -261,6 +270,8 @@ def build_session(
                 added = store.add_reference(session.id, mask[0], mask[1], slot="mask", filename=mask[2])
                 case.references.append(msgspec.structs.replace(added, role="mask"))
         plan_runs(session)
+        if before_save is not None:
+            before_save(session)
         store.save(session)
     except BaseException:
         shutil.rmtree(store.session_dir(session.id), ignore_errors=True)

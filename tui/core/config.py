@@ -60,6 +60,11 @@ class Defaults(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     repeats: int = 1
     blind: bool = False
     concurrency: int = 16
+    max_cost: float | None = None  # USD: the cap of every run and judge pass unless --max-cost says otherwise
+
+    def __post_init__(self) -> None:
+        if self.max_cost is not None and not (0 < self.max_cost <= 1_000_000 and self.max_cost == self.max_cost):
+            raise ValueError("max_cost must be more than 0 and at most 1000000 (USD)")
 
 
 class Config(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):

@@ -32,6 +32,7 @@ ErrorKind = Literal[
     "interrupted",
     "unavailable",
     "storage",  # the system refused to store the output (a full disk): never the model's failure
+    "budget",  # not sent: the spending cap (--max-cost) was reached; a resume sends it
 ]
 
 

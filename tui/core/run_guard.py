@@ -4,6 +4,7 @@ written with the bytes kept in memory while the system refuses the write (a full
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -11,6 +12,7 @@ import msgspec
 
 from providers.base import ProviderError
 from providers.errors import redact, redact_value
+from providers.retry import RetryPolicy
 from tui.core.model import OutputImage, RunError
 from tui.core.store import Store
 
@@ -77,3 +79,15 @@ async def write_output_retrying(
                 raise OutputRefused(where, reason) from None
             warn(f"cannot save {where}: {reason}; will try again (the image is kept in memory)")
             await asyncio.sleep(min(longest, step * failures))
+
+
+def policy_for(retry: RetryPolicy, provider: Any) -> RetryPolicy:
+    """The session's retry policy, with the provider's own max_attempts / max_wait_s from config."""
+    options = provider.settings.options
+    if "max_attempts" not in options and "max_wait_s" not in options:
+        return retry
+    return dataclasses.replace(
+        retry,
+        max_attempts=int(options.get("max_attempts", retry.max_attempts)),
+        max_wait_s=float(options.get("max_wait_s", retry.max_wait_s)),
+    )

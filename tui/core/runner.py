@@ -6,7 +6,6 @@ Knows nothing of Textual: the TUI and the headless CLI listen to the same events
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,10 +17,11 @@ from providers.base import CallContext, GenerationRequest, Provider, ProviderErr
 from providers.errors import redact
 from providers.retry import RetryPolicy
 from tui.core import previews
+from tui.core.budget import Budget
 from tui.core.images import FORMATS
 from tui.core.model import Attempt, OutputImage, Reference, Run, RunError, Session, Timings, now_iso
 from tui.core.registry import Registry
-from tui.core.run_guard import OutputRefused, held_keys, keep_answer, redacted_error, write_output_retrying
+from tui.core.run_guard import OutputRefused, held_keys, keep_answer, policy_for, redacted_error, write_output_retrying
 from tui.core.store import Store
 from tui.core.validation import InputError, StorageError
 
@@ -68,12 +68,14 @@ class Runner:
         concurrency: int | None = None,
         listener: Listener | None = None,
         retry: RetryPolicy | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
         self.session = session
         self.listener = listener or (lambda _e: None)
         self.retry = retry or RetryPolicy()
+        self.budget = budget  # the spending cap, checked before every request sent (tui/core/budget.py)
         self._global = asyncio.Semaphore(max(1, concurrency or session.concurrency or 64))  # a hand-edited -5 too
         self._per_provider: dict[str, asyncio.Semaphore] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -184,6 +186,8 @@ class Runner:
             run.params_effective = provider.effective_params(name, run.params_requested, len(references))
             sem = self._per_provider.setdefault(provider.name, asyncio.Semaphore(max(1, provider.settings.concurrency)))
             async with self._global, sem:
+                if self._over_budget(run):
+                    return
                 await self._attempts(run, provider, name, case.prompt, references, mask)
         except asyncio.CancelledError:
             if self._interrupting:
@@ -261,11 +265,13 @@ class Runner:
                     run.ttfb_ms = round((first_byte[0] - attempt_started) * 1000, 1)
                 run.images = images
                 keep_answer(run, result, self._keys)
+                if self.budget is not None:
+                    self.budget.record(run)
                 self._finish(run, "succeeded", None)
                 # Previews are made now, in the background, so no screen ever decodes a full-size output.
                 previews.submit((self.store.abspath(self.session.id, i.path), i.sha256) for i in images)
                 return
-            wait, reason = self._policy(provider).delay(run.attempts - before, error)
+            wait, reason = policy_for(self.retry, provider).delay(run.attempts - before, error)
             run.attempt_log = [
                 *run.attempt_log,
                 Attempt(
@@ -285,6 +291,8 @@ class Runner:
             run.error = redacted_error(said, self._keys)
             self._emit("retrying", run, f"attempt {run.attempts} failed ({error.kind}); retrying in {wait:.1f} s")
             await asyncio.sleep(wait)
+            if self._over_budget(run):
+                return
             run.status = "running"
             self._emit("started", run)
 
@@ -295,16 +303,12 @@ class Runner:
         )
         return await write_output_retrying(self.store, self.session.id, run.id, index, data, warn, tries)
 
-    def _policy(self, provider: Provider) -> RetryPolicy:
-        """The session's retry policy, with the provider's own max_attempts / max_wait_s from config."""
-        options = provider.settings.options
-        if "max_attempts" not in options and "max_wait_s" not in options:
-            return self.retry
-        return dataclasses.replace(
-            self.retry,
-            max_attempts=int(options.get("max_attempts", self.retry.max_attempts)),
-            max_wait_s=float(options.get("max_wait_s", self.retry.max_wait_s)),
-        )
+    def _over_budget(self, run: Run) -> bool:
+        """At the cap the run is not sent: left to resume (kind ``budget``), never counted as the model's failure."""
+        if self.budget is None or not self.budget.reached():
+            return False
+        self._finish(run, "interrupted", self.budget.refusal(self.session.id))
+        return True
 
     def _finish(self, run: Run, status: str, error: RunError | None) -> None:
         run.status = status  # type: ignore[assignment]

@@ -1,0 +1,66 @@
+"""What a request will cost before it is sent, from providers/prices.toml: its per-image price, or the tokens it
+will use (the table's ``estimate`` counts) x the rates. None when any part is unknown: never guessed.
+
+The token counts are the figures the table quotes (e.g. gpt-image output tokens per 1024² image by quality,
+scaled by pixel area; Gemini's tokens per image by size tier). Quality ``auto`` (or none asked) is estimated at
+the highest quality the table has, the most it can cost. A prompt counts as a token per three characters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from providers import pricing
+from providers.params import parse_size
+
+CHARS_PER_TOKEN = 3  # rough and on the high side for English; text input is a small part of an image's bill
+BASE_AREA = 1024 * 1024
+
+
+def _output_tokens(table: Mapping[str, Any], effective: Mapping[str, Any]) -> float | None:
+    """Image output tokens of one image: per quality at 1024² scaled by area, or per size tier."""
+    per_quality = table.get("output_tokens_1024")
+    if isinstance(per_quality, Mapping) and per_quality:
+        quality = str(effective.get("quality", ""))
+        tokens = per_quality.get(quality, max(per_quality.values()))
+        try:
+            w, h = parse_size(str(effective.get("size", "1024x1024")))
+        except ValueError:
+            w, h = 1024, 1024  # "auto": the model's default square
+        return float(tokens) * w * h / BASE_AREA
+    per_tier = table.get("output_tokens")
+    if isinstance(per_tier, Mapping) and per_tier:
+        tier = str(effective.get("imageSize", ""))
+        value = per_tier.get(tier, per_tier.get(""))
+        return None if value is None else float(value)
+    return None
+
+
+def estimate_request(
+    provider: str, model: str, effective: Mapping[str, Any], n_refs: int, prompt: str, images: int = 1
+) -> float | None:
+    """USD for one request of ``images`` images, or None when the table cannot say."""
+    price = pricing.lookup(provider, model)
+    if price is None:
+        return None
+    table = price.estimate
+    if price.per_image:
+        if n_refs and table.get("edits_unpriced"):
+            return None  # the input image is billed too, at a rate nobody published
+        variant = f"{effective.get('quality', 'standard')}/{effective.get('size')}" if "" not in price.per_image else ""
+        return pricing.cost_per_image(provider, model, images, variant) if images else 0.0
+    out_tokens = _output_tokens(table, effective)
+    if out_tokens is None:
+        return None
+    tokens: dict[str, int | None] = {
+        "text_input": math.ceil(len(prompt) / CHARS_PER_TOKEN),
+        "image_output": math.ceil(out_tokens * images),
+    }
+    if n_refs:
+        per_ref = table.get("input_image_tokens")
+        if not isinstance(per_ref, int | float):
+            return None
+        tokens["image_input"] = math.ceil(per_ref * n_refs)
+    return pricing.cost_from_tokens(provider, model, tokens)
