@@ -51,7 +51,7 @@ def test_a_regression_exits_4_and_a_steady_model_does_not(data_dir, capsys) -> N
     assert code == EXIT_REGRESSION == 4, err
     rows = {r["model"]: r for r in _table(out, "model")}
     assert rows["m:a"]["reading"] == "❌ regression" and rows["m:a"]["shared cases"] == "8"
-    assert rows["m:b"]["reading"] == "➖ no clear change"
+    assert rows["m:b"]["reading"] == "➖ no clear change" and rows["m:b"]["change [95% CI]"] == "±0 pts [±0, ±0]"
     assert "**1 model(s) regressed:** m:a" in out
     assert err.strip() == "imgbench: regression: m:a -78 pts"
 
@@ -173,10 +173,10 @@ def test_markdown_shape_and_hostile_names_stay_inside_their_cells() -> None:
     rows = _table(md, "model")
     assert [r["reading"] for r in rows] == ["❌ regression", "➖ no clear change"]
     assert set(rows[0]) == {"model", "shared cases", "baseline", "new", "change [95% CI]", "reading"}
-    assert re.fullmatch(r"[+-]\d+ pts \[[+-]\d+, [+-]\d+\]", rows[0]["change [95% CI]"])
+    assert re.fullmatch(r"([+-]\d+|±0) pts \[([+-]\d+|±0), ([+-]\d+|±0)\]", rows[0]["change [95% CI]"])
     assert rows[0]["baseline"] == "100%" and rows[0]["new"] == "22%"
     assert md.splitlines()[0].startswith("### imgbench compare: release \\*1.0\\* \\| old → ")
     # One collapsible block per model whose items moved, each with its own well-formed table.
     assert md.count("<details>") == md.count("</details>") == 1
     items = _table(md, "case")
-    assert 0 < len(items) <= 15 and all(r["change"].endswith("pts") for r in items)
+    assert 0 < len(items) <= 15 and all(re.match(r"([+-]\d+|±0) pts", r["change"]) for r in items)

@@ -121,3 +121,18 @@ def test_demo_models_cost_nothing_and_run_under_any_cap(capsys, fast_demo, data_
     assert code == EXIT_OK and "estimated cost: $0.00 (cap $0.01)" in err, err
     exported = _cli(capsys, "sessions", "export", out.strip().splitlines()[0])[1]
     assert all(r["status"] == "succeeded" for r in json.loads(exported)["runs"])
+
+
+def test_a_retry_is_a_new_request_and_is_held_at_the_cap(servers, point, capsys, config_dir, data_dir) -> None:
+    (config_dir / "config.toml").write_text("[providers.openrouter]\nconcurrency = 2\n")
+    router = servers("openrouter")
+    point("openrouter", router)
+    # The first request is told to come back in 0.5 s; meanwhile the other one is billed past the cap.
+    busy = Reply(429, {"error": {"message": "slow down"}}, headers={"retry-after": "0.5"})
+    router.script("POST", "/api/v1/chat/completions", busy)
+    code, out, err = _cli(capsys, "run", *_prompts(2), "--model", OPENROUTER, "--max-cost", "0.03")
+    assert code == EXIT_OVER_BUDGET, err
+    runs = Store(data_dir).load(out.strip().splitlines()[0]).runs
+    held = [r for r in runs if r.status == "interrupted"]
+    assert len(router.calls("POST")) == 2 and len(held) == 1
+    assert held[0].attempts == 1 and held[0].error is not None and held[0].error.kind == "budget"

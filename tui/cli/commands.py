@@ -243,8 +243,12 @@ def _execute(
     todo = runner.pending()
     if retry_failed:
         todo += [r for r in session.runs if r.status in ("failed", "cancelled")]
-    if budget is None:
-        budget = guard(ctx, session, todo, cap, quiet=quiet)
+    if budget is None:  # a resume: estimated under the runner lock, on the runs it is about to send
+
+        def check(sending: list[Any]) -> None:
+            runner.budget = guard(ctx, session, sending, cap, quiet=quiet)
+
+        runner.before_send = check
     runner.budget = budget
     again = {r.id for r in todo}
     done[0] = sum(1 for r in session.runs if r.finished and r.id not in again)
@@ -256,7 +260,7 @@ def _execute(
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         _say(f"session {session.id}: {summary} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     thumb_queue.wait()  # previews ready for `imgbench preview` and the TUI
-    if stopped := held_back(session, budget):
+    if stopped := held_back(session, runner.budget):
         _say(stopped, file=sys.stderr)
         return EXIT_OVER_BUDGET
     return EXIT_OK if counts.get("succeeded", 0) == total else EXIT_RUNS_FAILED

@@ -19,7 +19,7 @@ from providers.retry import RetryPolicy
 from tui.core import previews
 from tui.core.budget import Budget
 from tui.core.images import FORMATS
-from tui.core.model import Attempt, OutputImage, Reference, Run, RunError, Session, Timings, now_iso
+from tui.core.model import FINISHED, Attempt, OutputImage, Reference, Run, RunError, Session, Timings, now_iso
 from tui.core.registry import Registry
 from tui.core.run_guard import OutputRefused, held_keys, keep_answer, policy_for, redacted_error, write_output_retrying
 from tui.core.store import Store
@@ -32,7 +32,6 @@ PENDING: frozenset[str] = frozenset({"queued", "interrupted"})
 WRITE_RETRY_S = 1.0
 WRITE_RETRY_MAX_S = 5.0
 WRITE_TRIES_AT_CLOSE = 5
-FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
 
 class SessionNotSaved(StorageError):
@@ -69,6 +68,7 @@ class Runner:
         listener: Listener | None = None,
         retry: RetryPolicy | None = None,
         budget: Budget | None = None,
+        before_send: Callable[[list[Run]], None] | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -76,6 +76,7 @@ class Runner:
         self.listener = listener or (lambda _e: None)
         self.retry = retry or RetryPolicy()
         self.budget = budget  # the spending cap, checked before every request sent (tui/core/budget.py)
+        self.before_send = before_send  # sees the runs about to be sent, under the lock; may refuse (OverBudget)
         self._global = asyncio.Semaphore(max(1, concurrency or session.concurrency or 64))  # a hand-edited -5 too
         self._per_provider: dict[str, asyncio.Semaphore] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -112,6 +113,8 @@ class Runner:
             self.registry.resolve(run.model)  # fail fast on an unknown model, before anything starts
         with self.store.runner_lock(self.session.id):
             todo = self._not_finished_elsewhere(todo)
+            if self.before_send is not None:
+                self.before_send(todo)
             writer = asyncio.create_task(self._writer(), name="imgbench-session-writer")
             try:
                 if any(getattr(self.registry.resolve(r.model)[0], "uses_http", False) for r in todo):
@@ -279,11 +282,8 @@ class Runner:
                 ),
             ]
             if wait is None:
-                message = (
-                    error.message
-                    if error.retryable is False or reason.endswith("not retried")
-                    else (f"{error.message} ({reason})")
-                )
+                plain = error.retryable is False or reason.endswith("not retried")
+                message = error.message if plain else f"{error.message} ({reason})"
                 self._finish(run, "failed", RunError(error.kind, message, error.http_status, error.provider_code))
                 return
             run.status = "retrying"
@@ -297,10 +297,8 @@ class Runner:
             self._emit("started", run)
 
     async def _write_output(self, run: Run, index: int, data: bytes) -> OutputImage:
-        warn, tries = (
-            (lambda m: self.listener(RunEvent("write_failed", None, m))),
-            (WRITE_TRIES_AT_CLOSE, WRITE_RETRY_S, WRITE_RETRY_MAX_S),
-        )
+        warn = lambda m: self.listener(RunEvent("write_failed", None, m))  # noqa: E731
+        tries = (WRITE_TRIES_AT_CLOSE, WRITE_RETRY_S, WRITE_RETRY_MAX_S)
         return await write_output_retrying(self.store, self.session.id, run.id, index, data, warn, tries)
 
     def _over_budget(self, run: Run) -> bool:

@@ -30,15 +30,20 @@ def _cell(text: object) -> str:
     return _md(visible(str(text), one_line=True))
 
 
+def _signed(value: float) -> str:
+    points = round(value * 100)
+    return f"{points:+d}" if points else "±0"  # never "-0"
+
+
 def _points(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:+.0f} pts"
+    return "–" if value is None else f"{_signed(value)} pts"
 
 
 def _change(m: ModelChange) -> str:
     p = m.paired
     if p is None:
         return "–"
-    return f"{_points(p.difference)} [{p.low * 100:+.0f}, {p.high * 100:+.0f}]"
+    return f"{_points(p.difference)} [{_signed(p.low)}, {_signed(p.high)}]"
 
 
 def _reading(m: ModelChange) -> str:
