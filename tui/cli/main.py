@@ -205,8 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, *, start_tui: Callable[[str | None], int] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from tui.core.budget import OverBudget
-    from tui.core.validation import InputError, StorageError
+    from tui.core.validation import InputError, OverBudget, StorageError
 
     try:
         if args.command is None:

@@ -15,16 +15,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tui.core.model import Run, RunError, Session
-from tui.core.validation import InputError
+from tui.core.validation import InputError, OverBudget
 
 if TYPE_CHECKING:
     from tui.core.registry import Registry
 
 MAX_CAP_USD = 1_000_000.0
-
-
-class OverBudget(Exception):
-    """The estimate is above the cap: nothing was sent."""
 
 
 def check_cap(value: object, *, key: str = "--max-cost") -> float:

@@ -32,6 +32,10 @@ class InputError(Exception):
         return f"{where}{key}{self.reason}"
 
 
+class OverBudget(Exception):
+    """The estimated cost is above the spending cap (tui/core/budget.py): nothing was sent."""
+
+
 class StorageError(Exception):
     """The system refused a write (a full disk, a read-only mount) even after retrying: one line, naming the file."""
 
