@@ -187,26 +187,34 @@ def cmd_run(args: argparse.Namespace) -> int:
         blind=args.blind,
         concurrency=args.concurrency,
     )
-    from tui.cli.spending import cap_of, guard
+    from tui.cli.spending import cap_of, checked_estimate, say_estimate
 
     cap = cap_of(args.max_cost, ctx)
-    budgets: list[Any] = []  # the estimate is checked before the session is saved: a refusal leaves nothing
+    estimates: list[Any] = []  # checked before the session is saved: a refusal leaves nothing
     session = build_session(
         spec,
         store=ctx.store,
         registry=ctx.registry,
         catalog=ctx.catalog,
-        before_save=lambda s: budgets.append(guard(ctx, s, s.runs, cap, quiet=args.quiet)),
+        before_save=lambda s: estimates.append(checked_estimate(ctx, s, s.runs, cap)),
     )
     print(session.id, flush=True)
-    return _execute(ctx, session.id, quiet=args.quiet, budget=budgets[0])
+    budget = say_estimate(estimates[0], cap, quiet=args.quiet)
+    return _execute(ctx, session.id, quiet=args.quiet, budget=budget, estimated=True)
 
 
 def _execute(
-    ctx: Context, session_id: str, *, quiet: bool, retry_failed: bool = False, cap: float | None = None, budget=None
+    ctx: Context,
+    session_id: str,
+    *,
+    quiet: bool,
+    retry_failed: bool = False,
+    cap: float | None = None,
+    budget: Any = None,
+    estimated: bool = False,
 ) -> int:
-    """Run what is pending. ``budget``: the cap already checked against the estimate (a new run); else ``cap`` is
-    checked here against the estimate of what is about to be sent (a resume)."""
+    """Run what is pending. ``estimated``: the estimate was said and checked already, ``budget`` is its cap (a new
+    run); else ``cap`` is checked here against the estimate of what is about to be sent (a resume)."""
     from tui.cli.spending import guard, held_back
     from tui.core.runner import RunEvent, Runner
     from tui.imaging import thumb_queue
@@ -243,7 +251,7 @@ def _execute(
     todo = runner.pending()
     if retry_failed:
         todo += [r for r in session.runs if r.status in ("failed", "cancelled")]
-    if budget is None:  # a resume: estimated under the runner lock, on the runs it is about to send
+    if not estimated:  # a resume: estimated under the runner lock, on the runs it is about to send
 
         def check(sending: list[Any]) -> None:
             runner.budget = guard(ctx, session, sending, cap, quiet=quiet)

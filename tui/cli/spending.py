@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-from tui.core.budget import Budget, check_cap, estimate_runs, refuse_above, usd
+from tui.core.budget import Budget, Estimate, check_cap, estimate_runs, refuse_above, usd
 from tui.core.context import Context
 from tui.core.model import Run, Session
 from tui.core.safe_text import visible
@@ -19,14 +19,24 @@ def cap_of(value: str | None, ctx: Context) -> float | None:
     return ctx.config.defaults.max_cost
 
 
-def guard(ctx: Context, session: Session, runs: Iterable[Run], cap: float | None, *, quiet: bool) -> Budget | None:
-    """Say the estimate (on stderr, unless quiet), refuse above the cap (OverBudget), else the runner's budget."""
+def checked_estimate(ctx: Context, session: Session, runs: Iterable[Run], cap: float | None) -> Estimate:
+    """What sending ``runs`` would cost; OverBudget when it is above the cap."""
     estimate = estimate_runs(session, runs, ctx.registry)
+    refuse_above(estimate, cap)
+    return estimate
+
+
+def say_estimate(estimate: Estimate, cap: float | None, *, quiet: bool) -> Budget | None:
+    """The estimate on stderr (unless quiet), and the runner's budget when there is a cap."""
     if not quiet:
         capped = f" (cap {usd(cap)})" if cap is not None else ""
         print(visible(f"estimated cost: {estimate.describe()}{capped}", one_line=True), file=sys.stderr, flush=True)
-    refuse_above(estimate, cap)
     return Budget(cap, estimate) if cap is not None else None
+
+
+def guard(ctx: Context, session: Session, runs: Iterable[Run], cap: float | None, *, quiet: bool) -> Budget | None:
+    """Refuse above the cap (OverBudget), else say the estimate and give the runner's budget."""
+    return say_estimate(checked_estimate(ctx, session, runs, cap), cap, quiet=quiet)
 
 
 def held_back(session: Session, budget: Budget | None) -> str:
