@@ -49,7 +49,7 @@ class ImgbenchApp(ReportsFailures, App[None]):
         preview_line: str = "",
     ) -> None:
         super().__init__()
-        self.screen_types = dict(screens)
+        self.screen_types = screens  # looked up by name when opened: a lazy table imports a screen only then
         self.ctx = context or Context()
         previews.install(thumb_queue)
         self.preview_line = preview_line or "halfblock: truecolor half-block cells (works everywhere)"
