@@ -19,7 +19,7 @@ def test_import_keeps_the_latest_duplicate_score_and_says_so(tmp_path: Path) -> 
     file = tmp_path / "dup.json"
     file.write_bytes(export_json(session, None))
     report = import_export(file.read_bytes(), file=file, store=Store(tmp_path / "data"))
-    assert "1 duplicate score(s) of one rater for one run: kept the latest" in report.details()[-1]
+    assert "1 duplicate score of one rater for one run: kept the latest" in report.details()[-1]
     assert [s.verdicts for s in report.session.scores] == [{"i0": "pass"}]
     stored = Store(tmp_path / "data").load(session.id)
     assert [s.verdicts for s in stored.scores] == [{"i0": "pass"}]

@@ -114,7 +114,7 @@ def test_a_deleted_index_is_rebuilt_and_says_so(data_dir: Path) -> None:
     os.unlink(data_dir / INDEX_FILE)
     store = Store(data_dir)
     listing = store.list()
-    assert listing.notice is not None and "missing" in listing.notice and "3 session file(s)" in listing.notice
+    assert listing.notice is not None and "missing" in listing.notice and "3 session files" in listing.notice
     assert [s.id for s in listing.sessions] == [realistic_session(i).id for i in (2, 1, 0)]
     assert_index_agrees(store)
     assert store.list().notice is None, "said once"

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from tui.core import previews
 from tui.core.context import Context
 from tui.core.safe_text import visible
+from tui.core.wording import count
 from tui.imaging import thumb_queue
 from tui.widgets import action_log, palette
 from tui.widgets.failures import ReportsFailures, TaskFailed, explain, write_debug_log
@@ -158,7 +159,7 @@ class ImgbenchApp(ReportsFailures, App[None]):
             return
         if self.is_showing("confirm"):
             return
-        count = sum(s.runs_in_flight() for s in running)
+        going = sum(s.runs_in_flight() for s in running)
 
         async def answer(yes: bool | None) -> None:
             if not yes:
@@ -169,7 +170,7 @@ class ImgbenchApp(ReportsFailures, App[None]):
 
         self.open(
             "confirm",
-            f"Quit with {count} run(s) still going?",
+            f"Quit with {count(going, 'run')} still going?",
             "They are recorded as interrupted: open the session again (or `imgbench sessions resume ID`) to finish "
             "them.",
             "quit",

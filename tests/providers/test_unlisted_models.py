@@ -160,7 +160,7 @@ def test_models_refresh_cli_marks_unknown_names(servers, point) -> None:
     point("openai", openai)
     done = cli("models", "--refresh")
     assert done.returncode == 0, done.stderr
-    assert "openai: 2 image model(s)" in done.stderr
+    assert "openai: 2 image models" in done.stderr
     line = next(line for line in done.stdout.splitlines() if f"openai:{NEW_OPENAI}" in line)
     assert "unknown to the catalog" in line and line.startswith("ok ")
     assert "retired" in next(line for line in done.stdout.splitlines() if "openai:dall-e-3" in line)

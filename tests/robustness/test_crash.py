@@ -200,7 +200,8 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path, config_dir: Pat
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err.decode()
         if in_flight:
-            assert f"{in_flight} interrupted run(s) will run again" in err.decode()
+            runs = "run" if in_flight == 1 else "runs"
+            assert f"{in_flight} interrupted {runs} will run again" in err.decode()
         final = check_after_kill(store, session_id, expect)
         assert [r.status for r in final.runs] == ["succeeded"] * TOTAL_RUNS
         assert all(r.error is None for r in final.runs)

@@ -151,7 +151,7 @@ def test_a_merge_with_verified_images_takes_the_run(tmp_path: Path, mine_and_the
     import hashlib
 
     assert hashlib.sha256(mine.abspath(session_id, run.images[0].path).read_bytes()).hexdigest() == run.images[0].sha256
-    assert "1 run(s) with their images" in err
+    assert "1 run with their images" in err
 
 
 def test_my_own_scores_win_a_merge_unless_asked(tmp_path: Path, mine_and_theirs) -> None:

@@ -50,7 +50,7 @@ def test_cli_lists_a_thousand_and_warns_about_the_broken(thousand: list[str], ca
     assert len(rows) == COUNT and rows[0]["name"] == f"tier-a sweep {COUNT - 1}"
     assert rows[0]["runs"] == 18 and rows[0]["cases"] == 6
     notice, *warnings = err.strip().splitlines()  # the first listing builds the session index, and says so
-    assert "session index missing: rebuilt from 1002 session file(s)" in notice
+    assert "session index missing: rebuilt from 1002 session files" in notice
     assert len(warnings) == 2 and all(w.startswith("imgbench: warning: ") for w in warnings)
     assert "broken-json/session.json" in err and "broken-utf8/session.json" in err
     assert main(["sessions", "list"]) == 0

@@ -64,7 +64,7 @@ async def test_quit_mid_run_asks_and_leaves_the_runs_interrupted_for_resume(
         await wait_for(pilot, lambda: any(r.status == "running" for r in run_screen.session.runs))
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        assert "4 run(s) still going" in app.screen.question
+        assert "4 runs still going" in app.screen.question
         await pilot.press("n")
         await wait_for(pilot, lambda: app.screen is run_screen)
         assert run_screen.runner is not None and app.is_running

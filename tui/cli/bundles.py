@@ -9,6 +9,7 @@ from pathlib import Path
 from tui.cli.main import EXIT_OK
 from tui.core.context import Context
 from tui.core.validation import InputError
+from tui.core.wording import count
 
 
 def export_bundle(ctx: Context, args: argparse.Namespace) -> int:
@@ -29,5 +30,5 @@ def export_bundle(ctx: Context, args: argparse.Namespace) -> int:
     record_packet(ctx.store, session.id, record)
     write_user_file(target, data, durable=True)
     print(target)
-    print(f"packet {record.packet_id} for {rater}: {len(record.runs)} output(s) to score", file=sys.stderr)
+    print(f"packet {record.packet_id} for {rater}: {count(len(record.runs), 'output')} to score", file=sys.stderr)
     return EXIT_OK

@@ -67,7 +67,7 @@ def _refresh_model_lists(ctx: Context) -> None:
 
     lists = model_lists.refresh(ctx.registry)
     for name, entry in sorted(lists.items()):
-        said = f"failed: {one_line(entry.error)}" if entry.error else f"{len(entry.models)} image model(s)"
+        said = f"failed: {one_line(entry.error)}" if entry.error else f"{count(len(entry.models), 'image model')}"
         print(f"{name}: {said} ({entry.fetched_at})", file=sys.stderr)
     if not lists:
         print("no provider with a model list has a key: nothing to refresh", file=sys.stderr)
@@ -303,8 +303,8 @@ def _sessions_list(ctx: Context, args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     lines = [
-        f"{h.id}  {h.created_at[:16].replace('T', ' ')}  {h.cases} case(s) x {len(h.models)} model(s)  "
-        f"{h.status.get('succeeded', 0)}/{h.runs} ok  {h.scores} score(s)  {h.name}"
+        f"{h.id}  {h.created_at[:16].replace('T', ' ')}  {count(h.cases, 'case')} x {count(len(h.models), 'model')}  "
+        f"{h.status.get('succeeded', 0)}/{h.runs} ok  {count(h.scores, 'score')}  {h.name}"
         for h in listing.sessions
     ]
     if lines:
@@ -361,7 +361,7 @@ def _sessions_resume(ctx: Context, args: argparse.Namespace) -> int:
     session_id = resolve_session_id(ctx.store, args.id)
     marked = ctx.store.recover_interrupted(session_id)
     if marked and not args.quiet:
-        print(f"{marked} interrupted run(s) will run again", file=sys.stderr)
+        print(f"{count(marked, 'interrupted run')} will run again", file=sys.stderr)
     return _execute(ctx, session_id, quiet=args.quiet, retry_failed=args.retry_failed, cap=cap)
 
 

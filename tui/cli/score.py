@@ -15,6 +15,7 @@ from tui.core.context import Context
 from tui.core.model import VERDICTS, Case, Run, Score, Session, now_iso
 from tui.core.safe_text import visible
 from tui.core.validation import InputError
+from tui.core.wording import count
 
 _LETTERS = {"p": "pass", "f": "fail", "h": "partial", "n": "na"}
 
@@ -41,7 +42,9 @@ def cmd_score(args: argparse.Namespace) -> int:
         s.set_score(Score(run.id, rater, merged, note, s.blind or bool(old and old.blind), now_iso()))  # type: ignore[arg-type]
 
     ctx.store.mutate(session.id, change)
-    print(f"{_line(rater)}: case {args.case} slot {args.slot.upper()}: {len(verdicts)} verdict(s)", file=sys.stderr)
+    print(
+        f"{_line(rater)}: case {args.case} slot {args.slot.upper()}: {count(len(verdicts), 'verdict')}", file=sys.stderr
+    )
     return EXIT_OK
 
 

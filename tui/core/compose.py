@@ -24,6 +24,7 @@ from tui.core.model import Case, ChecklistItem, Params, Session, new_session_id,
 from tui.core.registry import Registry
 from tui.core.store import Store
 from tui.core.validation import InputError
+from tui.core.wording import count
 
 MAX_PROMPT_CHARS = 200_000
 
@@ -87,7 +88,9 @@ def _assign_refs(case_label: str, slots: int, refs: list[tuple[int | None, Path]
         if number is None:
             continue
         if slots and not 1 <= number <= slots:
-            raise InputError(f"{case_label} has {slots} reference slot(s); there is no slot {number}", key="--ref")
+            raise InputError(
+                f"{case_label} has {count(slots, 'reference slot')}; there is no slot {number}", key="--ref"
+            )
         filled[number - 1] = path
     for number, path in refs:
         if number is not None:
@@ -98,7 +101,9 @@ def _assign_refs(case_label: str, slots: int, refs: list[tuple[int | None, Path]
         try:
             filled[filled.index(None)] = path
         except ValueError:
-            raise InputError(f"{case_label} has only {slots} reference slot(s); too many --ref", key="--ref") from None
+            raise InputError(
+                f"{case_label} has only {count(slots, 'reference slot')}; too many --ref", key="--ref"
+            ) from None
     return filled
 
 
@@ -301,7 +306,7 @@ def check_capabilities(
                 )
             if len(refs) > info.max_refs:
                 raise InputError(
-                    f"{model} takes at most {info.max_refs} reference image(s); {case.label} has {len(refs)}",
+                    f"{model} takes at most {count(info.max_refs, 'reference image')}; {case.label} has {len(refs)}",
                     key="--model",
                 )
 

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from tui.core.tallies import ALL_RATERS, TALLY_VERSION, IndexDoc, SessionSummary, run_moments, summarize, tally
+from tui.core.wording import count
 
 INDEX_FILE = "index.sqlite3"
 SESSION_FILE = "session.json"
@@ -113,9 +114,9 @@ class SessionIndex:
         if why is not None:
             with conn:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (_FORMAT,))
-            count = self._refresh_all(conn)
-            if count:  # a first session in a new data dir is not news
-                self.notice = f"session index {why}: rebuilt from {count} session file(s) ({self.file})"
+            listed = self._refresh_all(conn)
+            if listed:  # a first session in a new data dir is not news
+                self.notice = f"session index {why}: rebuilt from {count(listed, 'session file')} ({self.file})"
         return conn
 
     @staticmethod

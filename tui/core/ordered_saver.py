@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tui.core.validation import InputError
+from tui.core.wording import count
 
 RETRY_DELAYS_S: Sequence[float] = (0.2, 0.5, 1.0)
 Change = tuple[Callable[..., Any], tuple[Any, ...]]
@@ -51,7 +52,7 @@ class OrderedSaver:
                 fn, args = self._backlog[0]
             error = self._try(fn, args, delays)
             if error is not None:
-                self._on_error(f"{error}; {self.unsaved} change(s) kept, tried again with the next one")
+                self._on_error(f"{error}; {count(self.unsaved, 'change')} kept, tried again with the next one")
                 return
             with self._lock:
                 self._backlog.popleft()

@@ -15,6 +15,7 @@ from pathlib import Path
 from tui.core.model import Session
 from tui.core.store import Store
 from tui.core.validation import InputError
+from tui.core.wording import count
 from tui.reports.bundle import EXPORT, MAX_BUNDLE_BYTES, Bundle, looks_like_bundle, read_bundle
 from tui.reports.importing import import_export, parse_export, take_images
 from tui.reports.packet import BLIND_MODEL
@@ -100,4 +101,4 @@ def open_packet(store: Store, packet: Session, bundle: Bundle | None, *, file: P
         raise InputError(f"{path} {why}", file=file)
     report = import_export(bundle.export, file=file, store=store, source=bundle)
     runs = len(report.session.runs)
-    return report.session, [f"opened a blind packet for {origin.rater}: {runs} output(s) to score"]
+    return report.session, [f"opened a blind packet for {origin.rater}: {count(runs, 'output')} to score"]

@@ -30,6 +30,7 @@ from tui.core.migrations import migrate
 from tui.core.model import Preference, Run, RunError, Score, Session
 from tui.core.store import Store
 from tui.core.validation import InputError
+from tui.core.wording import count
 from tui.scoring.stats import latest_scores
 
 MAX_IMAGE_BYTES = max(MAX_REFERENCE_BYTES, 64 * 1024 * 1024)
@@ -183,7 +184,7 @@ class ImportReport:
         if self.skipped:
             parts.append(f"skipped {len(self.skipped)}")
         if self.conflicts:
-            parts.append(f"{len(self.conflicts)} conflict(s) kept as yours")
+            parts.append(f"{count(len(self.conflicts), 'conflict')} kept as yours")
         return f"{head}: " + "; ".join(parts)
 
     def details(self) -> list[str]:
@@ -211,7 +212,7 @@ def import_export(
     else:
         report = _create(store, incoming, files, refused)
     if dropped:
-        report.skipped.append(f"{dropped} duplicate score(s) of one rater for one run: kept the latest")
+        report.skipped.append(f"{count(dropped, 'duplicate score')} of one rater for one run: kept the latest")
     return report
 
 
@@ -239,7 +240,11 @@ def _create(store: Store, session: Session, files: dict[str, bytes], refused: di
         store.delete(session.id, missing_ok=True)  # nothing half-made stays behind
         raise
     images = sum(1 for path in files if path.startswith("images/"))
-    report.took = [f"{len(session.runs)} run(s)", f"{images} image(s)", f"{len(session.scores)} score(s)"]
+    report.took = [
+        f"{count(len(session.runs), 'run')}",
+        f"{count(images, 'image')}",
+        f"{count(len(session.scores), 'score')}",
+    ]
     return report
 
 
@@ -270,7 +275,11 @@ def _merge(
                 taken += 1
         scores = _merge_scores(session, incoming, report, rater=rater, theirs=theirs)
         prefs = _merge_preferences(session, incoming, report, rater=rater, theirs=theirs)
-        report.took = [f"{scores} score(s)", f"{prefs} preference(s)", f"{taken} run(s) with their images"]
+        report.took = [
+            f"{count(scores, 'score')}",
+            f"{count(prefs, 'preference')}",
+            f"{count(taken, 'run')} with their images",
+        ]
         result.append(report)
 
     store.mutate(incoming.id, change)

@@ -15,6 +15,7 @@ from pathlib import Path
 from tui.core.model import PacketOrigin, PacketRecord, Preference, Score, Session, now_iso
 from tui.core.store import Store
 from tui.core.validation import InputError
+from tui.core.wording import count
 
 
 @dataclass
@@ -27,10 +28,10 @@ class PacketMerge:
     conflicts: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        text = f"merged {self.took} score(s) and {self.preferences} preference(s) of {self.rater}"
+        text = f"merged {count(self.took, 'score')} and {count(self.preferences, 'preference')} of {self.rater}"
         text += f" (packet {self.packet_id})"
         if self.conflicts:
-            text += f"; {len(self.conflicts)} conflict(s) kept as yours"
+            text += f"; {count(len(self.conflicts), 'conflict')} kept as yours"
         return text
 
 

@@ -16,6 +16,7 @@ from tui import TOOL_NAME, __version__
 from tui.core.model import Session
 from tui.core.safe_text import json_text, visible
 from tui.core.store import Store
+from tui.core.wording import count
 from tui.reports.report_tables import report_tables
 from tui.scoring.agreement import agreement
 from tui.scoring.blind import slot_view, slots
@@ -144,8 +145,8 @@ def report_data(session: Session, *, store: Store, rater: str | None = None, by_
 def _title(data: dict[str, Any]) -> tuple[str, str]:
     s = data["session"]
     sub = (
-        f"Session {s['id']} · {s['created_at'][:16].replace('T', ' ')} · {s['cases']} case(s) × "
-        f"{len(s['models'])} model(s) · raters: {', '.join(s['raters']) or 'none yet'}"
+        f"Session {s['id']} · {s['created_at'][:16].replace('T', ' ')} · {count(s['cases'], 'case')} × "
+        f"{count(len(s['models']), 'model')} · raters: {', '.join(s['raters']) or 'none yet'}"
         + (f" · showing rater {s['rater']}" if s["rater"] else "")
         + (" · blind" if s["blind"] else "")
     )

@@ -37,6 +37,7 @@ import msgspec
 from tui.core.model import SCHEMA_VERSION
 from tui.core.store import SESSION_FILE, Store, decode_session
 from tui.core.validation import InputError
+from tui.core.wording import count
 from tui.scoring.stats import VERDICT_VALUE, Rate, parent_chains
 
 
@@ -332,7 +333,7 @@ def _rank(
         )
     elif set(shared) - set(common):
         left = ", ".join(sorted(set(shared) - set(common)))
-        notes.append(f"rates over the {len(common)} preset(s) every model was scored on; not counted: {left}")
+        notes.append(f"rates over the {count(len(common), 'preset')} every model was scored on; not counted: {left}")
     for row in rows:
         if row.not_compared:
             notes.append(f"{row.model} is not ranked against {', '.join(row.not_compared)}: no preset in common")
