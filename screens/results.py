@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -90,8 +91,10 @@ class ResultsScreen(ScreenBase, Screen[None]):
             self.sub_title = visible(session.name, one_line=True)
         hide = self.hidden
 
-        def cell(text: str) -> str:
-            return visible(mask_models(text, session, "[hidden]") if hide else text, one_line=True)
+        def cell(text: str) -> Text:
+            # As Text, never as a str: DataTable reads a str as markup, and a stored name such as "[b]x" (or the
+            # "[hidden]" of a blind session) would be parsed instead of shown.
+            return plain(mask_models(text, session, "[hidden]") if hide else text)
 
         tabs = self.query_one("#results-tabs", TabbedContent)
         await tabs.clear_panes()

@@ -40,7 +40,7 @@ async def test_leaving_results_at_once_is_safe(session_id: str) -> None:
         await wait_for(pilot, filled)
         screen = app.screen
         first = screen.query(DataTable).first()
-        models = {first.get_row(k)[0] for k in first.rows}
+        models = {str(first.get_row(k)[0]) for k in first.rows}
         assert models == {"demo:mosaic", "demo:aurora"}
         await pilot.press("m")
         await pilot.pause(0.5)
@@ -74,7 +74,7 @@ async def test_the_paired_tab_shows_its_test_and_its_own_definition(session_id: 
         note = screen.query_one("#results-note")
         await wait_for(pilot, lambda: "sign-flip permutation p over cases" in str(note.render()))
         grid = pane.query_one(DataTable)
-        (row,) = [grid.get_row(k) for k in grid.rows]
+        (row,) = [[str(c) for c in grid.get_row(k)] for k in grid.rows]
         n = len(items)  # every item: mosaic passed, aurora failed, on the one case they share
         assert list(row[:6]) == [
             "demo:mosaic vs demo:aurora",
@@ -86,3 +86,38 @@ async def test_the_paired_tab_shows_its_test_and_its_own_definition(session_id: 
         ]
         # McNemar, one repeat: every item discordant for mosaic, as a secondary figure
         assert row[9] == f"{2 / 2**n:.3f} ({n} A only, 0 B only, 0 mixed)"
+
+
+MARKUP_CHECK = "a [bold]red[/bold] fox [hidden]"
+
+
+@pytest.fixture
+def markup_session(fast_demo: Path, capsys) -> str:
+    argv = ["run", "--prompt", "a fox", "--check", MARKUP_CHECK, "--model", "demo:mosaic", "--name", "[b]mine", "-q"]
+    assert main(argv) == 0
+    return capsys.readouterr().out.strip()
+
+
+async def test_stored_text_that_looks_like_markup_is_shown_as_written(markup_session: str) -> None:
+    # DataTable reads a str cell as Rich markup: "[bold]" would vanish and style the rest instead.
+    check, session_id = MARKUP_CHECK, markup_session
+    app = build_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await at_home(app, pilot)
+        app.push_screen(ResultsScreen(session_id))
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and len(app.screen.query(DataTable)) >= 3)
+        await workers_idle(app)
+        shown = [
+            str(grid.get_row(key)[i])
+            for grid in app.screen.query(DataTable)
+            for key in grid.rows
+            for i in range(len(grid.columns))
+        ]
+        rendered = [
+            grid._get_row_renderables(index).cells  # what the table draws, after its formatter
+            for grid in app.screen.query(DataTable)
+            for index in range(grid.row_count)
+        ]
+    assert any(check in cell for cell in shown), shown
+    drawn = [getattr(c, "plain", str(c)) for row in rendered for c in row]
+    assert any(check in cell for cell in drawn), drawn
