@@ -12,8 +12,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from tui.core import credentials, paths
-from tui.core.safe_text import visible
 from tui.core.validation import InputError
+from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
@@ -91,9 +91,7 @@ class KeysScreen(ScreenBase, Screen[None]):
         for name, envs in key_envs().items():
             key = credentials.resolve(name, envs, stored)
             source = key.source or "missing"
-            table.add_row(
-                *(visible(cell, one_line=True) for cell in (name, key.masked, source, key.hint or "")), key=name
-            )
+            table.add_row(*(plain(cell) for cell in (name, key.masked, source, key.hint or "")), key=name)
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
         from tui.core.wording import file_mode

@@ -22,7 +22,7 @@ async def test_set_and_remove_a_key_without_showing_it(config_dir: Path, monkeyp
         await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen))
         screen = app.screen
         table = screen.query_one("#keys")
-        rows = {table.get_row(k)[0]: table.get_row(k) for k in table.rows}
+        rows = {str(table.get_row(k)[0]): [str(c) for c in table.get_row(k)] for k in table.rows}
         assert rows["xai"][2] == "env:XAI_API_KEY" and "fedc" not in rows["xai"][1][:3]
         assert rows["openai"][2] == "missing" and "imgbench keys set openai" in rows["openai"][3]
         table.move_cursor(row=list(rows).index("openai"))
