@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,7 +14,8 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Se
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from tui.core.validation import InputError
+from tui.core.budget import check_cap, usd
+from tui.core.validation import InputError, OverBudget
 from tui.widgets.check_list import CheckList
 from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
@@ -91,6 +93,12 @@ class ComposeScreen(ScreenBase, Screen[None]):
                 yield Label("Blind scoring: hide model names until you reveal them", classes="switch-label")
             yield Label("Session name  (optional: a numbered one is made)", classes="field-label")
             yield Input(placeholder="e.g. tier-a, new gateway", id="name")
+            yield Label(
+                "Max cost in USD  (optional: not started above the estimate, stops sending at it)",
+                classes="field-label",
+            )
+            cap = defaults.max_cost
+            yield Input(f"{cap:g}" if cap else "", placeholder="no cap", id="max-cost")
             yield Static("", id="compose-error", classes="error")
         yield Footer()
 
@@ -237,17 +245,35 @@ class ComposeScreen(ScreenBase, Screen[None]):
         if spec is None:
             self._error(problems)
             return
+        raw = self.query_one("#max-cost", Input).value.strip()
+        try:
+            cap = check_cap(raw, key="max cost") if raw else None
+        except InputError as exc:
+            self._error([f"Max cost: {exc.reason}"])
+            return
         self._error([])
-        self.create_session(spec)
+        self.create_session(spec, cap)
 
     @work(thread=True, exclusive=True, group="compose", description="Creating the session", exit_on_error=False)
-    def create_session(self, spec) -> None:
+    def create_session(self, spec, cap: float | None = None) -> None:
         from screens.compose_checks import in_tui_words
+        from tui.core.budget import estimate_runs, refuse_above
         from tui.core.compose import MissingReferences, build_session
 
         ctx = self.app.ctx
+        estimates: list[Any] = []
+
+        def guard(session: Any) -> None:  # before the session is saved: a refusal leaves nothing
+            estimates.append(estimate_runs(session, session.runs, ctx.registry))
+            refuse_above(estimates[0], cap)
+
         try:
-            session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
+            session = build_session(
+                spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog, before_save=guard
+            )
+        except OverBudget as exc:
+            self.app.call_from_thread(self._error, [f"Max cost: {exc}"])
+            return
         except MissingReferences as exc:
             hint = "select its row under References and press enter (or ctrl+o), or untick the preset"
             self.app.call_from_thread(self._error, [f"References: {exc.needs}: {hint}"])
@@ -255,10 +281,12 @@ class ComposeScreen(ScreenBase, Screen[None]):
         except InputError as exc:
             self.app.call_from_thread(self._error, [in_tui_words(exc)])
             return
-        self.app.call_from_thread(self._started, session.id)
+        self.app.call_from_thread(self._started, session.id, cap, estimates[0].describe())
 
-    def _started(self, session_id: str) -> None:
-        workbench(self).replace("run", session_id)
+    def _started(self, session_id: str, cap: float | None = None, estimate: str = "") -> None:
+        capped = f" (cap {usd(cap)})" if cap is not None else ""
+        self.app.notify(plain(f"Estimated cost: {estimate}{capped}"), title="Spending", timeout=8)
+        workbench(self).replace("run", session_id, max_cost=cap)
 
     def _error(self, problems: list[str]) -> None:
         """Every problem, one per line: under the form, and in a notification (the form may be scrolled away)."""

@@ -14,15 +14,18 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
+from tui.core.budget import Budget, estimate_runs, refuse_above
 from tui.core.model import Run, Session, parse_iso
 from tui.core.runner import RunEvent, Runner, SessionNotSaved
 from tui.core.safe_text import visible
+from tui.core.validation import OverBudget
 from tui.core.wording import count
 from tui.widgets.image_view import ImageView
 from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
+BUDGET = ("budget",)  # the error kind of a run the spending cap held back
 STATUS_MARK = {
     "queued": "· queued",
     "running": "▶ running",
@@ -49,9 +52,10 @@ class RunScreen(ScreenBase, Screen[None]):
         Binding("escape", "back", "Back", id="run.back", show=False, tooltip="Back (once the runs are done)"),
     ]
 
-    def __init__(self, session_id: str, *, ask: bool = False) -> None:
+    def __init__(self, session_id: str, *, ask: bool = False, max_cost: float | None = None) -> None:
         super().__init__()
         self.session_id = session_id
+        self.max_cost = max_cost  # Compose's cap; else the config's [defaults] max_cost
         self.ask = ask  # opened on a session with unfinished runs: offer to resume them rather than start
         self._worker: Any = None
         self.session: Session | None = None
@@ -227,15 +231,27 @@ class RunScreen(ScreenBase, Screen[None]):
     @work(exclusive=True, group="runner", description="Running the session", exit_on_error=False)
     async def execute(self, runs: list[Run] | None = None) -> None:
         assert self.session is not None
-        self.runner = Runner(self.app.ctx.store, self.app.ctx.registry, self.session, listener=self._on_event)
+        ctx = self.app.ctx
+        self.runner = Runner(ctx.store, ctx.registry, self.session, listener=self._on_event, before_send=self._guard)
         try:
             await self.runner.execute(runs)
+        except OverBudget as exc:
+            self.notify(plain(str(exc)), title="Not started: over the spending cap", severity="error", timeout=30)
+            return
         except SessionNotSaved as exc:
             self.notify(str(exc), title="Session not saved", severity="error", timeout=60)
             return
         finally:
             self.runner = None
             self._summarize()
+        held = sum(1 for r in self.session.runs if r.status == "interrupted" and getattr(r.error, "kind", "") in BUDGET)
+        if held:
+            self.notify(
+                f"{count(held, 'run')} not sent: the spending cap was reached. t sends them (the cap counts again).",
+                title="Spending cap",
+                severity="warning",
+                timeout=30,
+            )
         counts = self.session.status_counts()
         failed = counts.get("failed", 0)
         self.notify(
@@ -243,6 +259,15 @@ class RunScreen(ScreenBase, Screen[None]):
             title="Runs finished",
             severity="warning" if failed else "information",
         )
+
+    def _guard(self, sending: list[Run]) -> None:
+        """The cap against the estimate of what is about to be sent (under the runner lock); the runner's budget."""
+        cap = self.max_cost if self.max_cost is not None else self.app.ctx.config.defaults.max_cost
+        if cap is None or self.runner is None or self.session is None:
+            return
+        estimate = estimate_runs(self.session, sending, self.app.ctx.registry)
+        refuse_above(estimate, cap)
+        self.runner.budget = Budget(cap, estimate)
 
     def _on_event(self, event: RunEvent) -> None:
         if event.kind == "write_failed":
