@@ -79,9 +79,9 @@ class OpenRouterProvider(HttpAdapter):
             "model": request.model,
             "messages": [{"role": "user", "content": content}],
             **{k: v for k, v in effective.items() if k != "ignored"},
-            "usage": {"include": True},  # ask for usage.cost in the answer
-        }
-        headers = {"Authorization": f"Bearer {self.key()}", "X-Title": "imgbench"}
+        }  # no `usage: {include: true}`: deprecated, every answer carries usage.cost now (its own SDK omits it)
+        # App attribution under the name OpenRouter's own SDK sends it (the older X-Title is what we guessed before).
+        headers = {"Authorization": f"Bearer {self.key()}", "X-OpenRouter-Title": "imgbench"}
         async with client_for(ctx) as client:
             response = await send(
                 client,

@@ -278,10 +278,12 @@ class Loopback:
                 "content": "",
                 "images": [{"type": "image_url", "image_url": {"url": "data:image/png;base64," + self._b64()}}],
             }
-            usage = {"prompt_tokens": 20, "completion_tokens": 1290, "cost": 0.0387}
-            return Reply(
-                json={"choices": [{"message": message, "finish_reason": "stop"}], "usage": usage}, delay=self.latency
-            )
+            usage = {"prompt_tokens": 20, "completion_tokens": 1290, "total_tokens": 1310, "cost": 0.0387}
+            # The envelope OpenRouter's own SDK requires of an answer (it refuses one without these).
+            envelope = {"id": f"gen-{next(self._ids)}", "object": "chat.completion", "created": 1764633600}
+            envelope |= {"model": (rec.json or {}).get("model", ""), "system_fingerprint": None}
+            choice = {"index": 0, "message": message, "finish_reason": "stop"}
+            return Reply(json={**envelope, "choices": [choice], "usage": usage}, delay=self.latency)
 
         self._route("POST", r"/api/v1/chat/completions", chat)
 
