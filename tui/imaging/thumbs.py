@@ -165,7 +165,12 @@ def load_thumbnail(path: Path, sha256: str | None = None, max_side: int = 128) -
     """The thumbnail as a loaded RGB image (decoded from the cache file; ~1 ms at 128 px)."""
     sha256 = sha256 or file_sha256(path)
     for attempt in range(2):
-        thumb = thumbnail_for(path, sha256, max_side)
+        try:
+            thumb = thumbnail_for(path, sha256, max_side)
+        except OSError:
+            # The cache cannot be written (a full disk, a read-only or broken cache dir): the preview is still
+            # owed, from the original, only not kept.
+            return decode_small(path, bucket_for(max_side))
         try:
             return decode_small(thumb, bucket_for(max_side))
         except ThumbnailError:
