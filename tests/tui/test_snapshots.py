@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Footer
 
 from screens.registry import SCREENS, build_app
 from tests.tui_support import at_home, build_screen, wait_for
@@ -101,6 +102,10 @@ def test_every_screen(snap_compare, scored_session: str, name: str, size: str) -
             await settled(app)
             thumb_queue.wait(30)
             await pilot.pause(0.1)
+        # A footer recomposes when the bindings change (a dialog pushed over its screen): caught mid-way, the
+        # screen under a dialog was drawn without its footer on a loaded machine.
+        await wait_for(pilot, lambda: all(f.children for screen in app.screen_stack for f in screen.query(Footer)))
+        await pilot.pause(0.1)
         app.screen.set_focus(app.screen.focused)  # no blinking cursor mid-frame
 
     assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
