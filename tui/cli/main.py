@@ -33,6 +33,7 @@ HANDLERS: dict[str, str] = {
     "locate": "tui.cli.commands:cmd_locate",
     "keys": "tui.cli.keys:cmd_keys",
     "score": "tui.cli.score:cmd_score",
+    "judge": "tui.cli.judge:cmd_judge",
     "report": "tui.cli.report:cmd_report",
     "leaderboard": "tui.cli.report:cmd_leaderboard",
     "preview": "tui.cli.preview:cmd_preview",
@@ -159,6 +160,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sc.add_argument("--note", metavar="TEXT", help="a note on the output")
     sc.add_argument("--rater", metavar="NAME", help="score as NAME (default: the packet's rater, else config)")
+
+    jd = sub.add_parser("judge", help="an AI judge scores every output's checklist (rater judge:PROVIDER:MODEL)")
+    jd.add_argument("id")
+    jd.add_argument(
+        "--model",
+        required=True,
+        metavar="PROVIDER:MODEL",
+        help="a vision model (openai:gpt-4.1-mini, gemini:gemini-2.5-flash, openrouter:…, an endpoint's); "
+        "demo:pixels works offline",
+    )
+    jd.add_argument("--items", choices=["all", "unscored"], default="all", help="every item, or those not yet judged")
+    jd.add_argument("--api", choices=["chat", "responses", "gemini", "demo"], help="wire format (default: provider's)")
+    jd.add_argument("--quiet", "-q", action="store_true", help="errors only on stderr")
 
     rep = sub.add_parser("report", help="a session's results as Markdown, JSON or HTML, or a contact sheet PNG")
     rep.add_argument("id")

@@ -34,6 +34,26 @@ MAX_REPEATS = 1_000
 MAX_CONCURRENCY = 256
 
 
+def _check_judge(c: _Checker, key: str, record: Any) -> None:
+    """An AI judge's record, as another machine wrote it: bounded text, sane figures."""
+    for name in ("judge", "prompt_version", "prompt_hash"):
+        c.label(f"{key}.{name}", getattr(record, name))
+    c.label(f"{key}.error", record.error, MAX_TEXT)
+    for name in ("evidence", "cached", "skipped", "raw"):
+        values = getattr(record, name)
+        if len(values) > MAX_ITEMS:
+            c.fail(f"{key}.{name}", f"holds more than {MAX_ITEMS} entries")
+    for item_id, text in record.evidence.items():
+        c.label(f"{key}.evidence", item_id)
+        c.label(f"{key}.evidence.{item_id[:40]}", text, MAX_TEXT)
+    for text in record.raw:
+        c.label(f"{key}.raw", text, MAX_TEXT)
+    c.number(f"{key}.cost_usd", record.cost_usd, 0, 1e6)
+    c.number(f"{key}.latency_ms", record.latency_ms, 0, 1e9)
+    c.number(f"{key}.requests", record.requests, 0, MAX_LIST)
+    c.number(f"{key}.attempts", record.attempts, 0, MAX_LIST)
+
+
 class _Checker:
     def __init__(self, file: Path | str | None) -> None:
         self.file = file
@@ -163,6 +183,8 @@ def check_session(session: Session, *, file: Path | str | None = None) -> None:
         for item_id in score.verdicts:
             if item_id not in items:
                 c.fail(f"{key}.verdicts", f"verdict for {_show(item_id)}, not an item of the run's checklist")
+        if score.judge is not None:
+            _check_judge(c, f"{key}.judge", score.judge)
     _check_packets(c, session, set(runs), set(cases))
     for i, pref in enumerate(session.preferences):
         key = f"preferences[{i}]"

@@ -166,13 +166,41 @@ class Run(msgspec.Struct):
         return self.status in FINISHED
 
 
-class Score(msgspec.Struct):
+RaterKind = Literal["human", "judge"]
+
+
+class JudgeRecord(msgspec.Struct, omit_defaults=True):
+    """How an AI judge reached its verdicts on one output: which prompt, what it cost, what it said."""
+
+    judge: str  # "PROVIDER:MODEL" (the rater is "judge:" + this)
+    prompt_version: str
+    prompt_hash: str  # sha256 of the judge's instructions and answer schema: a changed prompt is another judge
+    demo: bool = False  # the offline demo judge: a stand-in from the pixels, not a model's opinion
+    evidence: dict[str, str] = {}  # item -> the judge's one sentence (sanitised, capped)
+    cached: list[str] = []  # items answered from the cache (no request, no cost)
+    skipped: list[str] = []  # children of a failed parent: not asked (DSG), counted failed by the parent rule
+    requests: int = 0
+    attempts: int = 0
+    cost_usd: float | None = None
+    latency_ms: float | None = None
+    raw: list[str] = []  # the answers as received: keys redacted, control characters shown, capped
+    error: str = ""  # what went wrong on the items left without a verdict
+
+
+class Score(msgspec.Struct, omit_defaults=True):
     run_id: str
     rater: str
     verdicts: dict[str, Verdict] = {}
     note: str = ""
     blind: bool = False
     scored_at: str = ""
+    # A person's (the default) or an AI judge's: statistics of people leave judges out unless asked for one.
+    kind: RaterKind = "human"
+    judge: JudgeRecord | None = None
+
+    def __post_init__(self) -> None:
+        if self.judge is not None and self.kind != "judge":
+            raise msgspec.ValidationError("a score with a judge record must be of kind 'judge'")
 
 
 class Preference(msgspec.Struct, frozen=True, omit_defaults=True):

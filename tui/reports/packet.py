@@ -16,13 +16,13 @@ The owner's session keeps the map back (``PacketRecord``); the rater's scores co
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import secrets
 
 import msgspec
 
 from tui import __version__
+from tui.core.images import clean_png
 from tui.core.model import Case, OutputImage, PacketOrigin, PacketRecord, Reference, Run, Session, now_iso
 from tui.core.store import Store
 from tui.core.validation import InputError
@@ -69,18 +69,6 @@ def session_bundle(session: Session, store: Store) -> bytes:
         for ref in case.references:
             files[ref.path] = _stored(store, session, ref.path, ref.sha256)
     return write_bundle(export_json(session, None), files, kind="session")
-
-
-def clean_png(data: bytes) -> tuple[bytes, int, int]:
-    """The pixels alone, as a PNG with no ancillary chunks: what a packet carries instead of a provider's file."""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as img:
-        img.seek(0)
-        frame = img.convert("RGBA" if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info else "RGB")
-    out = io.BytesIO()
-    frame.save(out, "PNG", optimize=False)  # no pnginfo, exif, icc_profile or dpi given: none is written
-    return out.getvalue(), frame.width, frame.height
 
 
 def _opaque(prefix: str, taken: set[str]) -> str:

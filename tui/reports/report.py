@@ -17,12 +17,14 @@ from tui.core.model import Session
 from tui.core.safe_text import json_text, visible
 from tui.core.store import Store
 from tui.core.wording import count
+from tui.reports.judge_tables import judge_data
 from tui.reports.report_tables import report_tables
 from tui.scoring.agreement import agreement
 from tui.scoring.blind import slot_view, slots
 from tui.scoring.bradley_terry import MIN_VOTES, bradley_terry
 from tui.scoring.paired import ALPHA, MIN_CASES, paired_comparisons
 from tui.scoring.position import position_report
+from tui.scoring.raters import view_for
 from tui.scoring.stats import counted, latest_scores, raters
 from tui.scoring.summary import results
 
@@ -78,10 +80,15 @@ def report_data(session: Session, *, store: Store, rater: str | None = None, by_
     """Everything the report shows, as plain JSON-ready data (rates are 0..1, times in ms, cost in USD).
 
     ``by_slot`` (a blind session whose names are still hidden from the reader): every figure is by the slot the
-    outputs were shown in, and nothing that names or hints at a model is in the data (``slot_view``)."""
+    outputs were shown in, and nothing that names or hints at a model is in the data (``slot_view``).
+
+    The people's figures leave AI judges out (a judge named as ``rater`` is shown on its own); each judge gets its
+    pass rates beside them, and how far it agrees with each person (``judge_data``)."""
     blind = session.blind
     if by_slot and blind:
         session = slot_view(session)
+    full = session
+    session = view_for(session, rater)
     who = raters(session)
     obs = counted(session, rater)
     res = results(session, rater, obs)
@@ -139,6 +146,7 @@ def report_data(session: Session, *, store: Store, rater: str | None = None, by_
         "position": position.to_dict() if position is not None else None,
         "bradley_terry": bt.to_dict() if bt is not None else None,
         "definitions": DEFINITIONS,
+        **judge_data(full, rater),
     }
 
 

@@ -1,0 +1,49 @@
+"""``imgbench judge SESSION --model PROVIDER:MODEL``: an AI judge (or ``demo:pixels``, offline) answers the
+checklist of every output; its verdicts are the score of rater ``judge:PROVIDER:MODEL``, never a person's."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from tui.cli.main import EXIT_OK, EXIT_RUNS_FAILED
+from tui.core.context import Context
+from tui.core.safe_text import visible
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    from tui.core.judging import JudgeEvent, JudgePass, resolve_judge
+
+    ctx = Context()
+    session = ctx.store.load(args.id)
+    spec = resolve_judge(ctx.registry, args.model, args.api)
+    labels = {r.id: f"{r.case_id}/{r.id}" for r in session.runs}
+    quiet = args.quiet
+
+    def listen(event: JudgeEvent) -> None:
+        if event.kind == "failed" or not quiet:
+            print(visible(f"{event.kind}: {labels.get(event.run_id, event.run_id)}: {event.message}", one_line=True),
+                  file=sys.stderr)  # fmt: skip
+
+    judge_pass = JudgePass(ctx.store, session, spec, items=args.items, listener=listen)
+    planned = judge_pass.plan()
+    if not planned:
+        print(f"{spec.rater}: nothing to judge (no scored-checklist outputs left)", file=sys.stderr)
+        return EXIT_OK
+    result = asyncio.run(judge_pass.execute())
+    cost = f"${result.cost_usd:.4f}" + (
+        f" + {result.cost_unknown} request(s) of unknown cost" if result.cost_unknown else ""
+    )
+    print(
+        visible(
+            f"{spec.rater}{' (demo: from the pixels, not a model)' if spec.judge.demo else ''}: "
+            f"{result.outputs} output(s), {result.asked} item(s) asked in {result.requests} request(s), "
+            f"{result.cached} from the cache, {result.skipped} not asked (parent failed), {cost}"
+            + (f", {len(result.failed)} output(s) with errors" if result.failed else "")
+            + (", stopped at the spending limit" if result.stopped else ""),
+            one_line=True,
+        ),
+        file=sys.stderr,
+    )
+    return EXIT_RUNS_FAILED if result.failed or result.stopped else EXIT_OK

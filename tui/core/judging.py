@@ -1,0 +1,341 @@
+"""A judge pass: an AI judge (or the offline demo judge) answers the checklist of every output of a session.
+
+Per output, parent items are asked first; a child of an item the judge failed is not asked (DSG) and is recorded
+as failed, as the parent rule would count it. Items answered before are taken from the answer cache. Each
+request has the runner's retry policy and error kinds; a request that fails for good leaves that output's items
+as they were (nothing already stored is lost) and the pass goes on with the others. The verdicts are the score
+of rater ``judge:PROVIDER:MODEL``, of kind "judge", with a ``JudgeRecord`` saying how they were reached.
+
+Spending: a ``Budget`` is asked before every request (``allow``, with the estimated cost when known) and told what
+each cost (``spend``); a budget that says no stops the pass from sending more. ``plan()`` lists what a pass would
+ask, for an estimate before it starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from providers.base import CallContext, ProviderError
+from providers.catalog import BUILTIN
+from providers.errors import redact
+from providers.judge_base import PROMPT_VERSION as JUDGE_PROMPT_VERSION
+from providers.judge_base import Judge, JudgeAnswer, JudgeImage, JudgeRequest, Question, prompt_hash
+from providers.judge_catalog import apis_for, make_judge
+from providers.retry import RetryPolicy
+from tui.core.images import clean_png
+from tui.core.judge_cache import AnswerCache, cache_key, default_cache
+from tui.core.model import Case, JudgeRecord, Run, Score, Session, now_iso
+from tui.core.registry import Registry
+from tui.core.run_guard import held_keys
+from tui.core.safe_text import visible
+from tui.core.store import Store
+from tui.core.tallies import parent_chains
+from tui.core.validation import InputError, suggest
+
+JUDGE_PREFIX = "judge:"
+ItemsMode = Literal["all", "unscored"]
+MAX_RAW = 4000  # characters of a raw answer kept on the score
+MAX_EVIDENCE = 300
+MAX_SIDE = 2048  # vision models scale larger images down anyway; fewer bytes, fewer tokens
+
+
+def judge_rater(judge_id: str) -> str:
+    return JUDGE_PREFIX + judge_id
+
+
+@dataclass(frozen=True)
+class JudgeSpec:
+    judge_id: str  # "PROVIDER:MODEL"
+    api: str  # wire format: chat, responses, gemini, demo
+    judge: Judge
+    model: str  # the provider's own model name
+
+    @property
+    def rater(self) -> str:
+        return judge_rater(self.judge_id)
+
+
+def resolve_judge(registry: Registry, judge_id: str, api: str | None = None) -> JudgeSpec:
+    """The judge behind ``PROVIDER:MODEL``, or an InputError naming the fix."""
+    provider_name, sep, model = judge_id.partition(":")
+    if not sep or not provider_name or not model:
+        raise InputError(f"{judge_id!r} is not of the form PROVIDER:MODEL (e.g. demo:pixels)", key="--model")
+    provider = registry.providers.get(provider_name)
+    endpoint = provider is not None and provider_name not in BUILTIN
+    apis = apis_for(provider_name, endpoint=endpoint)
+    if provider is None or not apis:
+        judges = [n for n in registry.providers if apis_for(n, endpoint=n not in BUILTIN)]
+        raise InputError(
+            f"{provider_name!r} cannot judge{suggest(provider_name, judges)} (judges: {', '.join(judges)})",
+            key="--model",
+        )
+    chosen = api or apis[0]
+    if chosen not in apis:
+        raise InputError(f"{provider_name} judges over {', '.join(apis)}, not {chosen!r}", key="--api")
+    if chosen == "demo" and model != "pixels":
+        raise InputError(f"the demo judge is demo:pixels, not {judge_id!r}", key="--model")
+    judge = make_judge(provider_name, provider.settings, chosen, endpoint=endpoint)
+    ok, detail = judge.available()
+    if not ok:
+        raise InputError(f"no API key for {provider_name}: {detail}", key="--model")
+    return JudgeSpec(judge_id, chosen, judge, model)
+
+
+class Budget(Protocol):
+    def allow(self, estimate_usd: float | None) -> bool: ...
+
+    def spend(self, cost_usd: float | None) -> None: ...
+
+
+class Unlimited:
+    def allow(self, estimate_usd: float | None) -> bool:
+        return True
+
+    def spend(self, cost_usd: float | None) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class JudgeEvent:
+    kind: Literal["judged", "failed", "stopped"]
+    run_id: str
+    message: str = ""
+
+
+@dataclass
+class PassResult:
+    outputs: int = 0  # outputs whose score was written
+    asked: int = 0  # items answered by a request
+    cached: int = 0  # items answered from the cache
+    skipped: int = 0  # children of a failed parent
+    requests: int = 0
+    cost_usd: float = 0.0  # of the requests whose cost is known
+    cost_unknown: int = 0  # requests whose cost no price says
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (run id, one-line reason)
+    stopped: bool = False  # the budget said no: outputs left as they were
+
+
+@dataclass(frozen=True)
+class Planned:
+    run: Run
+    case: Case
+    items: tuple[str, ...]  # the items this pass may ask (before the cache and the parent rule)
+
+
+class _Failed(Exception):
+    def __init__(self, error: ProviderError, attempts: int, reason: str) -> None:
+        self.error, self.attempts, self.reason = error, attempts, reason
+
+
+class JudgePass:
+    def __init__(
+        self,
+        store: Store,
+        session: Session,
+        spec: JudgeSpec,
+        *,
+        items: ItemsMode = "all",
+        retry: RetryPolicy | None = None,
+        budget: Budget | None = None,
+        cache: AnswerCache | None = None,
+        listener: Callable[[JudgeEvent], None] | None = None,
+    ) -> None:
+        self.store, self.session, self.spec, self.items = store, session, spec, items
+        self.retry = retry or RetryPolicy()
+        self.budget = budget or Unlimited()
+        self.cache = cache or default_cache()
+        self.listener = listener or (lambda _e: None)
+        self.hash = prompt_hash()
+        self._keys = held_keys([spec.judge])
+        self._stop = False
+        self.result = PassResult()
+
+    # -- what to ask ---------------------------------------------------------------------------
+    def plan(self) -> list[Planned]:
+        out = []
+        for run in self.session.runs:
+            if run.status != "succeeded" or not run.images:
+                continue
+            case = self.session.case(run.case_id)
+            if not case.checklist:
+                continue
+            old = self.session.score_of(run.id, self.spec.rater)
+            done = set(old.verdicts) if old and self.items == "unscored" else set()
+            todo = tuple(i.id for i in case.checklist if i.id not in done)
+            if todo:
+                out.append(Planned(run, case, todo))
+        return out
+
+    async def execute(self) -> PassResult:
+        planned = self.plan()
+        sem = asyncio.Semaphore(max(1, self.spec.judge.settings.concurrency))
+        client = None
+        if not self.spec.judge.demo:
+            from providers.http import make_client, ssl_context
+
+            await asyncio.to_thread(ssl_context)
+            client = make_client()
+        try:
+
+            async def one(p: Planned) -> None:
+                async with sem:
+                    await self._judge_output(p, client)
+
+            await asyncio.gather(*(one(p) for p in planned))
+        finally:
+            if client is not None:
+                await client.aclose()
+        return self.result
+
+    # -- one output ----------------------------------------------------------------------------
+    def _images(self, run: Run, case: Case) -> tuple[JudgeImage, tuple[JudgeImage, ...]]:
+        def bare(relative: str) -> JudgeImage:
+            data = self.store.abspath(self.session.id, relative).read_bytes()
+            return JudgeImage(clean_png(data, max_side=MAX_SIDE)[0])
+
+        refs = tuple(bare(r.path) for r in case.references if r.role != "mask")
+        return bare(run.images[0].path), refs
+
+    async def _judge_output(self, p: Planned, client: object) -> None:
+        run, case = p.run, p.case
+        if self._stop:
+            return
+        # What this judge said before stays unless answered anew: a request that fails loses nothing.
+        old = self.session.score_of(run.id, self.spec.rater)
+        verdicts: dict[str, str] = dict(old.verdicts) if old else {}
+        evidence: dict[str, str] = dict(old.judge.evidence) if old and old.judge else {}
+        record = JudgeRecord(self.spec.judge_id, JUDGE_PROMPT_VERSION, self.hash, demo=self.spec.judge.demo)
+        if old and old.judge:
+            record.skipped = [i for i in old.judge.skipped if i not in p.items]
+        settled = {i for i in verdicts if i not in p.items}  # parents decided before this pass
+        try:
+            image, refs = await asyncio.to_thread(self._images, run, case)
+        except (OSError, ValueError) as exc:
+            self._fail(run.id, f"cannot read the output image: {exc}")
+            return
+        ref_shas = [r.sha256 for r in case.references if r.role != "mask"]
+        criteria = {i.id: i.criterion for i in case.checklist}
+        chains = dict(parent_chains(case.checklist))
+        todo = list(p.items)
+        errors: list[str] = []
+        cost: float | None = None
+        latency = 0.0
+        while todo:
+            ready = [i for i in todo if all(a in settled for a in chains[i])]
+            if not ready:
+                break  # an ancestor has no verdict (its request failed): its children cannot be asked
+            todo = [i for i in todo if i not in ready]
+            ask: list[str] = []
+            for item_id in ready:
+                failed_parent = next((a for a in chains[item_id] if verdicts.get(a) == "fail"), None)
+                if failed_parent is not None:
+                    verdicts[item_id] = "fail"
+                    evidence[item_id] = f"not asked: {failed_parent} failed"
+                    record.skipped.append(item_id)
+                    settled.add(item_id)
+                    continue
+                key = self._key(run, case, item_id, ref_shas)
+                hit = self.cache.get(key)
+                if hit is not None:
+                    verdicts[item_id], evidence[item_id] = hit.verdict, hit.evidence
+                    record.cached.append(item_id)
+                    settled.add(item_id)
+                else:
+                    ask.append(item_id)
+            if not ask:
+                continue
+            if self._stop or not self.budget.allow(None):
+                self._stop = self.result.stopped = True
+                errors.append("stopped before asking: the spending limit was reached")
+                break
+            request = JudgeRequest(
+                self.spec.model, case.prompt, tuple(Question(i, criteria[i]) for i in ask), image, refs
+            )
+            try:
+                answer, attempts, took = await self._ask(request, client)
+            except _Failed as failed:
+                record.attempts += failed.attempts
+                record.requests += 1
+                self.result.requests += 1
+                errors.append(self._say(f"{failed.error.kind}: {failed.error.message} ({failed.reason})"))
+                break
+            record.attempts += attempts
+            record.requests += 1
+            self.result.requests += 1
+            latency += took
+            self.budget.spend(answer.cost_usd)
+            if answer.cost_usd is not None:
+                cost = (cost or 0.0) + answer.cost_usd
+            else:
+                self.result.cost_unknown += 1
+            record.raw.append(visible(redact(answer.raw, self._keys))[:MAX_RAW])
+            for item_id, got in answer.items.items():
+                said = visible(redact(got.evidence, self._keys), one_line=True)[:MAX_EVIDENCE]
+                verdicts[item_id], evidence[item_id] = got.verdict, said
+                self.cache.put(self._key(run, case, item_id, ref_shas), got.verdict, said)
+                self.result.asked += 1
+                settled.add(item_id)
+            if answer.missing or answer.problems:
+                said = "; ".join(answer.problems[:5]) or "no answer"
+                errors.append(self._say(f"bad_response: unanswered {', '.join(answer.missing)} ({said})"))
+        self.result.cached += len(record.cached)
+        self.result.skipped += len(record.skipped)
+        record.cost_usd = None if cost is None else round(cost, 6)
+        record.latency_ms = round(latency, 1) if record.requests else None
+        record.evidence = evidence
+        record.error = " | ".join(errors)[:2000]
+        if cost is not None:
+            self.result.cost_usd = round(self.result.cost_usd + cost, 6)
+        if errors:
+            self._fail(run.id, record.error)
+        if record.requests or record.cached or record.skipped:
+            await asyncio.to_thread(self._save, run.id, verdicts, record)
+            self.result.outputs += 1
+            if not errors:
+                self.listener(JudgeEvent("judged", run.id, f"{len(verdicts)} item(s)"))
+
+    def _key(self, run: Run, case: Case, item_id: str, ref_shas: list[str]) -> str:
+        criterion = next(i.criterion for i in case.checklist if i.id == item_id)
+        return cache_key(
+            image_sha256=run.images[0].sha256, item_id=item_id, criterion=criterion, prompt=case.prompt,
+            reference_shas=ref_shas, judge=f"{self.spec.judge_id}/{self.spec.api}", prompt_hash=self.hash,
+        )  # fmt: skip
+
+    def _say(self, text: str) -> str:
+        return visible(redact(text, self._keys), one_line=True)[:500]
+
+    def _fail(self, run_id: str, message: str) -> None:
+        self.result.failed.append((run_id, message))
+        self.listener(JudgeEvent("failed", run_id, message))
+
+    async def _ask(self, request: JudgeRequest, client: object) -> tuple[JudgeAnswer, int, float]:
+        """One question with the runner's retries: (answer, attempts, milliseconds of the last attempt)."""
+        judge = self.spec.judge
+        attempts = 0
+        while True:
+            attempts += 1
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(judge.settings.timeout_s):
+                    answer = await judge.judge(request, CallContext(client=client))  # type: ignore[arg-type]
+                return answer, attempts, (time.perf_counter() - started) * 1000
+            except TimeoutError:
+                error = ProviderError("timeout", f"no answer within {judge.settings.timeout_s:g} s")
+            except ProviderError as exc:
+                error = exc
+            wait, reason = self.retry.delay(attempts, error)
+            if wait is None:
+                raise _Failed(error, attempts, reason)
+            await asyncio.sleep(wait)
+
+    def _save(self, run_id: str, verdicts: dict[str, str], record: JudgeRecord) -> None:
+        rater = self.spec.rater
+
+        def change(s: Session) -> None:
+            s.set_score(Score(run_id, rater, verdicts, "", False, now_iso(), kind="judge", judge=record))  # type: ignore[arg-type]
+
+        self.store.mutate(self.session.id, change)
