@@ -25,6 +25,8 @@ RESPONSE_SCHEMA: dict[str, Any] = {
                     "evidence": {"type": "STRING"},
                 },
                 "required": ["id", "verdict", "evidence"],
+                # Gemini orders properties alphabetically unless told: id first, the evidence after the verdict.
+                "propertyOrdering": ["id", "verdict", "evidence"],
             },
         }
     },

@@ -209,8 +209,6 @@ class JudgePass:
         verdicts: dict[str, str] = dict(old.verdicts) if old else {}
         evidence: dict[str, str] = dict(old.judge.evidence) if old and old.judge else {}
         record = JudgeRecord(self.spec.judge_id, JUDGE_PROMPT_VERSION, self.hash, demo=self.spec.judge.demo)
-        if old and old.judge:
-            record.skipped = [i for i in old.judge.skipped if i not in p.items]
         settled = {i for i in verdicts if i not in p.items}  # parents decided before this pass
         try:
             image, refs = await asyncio.to_thread(self._images, run, case)
@@ -221,6 +219,7 @@ class JudgePass:
         criteria = {i.id: i.criterion for i in case.checklist}
         chains = dict(parent_chains(case.checklist))
         todo = list(p.items)
+        answered: set[str] = set()
         errors: list[str] = []
         cost: float | None = None
         latency = 0.0
@@ -273,6 +272,7 @@ class JudgePass:
             else:
                 self.result.cost_unknown += 1
             record.raw.append(visible(redact(answer.raw, self._keys))[:MAX_RAW])
+            answered.update(answer.items)
             for item_id, got in answer.items.items():
                 said = visible(redact(got.evidence, self._keys), one_line=True)[:MAX_EVIDENCE]
                 verdicts[item_id], evidence[item_id] = got.verdict, said
@@ -286,14 +286,15 @@ class JudgePass:
         self.result.skipped += len(record.skipped)
         record.cost_usd = None if cost is None else round(cost, 6)
         record.latency_ms = round(latency, 1) if record.requests else None
-        record.evidence = evidence
+        decided = set(record.skipped) | set(record.cached) | answered
+        record.evidence = {i: evidence[i] for i in decided if i in evidence}
         record.error = " | ".join(errors)[:2000]
         if cost is not None:
             self.result.cost_usd = round(self.result.cost_usd + cost, 6)
         if errors:
             self._fail(run.id, record.error)
-        if record.requests or record.cached or record.skipped:
-            await asyncio.to_thread(self._save, run.id, verdicts, record)
+        if decided:
+            await asyncio.to_thread(self._save, run.id, {i: verdicts[i] for i in decided}, record)
             self.result.outputs += 1
             if not errors:
                 self.listener(JudgeEvent("judged", run.id, f"{len(verdicts)} item(s)"))
@@ -332,10 +333,19 @@ class JudgePass:
                 raise _Failed(error, attempts, reason)
             await asyncio.sleep(wait)
 
-    def _save(self, run_id: str, verdicts: dict[str, str], record: JudgeRecord) -> None:
+    def _save(self, run_id: str, decided: dict[str, str], record: JudgeRecord) -> None:
+        """Merged into the score on disk under its lock: what this judge said before, and this pass did not answer
+        anew, is kept (another pass or an import may have written since this one read the session)."""
         rater = self.spec.rater
 
         def change(s: Session) -> None:
+            current = s.score_of(run_id, rater)
+            before = current.judge if current is not None and current.judge is not None else None
+            verdicts = {**(current.verdicts if current is not None else {}), **decided}
+            if before is not None:
+                record.evidence = {**{k: v for k, v in before.evidence.items() if k in verdicts}, **record.evidence}
+                kept = [i for i in before.skipped if i not in decided]
+                record.skipped = kept + [i for i in record.skipped if i not in kept]
             s.set_score(Score(run_id, rater, verdicts, "", False, now_iso(), kind="judge", judge=record))  # type: ignore[arg-type]
 
         self.store.mutate(self.session.id, change)
