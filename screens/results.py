@@ -32,6 +32,7 @@ class ResultsScreen(ScreenBase, Screen[None]):
         Binding("v", "review", "Review", id="results.review", tooltip="Score the outputs"),
         Binding("p", "packet", "Rater", id="results.packet", show=False, tooltip="Export for a rater…: a blind packet"),
         Binding("i", "import_scores", "Import", id="results.import", show=False, tooltip="Import scores…"),
+        Binding("j", "judge", "Judge", id="results.judge", show=False, tooltip="Judge with an AI model…"),
         Binding("escape", "back", "Back", id="results.back", show=False, tooltip="Back"),
     ]
 
@@ -109,7 +110,7 @@ class ResultsScreen(ScreenBase, Screen[None]):
         self.query_one("#results-title", Static).update(
             plain(
                 f"{session.name}: {count(len(session.cases), 'case')} × {count(len(session.models), 'model')}, "
-                f"{count(len(session.scores), 'score')} from {count(len({s.rater for s in session.scores}), 'rater')}"
+                f"{count(len(session.scores), 'score')} from {_raters_line(session)}"
             )
         )
         self._tables = tables
@@ -193,6 +194,12 @@ class ResultsScreen(ScreenBase, Screen[None]):
 
         import_scores(self, into=self.session_id, then=self.load)
 
+    def action_judge(self) -> None:
+        """Judge with an AI model…: every output's checklist answered by a judge (demo:pixels offline)."""
+        from screens.judge_flow import judge_session
+
+        judge_session(self, self.session_id, then=self.load)
+
     def action_review(self) -> None:
         workbench(self).open("review", self.session_id)
 
@@ -206,3 +213,13 @@ class ResultsScreen(ScreenBase, Screen[None]):
 
 def _written(path: Path, by_slot: bool) -> str:
     return f"{path}" + ("\nby slot: no model names (blind, not revealed)" if by_slot else "")
+
+
+def _raters_line(session: Session) -> str:
+    """ "2 raters", or "1 rater and 1 AI judge": a judge is never counted as a person."""
+    from tui.core.wording import count
+    from tui.scoring.raters import human_names, judge_names
+
+    judges = len(judge_names(session))
+    people = count(len(human_names(session)), "rater")
+    return f"{people} and {count(judges, 'AI judge')}" if judges else people

@@ -51,7 +51,7 @@ def test_the_demo_judge_flow_works_offline_and_is_labelled(fast_demo, capsys) ->
     assert main(["score", session_id, "1", "B", "fpp", "--rater", "ann"]) == 0
     assert main(["judge", session_id, "--model", "demo:pixels"]) == 0
     err = capsys.readouterr().err
-    assert "judge:demo:pixels (demo: from the pixels, not a model)" in err and "2 output(s)" in err
+    assert "judge:demo:pixels (demo: from the pixels, not a model)" in err and "2 outputs" in err
     assert main(["judge", session_id, "--model", "demo:pixels", "-q"]) == 0
     assert "from the cache" in capsys.readouterr().err
     session = Context().store.load(session_id)

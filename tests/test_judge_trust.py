@@ -127,6 +127,11 @@ def test_flags_name_why_a_scope_cannot_be_trusted() -> None:
     noisy = [("pass", "fail"), ("fail", "pass"), ("pass", "pass"), ("fail", "fail"), ("pass", "fail")] * 2
     figures = trust_figures([noisy[i : i + 2] for i in range(0, 10, 2)])
     assert figures.kappa is not None and figures.kappa < THRESHOLD and "below" in figures.flag
+    # Good on average, but too few outputs to tell from chance: flagged by its interval.
+    mostly = [[("pass", "pass")], [("fail", "fail")], [("pass", "pass")], [("pass", "fail")], [("fail", "fail")],
+              [("pass", "pass")]]  # fmt: skip
+    shaky = trust_figures(mostly)
+    assert shaky.kappa is not None and shaky.kappa >= THRESHOLD and shaky.kappa_low <= 0 and "chance" in shaky.flag
 
 
 def test_people_statistics_leave_judges_out() -> None:

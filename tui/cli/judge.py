@@ -10,6 +10,7 @@ import sys
 from tui.cli.main import EXIT_OK, EXIT_RUNS_FAILED
 from tui.core.context import Context
 from tui.core.safe_text import visible
+from tui.core.wording import count
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
@@ -33,14 +34,15 @@ def cmd_judge(args: argparse.Namespace) -> int:
         return EXIT_OK
     result = asyncio.run(judge_pass.execute())
     cost = f"${result.cost_usd:.4f}" + (
-        f" + {result.cost_unknown} request(s) of unknown cost" if result.cost_unknown else ""
+        f" + {count(result.cost_unknown, 'request')} of unknown cost" if result.cost_unknown else ""
     )
     print(
         visible(
             f"{spec.rater}{' (demo: from the pixels, not a model)' if spec.judge.demo else ''}: "
-            f"{result.outputs} output(s), {result.asked} item(s) asked in {result.requests} request(s), "
-            f"{result.cached} from the cache, {result.skipped} not asked (parent failed), {cost}"
-            + (f", {len(result.failed)} output(s) with errors" if result.failed else "")
+            f"{count(result.outputs, 'output')}, {count(result.asked, 'item')} asked in "
+            f"{count(result.requests, 'request')}, {result.cached} from the cache, "
+            f"{result.skipped} not asked (parent failed), {cost}"
+            + (f", {count(len(result.failed), 'output')} with errors" if result.failed else "")
             + (", stopped at the spending limit" if result.stopped else ""),
             one_line=True,
         ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui.core.model import VERDICTS, Session
+from tui.core.wording import count
 from tui.reports.cells import Table, _kappa, pct, rate_cell
 from tui.scoring.raters import judge_names
 from tui.scoring.summary import results
@@ -15,7 +16,8 @@ TRUST_NOTE = (
     "Each AI judge against each person, on the items both judged (raw verdicts, before the parent rule; items the "
     "judge did not ask because their parent failed are left out). Kappa is Cohen's, n/a a verdict like the others; "
     "its 95 % interval is a percentile bootstrap over outputs. Confusion: person's verdict / judge's verdict, count. "
-    f"Flagged: kappa below {THRESHOLD:.2f}, undefined, or fewer than {MIN_UNITS} units: do not let the judge "
+    f"Flagged: kappa below {THRESHOLD:.2f}, its interval reaching 0, undefined, or fewer than {MIN_UNITS} units: "
+    "do not let the judge "
     "decide that item alone. A demo judge computes its verdicts from the pixels and has no opinion at all."
 )
 JUDGES_NOTE = (
@@ -122,7 +124,7 @@ def judge_tables(data: dict[str, Any]) -> list[Table]:
     flagged = sum(1 for r in rows if r[1].startswith("item ") and r[-1] != "ok")
     tables.append(
         Table(
-            f"Can the judge be trusted here? ({flagged} item(s) flagged)",
+            f"Can the judge be trusted here? ({count(flagged, 'item')} flagged)",
             ["Judge vs person", "Scope", "Units", "Agreement", "Kappa [95% CI]", "Confusion (person/judge)", "Trust"],
             rows,
             TRUST_NOTE,

@@ -7,7 +7,8 @@ n/a is a verdict like the others (as in tui/scoring/agreement.py's nominal figur
 
 The kappa interval is a percentile bootstrap that resamples outputs (all the units of one image move together),
 seeded so the same session always gives the same interval. A scope is *flagged* when it cannot be trusted yet:
-kappa below ``THRESHOLD``, kappa undefined (one label only), or fewer than ``MIN_UNITS`` units.
+kappa below ``THRESHOLD``, its interval reaching 0 (no better than chance, as far as the data can tell), kappa
+undefined (one label only), or fewer than ``MIN_UNITS`` units.
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ def trust_figures(clusters: Sequence[Sequence[tuple[str, str]]], *, threshold: f
         flag = "kappa undefined (one verdict only)"
     elif kappa < threshold:
         flag = f"kappa below {threshold:.2f}"
+    elif low is not None and low <= 0:
+        flag = "interval reaches chance (kappa 0)"
     else:
         flag = ""
     percent = sum(1 for a, b in pairs if a == b) / n if n else None
