@@ -209,6 +209,8 @@ def walk_every_key(tmp: Path, cols: int, rows: int) -> Walk:
         w.press("note.cancel", then="Results")
         w.press("results.import", then="Pick a file")
         w.press("picker.cancel", then="Results")
+        w.press("results.judge", then="Note / text")  # judge with an AI model…: asks which judge
+        w.press("note.cancel", then="Results")
         w.press("results.review", then="Review")
         w.press("app.home", then="Home")
         w.press("home.results", then="Results")
