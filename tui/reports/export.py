@@ -21,6 +21,9 @@ def export_document(session: Session, store: Store | None) -> dict[str, Any]:
     """The export as plain data. Image paths are absolute (``path``) and session-relative (``file``); without a
     store (a bundle, which carries the files) both are relative, so nothing names the exporting machine."""
     data = msgspec.to_builtins(session)
+    for score in data.get("scores", []):  # omitted at their defaults in the session file; an export names them all
+        for key, default in (("verdicts", {}), ("note", ""), ("blind", False), ("scored_at", "")):
+            score.setdefault(key, default)
     base = store.session_dir(session.id) if store is not None else None
     for entry in [im for run in data.get("runs", []) for im in run.get("images", [])] + [
         ref for case in data.get("cases", []) for ref in case.get("references", [])
