@@ -17,6 +17,7 @@ from tui.scoring.leaderboard import compute, leaderboard
 PRESETS = ("tier-a/cat1", "tier-a/cat2", "tier-a/cat3", None)  # None: a free prompt
 MODELS = ("demo:mosaic", "demo:aurora", "demo:sketch")
 RATERS = ("ana", "bo", "cy")
+JUDGE = "judge:demo:pixels"
 
 
 def random_session(rng: random.Random, n: int) -> Session:
@@ -37,6 +38,9 @@ def random_session(rng: random.Random, n: int) -> Session:
                 it.id: rng.choice(("pass", "fail", "partial", "na")) for it in case.checklist if rng.random() < 0.9
             }
             scores.append(Score(run.id, rater, verdicts))
+        if rng.random() < 0.5:  # an AI judge: on the board only when asked for by name
+            verdicts = {it.id: rng.choice(("pass", "fail", "partial", "na")) for it in case.checklist}
+            scores.append(Score(run.id, JUDGE, verdicts, kind="judge"))  # type: ignore[arg-type]
     return Session(
         id=f"s{n:04d}",
         name=f"s{n}",
@@ -49,7 +53,7 @@ def random_session(rng: random.Random, n: int) -> Session:
 
 
 def boards_agree(store: Store, sessions: list[Session]) -> None:
-    for rater in (None, "ana", "nobody"):
+    for rater in (None, "ana", "nobody", JUDGE):
         for presets in (None, ["tier-a/cat1", "tier-a/cat2"], ["tier-a/none"]):
             want = compute(sessions, rater=rater, presets=presets).to_dict()
             have = leaderboard(store, rater=rater, presets=presets).to_dict()
@@ -101,3 +105,25 @@ def test_a_rebuilt_index_gives_the_same_board(data_dir: Path, seed: int) -> None
     store.index.close()
     (data_dir / "index.sqlite3").unlink()
     assert leaderboard(Store(data_dir)).to_dict() == before
+
+
+def test_a_judge_never_moves_the_peoples_board(data_dir: Path) -> None:
+    store = Store(data_dir)
+    rng = random.Random(5)
+    sessions = [random_session(rng, n) for n in range(5)]
+    for s in sessions:
+        s.scores = [sc for sc in s.scores if sc.kind != "judge"]
+        store.save(s)
+    before = leaderboard(store).to_dict()
+
+    def harsh(session: Session) -> None:
+        for run in session.runs:
+            case = session.case(run.case_id)
+            verdicts = dict.fromkeys((i.id for i in case.checklist), "fail")
+            session.scores.append(Score(run.id, JUDGE, verdicts, kind="judge"))  # type: ignore[arg-type]
+
+    for s in sessions:
+        store.mutate(s.id, harsh)
+    assert leaderboard(store).to_dict() == before
+    judged = leaderboard(store, rater=JUDGE)
+    assert judged.rows and all(row.rate.rate == 0 for row in judged.rows)

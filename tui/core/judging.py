@@ -35,6 +35,7 @@ from tui.core.safe_text import visible
 from tui.core.store import Store
 from tui.core.tallies import parent_chains
 from tui.core.validation import InputError, suggest
+from tui.core.wording import count
 
 JUDGE_PREFIX = "judge:"
 ItemsMode = Literal["all", "unscored"]
@@ -297,7 +298,7 @@ class JudgePass:
             await asyncio.to_thread(self._save, run.id, {i: verdicts[i] for i in decided}, record)
             self.result.outputs += 1
             if not errors:
-                self.listener(JudgeEvent("judged", run.id, f"{len(verdicts)} item(s)"))
+                self.listener(JudgeEvent("judged", run.id, count(len(verdicts), "item")))
 
     def _key(self, run: Run, case: Case, item_id: str, ref_shas: list[str]) -> str:
         criterion = next(i.criterion for i in case.checklist if i.id == item_id)

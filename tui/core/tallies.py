@@ -6,7 +6,8 @@ Both are computed from a session as it is written (the full ``Session``) or as t
 Tallies are raw counts, so any method (pooled pass rates, shared presets only, a strict pass) can be worked out
 from them without reading a session file again: per (preset, model, rater, item) how many counted verdicts were
 pass, partial, fail and n/a after the parent rule, and how many distinct runs had a counted verdict. The rater
-``ALL_RATERS`` is every rater together (its ``units`` and ``runs`` count a run once however many raters judged it).
+``ALL_RATERS`` is every person together (its ``units`` and ``runs`` count a run once however many raters judged it);
+an AI judge's score (kind "judge") is tallied under its own name only, never with the people.
 Only preset cases are tallied: a preset is the same prompt and checklist wherever it runs.
 
 ``TALLY_VERSION`` names how tallies are computed: change the computation, bump it, and every index rebuilds.
@@ -21,7 +22,7 @@ import msgspec
 
 from tui.core.model import SCHEMA_VERSION
 
-TALLY_VERSION = 2  # 2: one score per (rater, run), the later one; run moments for the intervals
+TALLY_VERSION = 3  # 2: one score per (rater, run), the later one; run moments; 3: AI judges not in ALL_RATERS
 ALL_RATERS = "\x00all raters"  # no rater is called that; stored as rater 0 in the index
 _COLUMN = {"pass": 0, "partial": 1, "fail": 2, "na": 3}
 _VALUE = {"pass": 1.0, "partial": 0.5, "fail": 0.0}  # as tui.scoring.stats.VERDICT_VALUE (core cannot import it)
@@ -49,6 +50,7 @@ class _Score(msgspec.Struct):
     run_id: str
     rater: str = ""
     verdicts: dict[str, str] = {}
+    kind: str = "human"
 
 
 class IndexDoc(msgspec.Struct):
@@ -146,6 +148,7 @@ def run_moments(doc: Any) -> RunMoments:
     cases = {c.id: (c.preset_id, parent_chains(c.checklist)) for c in doc.cases if c.preset_id}
     runs = {r.id: r for r in doc.runs if r.case_id in cases}
     cells: dict[str, dict[str, dict[str, float]]] = {}  # run -> item -> rater -> value
+    judges = {s.rater for s in doc.scores if getattr(s, "kind", "human") == "judge"}
     for score in latest_per_rater(doc.scores):
         run = runs.get(score.run_id)
         if run is None:
@@ -164,14 +167,18 @@ def run_moments(doc: Any) -> RunMoments:
         run = runs[run_id]
         preset = cases[run.case_id][0]
         per_rater: dict[str, list[float]] = {}
-        total = 0.0
+        total, units = 0.0, 0
         for given in items.values():
-            total += sum(given.values()) / len(given)
+            people = [v for r, v in given.items() if r not in judges]
+            if people:
+                total += sum(people) / len(people)
+                units += 1
             for rater, value in given.items():
                 acc = per_rater.setdefault(rater, [0.0, 0])
                 acc[0] += value
                 acc[1] += 1
-        per_rater[ALL_RATERS] = [total, len(items)]
+        if units:
+            per_rater[ALL_RATERS] = [total, units]
         for rater, (s, n) in per_rater.items():
             m = out.setdefault((preset, run.model, rater), [0.0, 0.0, 0.0, 0.0])
             m[0] += s
@@ -197,13 +204,15 @@ def tally(doc: Any) -> tuple[ItemTallies, RunTallies]:
         preset, chains = cases[run.case_id]
         verdicts = score.verdicts
         counted = False
+        person = getattr(score, "kind", "human") != "judge"
+        who = (score.rater, ALL_RATERS) if person else (score.rater,)
         for item_id, chain in chains:
             v = verdicts.get(item_id)
             if v not in _COLUMN:
                 continue
             if chain and any(verdicts.get(p) == "fail" for p in chain):
                 v = "fail"  # the parent rule (DSG): a child of a failed item fails
-            for rater in (score.rater, ALL_RATERS):
+            for rater in who:
                 row = items.get((preset, run.model, rater, item_id))
                 if row is None:
                     row = items[(preset, run.model, rater, item_id)] = [0, 0, 0, 0, 0]
@@ -211,10 +220,12 @@ def tally(doc: Any) -> tuple[ItemTallies, RunTallies]:
             if v != "na":
                 counted = True
                 items[(preset, run.model, score.rater, item_id)][4] += 1
-                counted_any.setdefault((preset, run.model, item_id), set()).add(run.id)
+                if person:
+                    counted_any.setdefault((preset, run.model, item_id), set()).add(run.id)
         if counted:
             runs_of.setdefault((preset, run.model, score.rater), set()).add(run.id)
-            runs_of.setdefault((preset, run.model, ALL_RATERS), set()).add(run.id)
+            if person:
+                runs_of.setdefault((preset, run.model, ALL_RATERS), set()).add(run.id)
     for (preset, model, item_id), seen in counted_any.items():
         items[(preset, model, ALL_RATERS, item_id)][4] = len(seen)
     return items, {key: len(seen) for key, seen in runs_of.items()}

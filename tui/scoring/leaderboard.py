@@ -63,6 +63,7 @@ class _Score(msgspec.Struct):
     run_id: str
     rater: str
     verdicts: dict[str, str] = {}
+    kind: str = "human"  # "judge": an AI judge, counted only when asked for by name
 
 
 class LiteSession(msgspec.Struct):
@@ -188,7 +189,7 @@ def _accumulate(sessions: Iterable[LiteSession], rater: str | None, wanted: set[
         runs = {r.id: r for r in s.runs if r.case_id in cases}
         by_run: dict[str, dict[str, _Score]] = {}  # run -> rater -> score: one per (rater, run), the later one
         for score in s.scores:
-            if score.run_id in runs and (rater is None or score.rater == rater):
+            if score.run_id in runs and ((rater is None and score.kind != "judge") or score.rater == rater):
                 by_run.setdefault(score.run_id, {})[score.rater] = score
         for run_id, given in by_run.items():
             run = runs[run_id]
