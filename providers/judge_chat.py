@@ -122,11 +122,11 @@ class ChatJudge(_HttpJudge):
 
 
 class OpenRouterJudge(ChatJudge):
-    def headers(self) -> dict[str, str]:
-        return {**super().headers(), "X-Title": "imgbench"}
+    """Chat completions; every answer carries usage.cost (no `usage.include`: deprecated, as the image adapter
+    found with OpenRouter's own SDK), and the app's name under the header that SDK sends."""
 
-    def body(self, request: JudgeRequest) -> dict[str, Any]:
-        return {**super().body(request), "usage": {"include": True}}  # usage.cost in the answer
+    def headers(self) -> dict[str, str]:
+        return {**super().headers(), "X-OpenRouter-Title": "imgbench"}
 
 
 class ResponsesJudge(_HttpJudge):

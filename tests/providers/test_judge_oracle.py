@@ -119,7 +119,7 @@ def test_openai_responses_judge_matches_the_sdk(judge_server) -> None:
 def test_openrouter_judge_matches_the_openai_sdk_at_openrouter(judge_server) -> None:
     server = judge_server("judge_openrouter", verdicts={"c3": "fail"})
     client = openai.OpenAI(api_key=KEY, base_url=server.base_url, max_retries=0)
-    chat_sdk(client, extra_headers={"X-Title": "imgbench"}, extra_body={"usage": {"include": True}})
+    chat_sdk(client, extra_headers={"X-OpenRouter-Title": "imgbench"})
     answer = ask(OpenRouterJudge("openrouter", ProviderSettings(base_url=server.base_url, api_key=KEY)))
     sdk, ours = server.judge_calls()[-2:]
     assert_same(sdk, ours, ACCEPT)
