@@ -1,0 +1,145 @@
+"""Pinned: behaviours the mutation script (tests/mutation) found unguarded, each from the outside.
+
+One section per module; each test names what a user would see go wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import warnings
+from pathlib import Path
+
+import httpx
+import pytest
+
+from providers.base import ProviderError
+from providers.http import check_download_url, decode_b64_image, download_image, image_from_b64, raise_for_status, send
+from tests.providers.loopback import png_bytes
+from tests.test_blind_slots import _blind_session
+from tui.core import credentials
+from tui.core.model import RunError
+from tui.scoring.blind import blind_order, blind_views, mask_models, run_for_slot, slot_view
+
+
+# -- tui/core/credentials.py ----------------------------------------------------------------------
+def _insecure_warnings(action) -> list[warnings.WarningMessage]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        action()
+    return [w for w in caught if issubclass(w.category, credentials.InsecureCredentialsWarning)]
+
+
+def test_a_lax_keys_file_is_warned_about_once_and_a_private_one_never(tmp_path: Path) -> None:
+    private = tmp_path / "ok" / "credentials.toml"
+    credentials.store_key("xai", "PLANTED-NOT-A-KEY-private", private)
+    credentials._warned.discard(private)
+    assert _insecure_warnings(lambda: [credentials.load_stored(private) for _ in range(3)]) == []
+    lax = tmp_path / "lax" / "credentials.toml"
+    credentials.store_key("xai", "PLANTED-NOT-A-KEY-lax", lax)
+    lax.chmod(0o644)
+    credentials._warned.discard(lax)
+    (warning,) = _insecure_warnings(lambda: [credentials.load_stored(lax) for _ in range(3)])
+    assert "mode 644" in str(warning.message)
+
+
+# -- providers/http.py ----------------------------------------------------------------------------
+def test_a_key_sent_in_the_query_string_is_redacted_from_the_error() -> None:
+    key = "PLANTED-query-0123456789abcdef"
+    url = f"https://generativelanguage.googleapis.com/v1beta/models/x:generateContent?alt=json&key={key}"
+    request = httpx.Request("POST", url)
+    body = {"error": {"message": f"API key not valid: {key}", "status": "INVALID_ARGUMENT"}}
+    with pytest.raises(ProviderError) as info:
+        raise_for_status(httpx.Response(400, json=body, request=request), "gemini")
+    assert key[:8] not in info.value.message and "[redacted]" in info.value.message
+
+
+def test_webp_is_known_by_its_riff_and_webp_marks_and_nothing_else() -> None:
+    webp = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 16
+    assert image_from_b64(base64.b64encode(webp).decode()).mime == "image/webp"
+    for other in (b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 16, b"SIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 16):
+        with pytest.raises(ProviderError, match="not a PNG, JPEG, WebP or GIF"):
+            image_from_b64(base64.b64encode(other).decode())
+
+
+def test_a_data_uri_that_is_not_base64_is_named_as_such() -> None:
+    with pytest.raises(ProviderError, match="data URI that is not base64"):
+        decode_b64_image("data:image/png," + base64.b64encode(png_bytes()).decode())
+
+
+def test_plain_http_images_are_fetched_anywhere_only_when_the_configured_base_is_loopback() -> None:
+    check_download_url("http://images.internal/a.png", trusted=("http://127.0.0.1:8080/v1",))
+    for base in ("https://api.x.ai/v1", "http://gateway.lan:8080/v1"):
+        with pytest.raises(ProviderError, match="plain http"):
+            check_download_url("http://images.internal/a.png", trusted=(base,))
+
+
+def _declaring(length: int, content_type: str) -> httpx.AsyncClient:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-length": str(length), "content-type": content_type}, content=b"")
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(answer))
+
+
+async def test_an_answer_declaring_more_than_256_mib_is_refused_unread() -> None:
+    async with _declaring(256 * 1024 * 1024 + 1, "application/json") as client:
+        with pytest.raises(ProviderError) as info:
+            await send(client, "POST", "https://api.openai.com/v1/images/generations", provider="openai", json={})
+    assert info.value.kind == "bad_response" and "268435457 bytes, over the 268435456 byte cap" in info.value.message
+
+
+async def test_an_image_declaring_more_than_64_mib_is_refused_unread() -> None:
+    async with _declaring(64 * 1024 * 1024 + 1, "image/png") as client:
+        with pytest.raises(ProviderError) as info:
+            await download_image(client, "http://127.0.0.1:9/a.png", provider="xai")
+    assert info.value.kind == "bad_response" and "67108865 bytes, over the 67108864 byte cap" in info.value.message
+
+
+# -- tui/scoring/blind.py -------------------------------------------------------------------------
+def test_a_slot_letter_that_does_not_exist_is_not_some_other_slot() -> None:
+    session = _blind_session()  # five runs: slots A to E
+    assert run_for_slot(session, "k1", "e").id == blind_order(session, "k1")[4].id
+    for label in ("F", "AB", "BA", ""):
+        with pytest.raises(KeyError):
+            run_for_slot(session, "k1", label)
+
+
+def test_a_blind_view_names_an_error_kind_only_for_a_failed_run() -> None:
+    session = _blind_session()
+    session.runs[0].status, session.runs[0].error = "interrupted", RunError("interrupted", "quit")
+    session.runs[1].status, session.runs[1].error = "failed", RunError("server", "HTTP 500")
+    session.runs[2].status, session.runs[2].error = "failed", None
+    views = {v.run_id: v for v in blind_views(session, "k1")}
+    assert (views["r0"].state, views["r0"].error_kind) == ("pending", None)
+    assert (views["r1"].state, views["r1"].error_kind) == ("failed", "server")
+    assert (views["r2"].state, views["r2"].error_kind) == ("failed", None)
+
+
+def test_model_names_of_three_characters_are_masked_and_shorter_ones_are_not() -> None:
+    session = _blind_session()
+    session.models = ["fal:abc", "p:xy"]
+    assert mask_models("abc beat xy on ABC", session) == "[model] beat xy on [model]"
+
+
+def test_the_slot_view_makes_each_repeat_a_slot_of_its_own() -> None:
+    session = _blind_session()
+    session.cases[0].repeats = 2
+    for i, run in enumerate(session.runs):
+        run.repeat = i % 2
+    view = slot_view(session)
+    assert [r.repeat for r in view.runs] == [0] * 5 and view.cases[0].repeats == 1
+    assert sorted(r.model for r in view.runs) == [f"slot {c}" for c in "ABCDE"]
+
+
+# -- tui/reports/export.py ------------------------------------------------------------------------
+def test_an_export_is_indented_by_two_spaces_and_ends_with_a_newline(fast_demo) -> None:
+    """Exports get committed and diffed: their layout stays the same from one version to the next."""
+    from tui.core.compose import CaseSpec, SessionSpec, build_session
+    from tui.core.context import Context
+    from tui.reports.export import export_json
+
+    ctx = Context()
+    spec = SessionSpec(cases=[CaseSpec(prompt="a red cube")], models=["demo:mosaic"])
+    data = export_json(build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog), ctx.store)
+    lines = data.decode().split("\n")
+    assert lines[0] == "{" and lines[1].startswith('  "schema_version": ') and lines[-2:] == ["}", ""]
+    assert any(line.startswith('    "id": ') for line in lines)
