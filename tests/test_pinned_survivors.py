@@ -17,8 +17,9 @@ from providers.http import check_download_url, decode_b64_image, download_image,
 from tests.providers.loopback import png_bytes
 from tests.test_blind_slots import _blind_session
 from tui.core import credentials
-from tui.core.model import RunError
+from tui.core.model import Case, ChecklistItem, Run, RunError, Score, Session
 from tui.scoring.blind import blind_order, blind_views, mask_models, run_for_slot, slot_view
+from tui.scoring.stats import Rate, item_rates
 
 
 # -- tui/core/credentials.py ----------------------------------------------------------------------
@@ -143,3 +144,46 @@ def test_an_export_is_indented_by_two_spaces_and_ends_with_a_newline(fast_demo) 
     lines = data.decode().split("\n")
     assert lines[0] == "{" and lines[1].startswith('  "schema_version": ') and lines[-2:] == ["}", ""]
     assert any(line.startswith('    "id": ') for line in lines)
+
+
+# -- tui/scoring/stats.py -------------------------------------------------------------------------
+def _repeated_session() -> Session:
+    case = Case(id="k1", prompt="a cat", checklist=[ChecklistItem("c1", "a cat"), ChecklistItem("c2", "orange")])
+    runs = [Run(f"r{i}", "k1", "m:a", repeat=i, status="succeeded") for i in range(2)] + [
+        Run("r9", "k1", "m:b", status="succeeded")
+    ]
+    case.repeats = 2
+    scores = [Score("r0", "ann", {"c1": "pass", "c2": "pass"}), Score("r1", "ann", {"c1": "fail", "c2": "pass"})]
+    return Session(id="s", name="s", created_at="2026-01-01T00:00:00Z", models=["m:a", "m:b"], cases=[case],
+                   runs=runs, scores=scores)  # fmt: skip
+
+
+def test_an_items_cell_counts_every_repeat_and_an_unscored_model_counts_nothing() -> None:
+    first, second = item_rates(_repeated_session())
+    assert (first.rates["m:a"].rate, first.rates["m:a"].units, first.rates["m:a"].cases) == (0.5, 2, 2)
+    assert (second.rates["m:a"].rate, second.rates["m:a"].units) == (1.0, 2)
+    empty = first.rates["m:b"]
+    assert (empty.passed, empty.units, empty.scored, empty.rate) == (0.0, 0, 0, None)
+
+
+def test_one_raters_figures_are_found_by_an_equal_name_not_the_same_object() -> None:
+    session = _repeated_session()
+    session.scores.append(Score("r0", "bob", {"c1": "fail", "c2": "fail"}))
+    name = "".join(["an", "n"])  # typed by the user: equal to the stored name, another object
+    (first, _) = item_rates(session, rater=name)
+    assert first.rates["m:a"].rate == 0.5 and first.rates["m:a"].scored == 2
+
+
+@pytest.mark.parametrize("shape", [[1, 1], [2, 1], [1, 1, 1], [3]])
+def test_a_rate_from_summed_moments_is_the_rate_from_the_runs(shape: list[int]) -> None:
+    """The session index keeps per-case sums, not runs: both must give the same figures, clusters included."""
+    values = iter([(1.0, 2), (0.5, 2), (2.0, 2), (0.0, 1), (1.0, 1), (1.5, 2)])
+    clusters = tuple(tuple(next(values) for _ in range(runs)) for runs in shape)
+
+    def moments(runs: tuple[tuple[float, int], ...]) -> tuple[float, float, int, float, float, float]:
+        return (sum(s for s, _ in runs), float(sum(n for _, n in runs)), len(runs), sum(s * s for s, _ in runs),
+                sum(s * n for s, n in runs), float(sum(n * n for _, n in runs)))  # fmt: skip
+
+    by_runs = Rate.clustered(clusters, 10)
+    by_sums = Rate.from_moments(tuple(sorted(moments(c) for c in clusters)), 10)
+    assert by_sums == by_runs and by_sums.cases == (len(shape) if len(shape) > 1 else shape[0])
