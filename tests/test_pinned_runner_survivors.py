@@ -148,6 +148,24 @@ def test_previews_wait_while_a_runner_records_outputs_and_are_let_go_after(fast_
     calls = [c for c in maker.calls if c != "submit 0"]  # (building the session hands over its no references)
     assert calls.count("submit 1") == 2 and calls[0] == "hold" and calls[-1] == "release", calls
     depth = 0
-    for call in calls:  # never released more than held, never held twice over; outputs handed over while held
+    for call in calls:  # never released more than held, never held twice over
         depth += {"hold": 1, "release": -1}.get(call, 0)
-        assert depth in (0, 1) and (depth == 1 or not call.startswith("submit")), calls
+        assert depth in (0, 1), calls
+    # (Not asserted: that an output is handed over while held. The writer may let go while the output is still
+    # being written, before its run is recorded: previews then start a moment early, costing only speed.)
+
+
+def test_cancelling_everything_the_moment_the_first_run_starts_ends_the_runner_normally(config_dir: Path) -> None:
+    _latency(config_dir, 1500)
+    ctx = Context()
+    session = _session(ctx, ("demo:mosaic", "demo:aurora", "demo:sketch"))
+    runner: list[Runner] = []
+
+    def listener(event: RunEvent) -> None:
+        if event.kind == "started":
+            runner[0].cancel()
+
+    runner.append(Runner(ctx.store, ctx.registry, session, listener=listener))
+    done = asyncio.run(runner[0].execute())  # no CancelledError out of the runner
+    statuses = [r.status for r in done.runs]
+    assert "cancelled" in statuses and "succeeded" not in statuses and "running" not in statuses, statuses

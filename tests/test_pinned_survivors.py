@@ -17,8 +17,10 @@ from providers.http import check_download_url, decode_b64_image, download_image,
 from tests.providers.loopback import png_bytes
 from tests.test_blind_slots import _blind_session
 from tui.core import credentials
-from tui.core.model import Case, ChecklistItem, Run, RunError, Score, Session
+from tui.core.model import Case, ChecklistItem, Preference, Run, RunError, Score, Session
 from tui.scoring.blind import blind_order, blind_views, mask_models, run_for_slot, slot_view
+from tui.scoring.bradley_terry import fit, outcomes_of, rate, standard_errors
+from tui.scoring.cluster import moments_interval, paired_difference, sign_flip_p, t975
 from tui.scoring.stats import Rate, item_rates
 
 
@@ -187,3 +189,85 @@ def test_a_rate_from_summed_moments_is_the_rate_from_the_runs(shape: list[int]) 
     by_runs = Rate.clustered(clusters, 10)
     by_sums = Rate.from_moments(tuple(sorted(moments(c) for c in clusters)), 10)
     assert by_sums == by_runs and by_sums.cases == (len(shape) if len(shape) > 1 else shape[0])
+
+
+# -- tui/scoring/cluster.py -----------------------------------------------------------------------
+def test_the_t_quantile_is_the_table_to_1e9_and_past_it_within_its_stated_1e4_everywhere() -> None:
+    import scipy.stats as sps
+
+    for df in range(1, 31):
+        assert t975(df) == pytest.approx(sps.t.ppf(0.975, df), abs=1e-9), df
+    worst = max(abs(t975(df) - sps.t.ppf(0.975, df)) for df in range(31, 2001))
+    assert worst < 1e-4
+
+
+def test_the_small_sample_factor_applies_to_several_cases_and_a_single_case_has_none() -> None:
+    a = [[(3.0, 4)], [(1.0, 4)], [(4.0, 4)]]
+    b = [[(2.0, 4)], [(2.0, 4)], [(1.0, 4)]]
+    _, plain = paired_difference(a, b, small_sample=False)
+    _, corrected = paired_difference(a, b)
+    assert corrected == pytest.approx(plain * 3 / 2) and plain > 0  # one run per case: all of it is between cases
+    diff, var = paired_difference(a[:1], b[:1])
+    assert diff == pytest.approx(0.25) and var == 0.0
+
+
+def test_a_case_without_units_changes_no_interval() -> None:
+    cases = [(3.0, 4.0, 1, 9.0, 12.0, 16.0), (1.0, 4.0, 1, 1.0, 4.0, 16.0)]
+    assert moments_interval([*cases, (0.0, 0.0, 0, 0.0, 0.0, 0.0)]) == moments_interval(cases)
+
+
+def test_past_the_exact_limit_a_one_sided_pattern_is_still_rare() -> None:
+    assert sign_flip_p([0.1] * 20) < 0.001  # exact: 2 / 2**20
+
+
+# -- tui/scoring/bradley_terry.py -----------------------------------------------------------------
+def test_with_the_prior_ratings_and_errors_are_statsmodels_with_the_virtual_games_added() -> None:
+    """The prior is ``prior`` virtual games per model, half won and half lost, against an opponent fixed at 0:
+    a weighted logistic regression with one extra row of each per model, which statsmodels can fit too."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    models = ["A", "B", "C"]
+    rng = np.random.default_rng(3)
+    outcomes = [(str(a), str(b), float(rng.random() < 0.7)) for a, b in (rng.choice(models, 2, replace=False)
+                for _ in range(60))]  # fmt: skip
+    rows, ys, weights = [], [], []
+    for a, b, s in outcomes:
+        rows.append([(m == a) - (m == b) for m in models])
+        ys.append(s)
+        weights.append(1.0)
+    for m in models:
+        for y in (1.0, 0.0):
+            rows.append([float(m == other) for other in models])
+            ys.append(y)
+            weights.append(0.5)
+    ref = sm.GLM(np.array(ys), np.array(rows, dtype=float), family=sm.families.Binomial(),
+                 var_weights=np.array(weights)).fit(tol=1e-12)  # fmt: skip
+    theta, converged, _ = fit(outcomes, models, prior=1.0)
+    centred = ref.params - ref.params.mean()
+    assert converged and [theta[m] for m in models] == pytest.approx(list(centred), abs=1e-7)
+    centre = np.eye(3) - 1 / 3
+    se_ref = np.sqrt(np.diag(centre @ ref.cov_params() @ centre.T))
+    se = standard_errors(outcomes, theta, prior=1.0)
+    assert [se[m] for m in models] == pytest.approx(list(se_ref), rel=1e-5)
+
+
+def test_ratings_and_their_bounds_are_given_to_a_tenth_of_a_point() -> None:
+    result = rate([("A", "B", 1.0)] * 7 + [("B", "A", 1.0)] * 3 + [("A", "C", 0.5)] * 4)
+    for r in result.ratings:
+        for value in (r.rating, r.low, r.high):
+            assert value == round(value, 1)
+    for bound in ("rating", "low", "high"):  # (not whole numbers either)
+        assert any(getattr(r, bound) != round(getattr(r, bound)) for r in result.ratings), bound
+
+
+def test_a_vote_between_two_runs_of_one_model_is_not_counted_in_a_session_read_from_disk() -> None:
+    import msgspec
+
+    runs = [Run("r1", "k", "m:a", status="succeeded"), Run("r2", "k", "m:a", status="succeeded", repeat=1),
+            Run("r3", "k", "m:b", status="succeeded")]  # fmt: skip
+    prefs = [Preference("k", "ann", "r1", "r2", "a"), Preference("k", "ann", "r1", "r3", "a")]
+    session = Session(id="s", name="t", created_at="2026-01-01T00:00:00Z", models=["m:a", "m:b"],
+                      cases=[Case(id="k", prompt="x")], runs=runs, preferences=prefs)  # fmt: skip
+    loaded = msgspec.json.decode(msgspec.json.encode(session), type=Session)  # model names: fresh strings
+    assert outcomes_of(loaded) == [("m:a", "m:b", 1.0)]
