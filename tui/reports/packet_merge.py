@@ -82,7 +82,8 @@ def _mapped(
             raise fail(f"run {run.id} is not in the case the packet put it in", f"runs[{i}].case_id")
     raters = {s.rater for s in incoming.scores} | {p.rater for p in incoming.preferences}
     if len(raters) > 1:
-        raise fail(f"scores from {len(raters)} raters ({', '.join(sorted(raters))}); a packet is one rater's", "scores")
+        said = ", ".join(repr(r) for r in sorted(raters))  # quoted: names from a file, and this line reaches a terminal
+        raise fail(f"scores from {len(raters)} raters ({said}); a packet is one rater's", "scores")
     if not incoming.scores and not incoming.preferences:
         raise fail(f"no scores in it yet: send it to {record.rater} to score", "scores")
     scores = []
