@@ -18,9 +18,11 @@ from tests.providers.loopback import png_bytes
 from tests.test_blind_slots import _blind_session
 from tui.core import credentials
 from tui.core.model import Case, ChecklistItem, Preference, Run, RunError, Score, Session
+from tui.scoring.agreement import agreement, fleiss_kappa, krippendorff_alpha
 from tui.scoring.blind import blind_order, blind_views, mask_models, run_for_slot, slot_view
 from tui.scoring.bradley_terry import fit, outcomes_of, rate, standard_errors
 from tui.scoring.cluster import moments_interval, paired_difference, sign_flip_p, t975
+from tui.scoring.paired import MIN_CASES, paired_comparisons
 from tui.scoring.stats import Rate, item_rates
 
 
@@ -271,3 +273,70 @@ def test_a_vote_between_two_runs_of_one_model_is_not_counted_in_a_session_read_f
                       cases=[Case(id="k", prompt="x")], runs=runs, preferences=prefs)  # fmt: skip
     loaded = msgspec.json.decode(msgspec.json.encode(session), type=Session)  # model names: fresh strings
     assert outcomes_of(loaded) == [("m:a", "m:b", 1.0)]
+
+
+# -- tui/scoring/agreement.py ---------------------------------------------------------------------
+def test_fleiss_takes_two_ratings_a_unit_and_refuses_one() -> None:
+    from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss
+
+    table = [[2, 0, 0], [1, 1, 0], [0, 2, 0], [0, 1, 1], [0, 0, 2], [2, 0, 0]]
+    assert fleiss_kappa(table) == pytest.approx(sm_fleiss(table, method="fleiss"))
+    with pytest.raises(ValueError):
+        fleiss_kappa([[1, 0], [0, 1]])
+
+
+def test_alpha_of_a_single_pair_is_the_krippendorff_packages() -> None:
+    import krippendorff
+    import numpy as np
+
+    reference = krippendorff.alpha(reliability_data=np.array([[0.0], [2.0]]), level_of_measurement="nominal")
+    assert krippendorff_alpha([["fail", "pass"]]) == pytest.approx(reference)
+
+
+def test_a_disagreement_names_its_own_items_criterion_in_a_session_read_from_disk() -> None:
+    import msgspec
+
+    c1, c2, c3 = (f"{n}-a-checklist-item-id-long-enough-not-to-be-cached" for n in ("c1", "c2", "c3"))
+    items = [ChecklistItem(c2, "a cat"), ChecklistItem(c1, "orange"), ChecklistItem(c3, "on the left")]
+    case = Case(id="k", prompt="x", checklist=items)
+    scores = [Score("r1", "ann", {c1: "pass", c2: "pass", c3: "fail"}),
+              Score("r1", "bob", {c1: "fail", c2: "pass", c3: "pass"})]  # fmt: skip
+    session = Session(id="s", name="t", created_at="2026-01-01T00:00:00Z", models=["m:a"], cases=[case],
+                      runs=[Run("r1", "k", "m:a", status="succeeded")], scores=scores)  # fmt: skip
+    loaded = msgspec.json.decode(msgspec.json.encode(session), type=Session)  # item ids: fresh strings
+    found = {d.item_id: d.criterion for d in agreement(loaded).disagreements}
+    assert found == {c1: "orange", c3: "on the left"}
+
+
+# -- tui/scoring/paired.py ------------------------------------------------------------------------
+def test_with_one_run_a_case_the_paired_interval_is_the_paired_t_interval() -> None:
+    """One run per case and one rater: the two-stage variance is the case differences' variance over g, so the
+    interval is the textbook paired t interval (scipy's ttest_rel), df g − 1."""
+    from scipy.stats import ttest_rel
+
+    from tests.test_paired import _session
+
+    a = ["pppf", "ppff", "pppp", "pfff", "pppf"]
+    b = ["pfff", "ppff", "ppff", "ffff", "pfff"]
+    (ab,) = paired_comparisons(_session({"m:a": [[x] for x in a], "m:b": [[x] for x in b]}))
+    rates = [[x.count("p") / 4 for x in side] for side in (a, b)]
+    ci = ttest_rel(*rates).confidence_interval(0.95)
+    assert (ab.low, ab.high) == (pytest.approx(ci.low, abs=1e-4), pytest.approx(ci.high, abs=1e-4))
+    assert ab.low > -1 and ab.high < 1  # not at the caps
+
+
+def test_paired_figures_are_kept_to_four_places_and_the_interval_within_minus_one_to_one() -> None:
+    from tests.test_paired import _session
+
+    (ab,) = paired_comparisons(_session({"m:a": [["pppp"], ["pppp"]], "m:b": [["ffff"], ["pfff"]]}))
+    assert ab.high == 1.0 and ab.low < ab.difference == 0.875
+    (ab,) = paired_comparisons(_session({"m:a": [["pppp"], ["ffff"], ["ffff"]], "m:b": [["pfff"]] * 3}))
+    assert (ab.rate_a, ab.rate_b, ab.difference) == (0.3333, 0.25, 0.0833)
+
+
+def test_how_many_more_cases_counts_from_the_cases_already_shared() -> None:
+    from tests.test_paired import _session
+
+    (ab,) = paired_comparisons(_session({"m:a": [["pppp"], ["pppf"], ["pppp"]], "m:b": [["pfff"], ["ffff"], ["ppff"]]}))
+    more = max(ab.cases_needed, MIN_CASES) - 3
+    assert more > 0 and ab.more_cases == f"about {more} more"
