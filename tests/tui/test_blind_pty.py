@@ -101,6 +101,8 @@ def test_blind_session_shows_no_model_price_or_latency_until_revealed(
         assert_blind(app.wait_for("Checklist for A"), "Review")
         app.press("b")  # too early: refused, and still nothing shows
         assert_blind(app.wait_for("Still blind"), "Review after an early reveal")
+        # The refusal's toast covers the last tile's caption (its scored count) until it times out.
+        app.wait_for(lambda t: "Still blind" not in t, timeout=20)
         every = (("z", "to zoom in"), ("w", "Which is better"), ("o", "Note for"), ("\x1bOP", "imgbench keys"))
         for key, shows in every:
             app.press(key)
@@ -115,6 +117,8 @@ def test_blind_session_shows_no_model_price_or_latency_until_revealed(
         app.wait_for(lambda t: sorted(_scored(t)) == [n - 1, n, n])
         app.press("b")
         assert_blind(app.wait_for("Still blind"), "Review, one item short")
+        # The refusal's toast covers the last tile's caption (its scored count) until it times out.
+        app.wait_for(lambda t: "Still blind" not in t, timeout=20)
         app.press("p")
         assert_blind(app.wait_for(lambda t: _scored(t) == [n, n, n]), "Review, scored but not revealed")
 
