@@ -100,7 +100,8 @@ def test_odd_files_are_one_line_errors(pair, tmp_path: Path) -> None:
         code, out, err = run_main(["compare", str(target), N])
         _clean(code, out, err)
         assert code == 2 and said in err, (target, err)
-    code, _, err = run_main(["compare", "../../etc", N])
-    assert code == 2 and "../../etc: no such file" in err  # a path, read as a file: never a session id
+    # A relative path that exists nowhere (../../etc is /etc itself in a checkout two levels below the root).
+    code, _, err = run_main(["compare", "../../imgbench-no-such-export", N])
+    assert code == 2 and "../../imgbench-no-such-export: no such file" in err  # read as a path, never a session id
     code, _, err = run_main(["compare", "a\x1b[2Jb", N])
     assert code == 2 and "\x1b" not in err and len(err.strip().splitlines()) == 1

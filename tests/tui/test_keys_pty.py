@@ -186,6 +186,8 @@ def walk_every_key(tmp: Path, cols: int, rows: int) -> Walk:
         w.press("prefer.both_bad")
         w.press("prefer.close", "escape", then="Review")
         w.press("review.prefer", then="Preference")
+        app.wait_for("Which is better?")  # drawn, so its keys are bound: a q sent before that went nowhere once
+        time.sleep(0.3)
         w.press("prefer.close", "q", then="Review")
         w.press("review.zoom", "enter", then="Zoom")
         w.press("zoom.back", "escape", then="Review")
