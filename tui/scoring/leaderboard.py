@@ -18,7 +18,7 @@ Units are averaged over their raters first; intervals are the cluster ones (pres
 within them; tui/scoring/cluster.py), from moments of the runs' sums that add up across sessions.
 ``by_preset`` shows every shared preset's split.
 
-Speed: ``leaderboard`` sums the session index's tallies in SQLite (``tui/core/index.py``), so no session file is
+Speed: ``leaderboard`` sums the session index's tallies in SQLite (``tui/core/index_queries.py``), so no session file is
 read unless it changed since it was indexed. ``compute`` ranks sessions already in memory (``load_all`` reads
 them into small structs that hold only what the board needs), the same method over the same verdicts.
 
@@ -344,7 +344,7 @@ def _rank(
 def leaderboard(store: Store, *, rater: str | None = None, presets: Iterable[str] | None = None) -> Leaderboard:
     """Every session in the store, from the session index's tallies (summed in SQLite: no session file is
     read unless it changed since it was indexed); a corrupt session is listed in ``errors``, never fatal."""
-    from tui.core.index import group_tallies, indexed_sessions, session_counts
+    from tui.core.index_queries import group_tallies, indexed_sessions, session_counts
     from tui.core.tallies import ALL_RATERS
 
     who = ALL_RATERS if rater is None else rater

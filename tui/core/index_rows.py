@@ -1,0 +1,97 @@
+"""The session index's tables and how one session becomes rows: its summary, its per-item tallies (for the
+Results screens) and its per-(rater, preset, model) tallies with run moments (for the leaderboard's sums)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import msgspec
+
+from tui.core.tallies import ALL_RATERS, run_moments, summarize, tally
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    sid INTEGER PRIMARY KEY, dir TEXT NOT NULL UNIQUE, stamp TEXT NOT NULL, created_at TEXT NOT NULL,
+    id TEXT NOT NULL, summary BLOB, items BLOB, error TEXT);
+CREATE INDEX IF NOT EXISTS sessions_newest ON sessions (created_at DESC, id DESC);
+CREATE TABLE IF NOT EXISTS names (nid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS tallies (
+    sid INTEGER NOT NULL, rater INTEGER NOT NULL, preset INTEGER NOT NULL, model INTEGER NOT NULL,
+    n_pass INTEGER NOT NULL, n_partial INTEGER NOT NULL, n_fail INTEGER NOT NULL, n_na INTEGER NOT NULL,
+    units INTEGER NOT NULL, runs INTEGER NOT NULL,
+    s1 REAL NOT NULL, s2 REAL NOT NULL, sn REAL NOT NULL, n2 REAL NOT NULL,
+    PRIMARY KEY (sid, rater, preset, model)) WITHOUT ROWID;
+"""
+_summary_encoder = msgspec.json.Encoder()
+_items_encoder = msgspec.msgpack.Encoder()
+
+
+class Rows:
+    """Writes a session's rows; keeps the name -> id table of the connection it last used."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, int] = {}
+        self._names_of: sqlite3.Connection | None = None
+
+    def forget_names(self) -> None:
+        """After a rollback: names added in it are gone again."""
+        self._names_of = None
+
+    @staticmethod
+    def delete(conn: sqlite3.Connection, directory: str) -> None:
+        conn.execute("DELETE FROM tallies WHERE sid = (SELECT sid FROM sessions WHERE dir = ?)", (directory,))
+        conn.execute("DELETE FROM sessions WHERE dir = ?", (directory,))
+
+    def put(self, conn: sqlite3.Connection, directory: str, doc: Any, stamp: str, error: str | None) -> None:
+        """The rows of ``doc`` (a ``Session`` or an ``IndexDoc``), or of an unreadable file (``doc`` None)."""
+        conn.execute("DELETE FROM tallies WHERE sid = (SELECT sid FROM sessions WHERE dir = ?)", (directory,))
+        if doc is None:
+            conn.execute(
+                "INSERT OR REPLACE INTO sessions (dir, stamp, created_at, id, error) VALUES (?, ?, '', ?, ?)",
+                (directory, stamp, directory, error),
+            )
+            return
+        summary = summarize(doc)
+        (items, runs), moments = tally(doc), run_moments(doc)
+        per_group: dict[tuple[str, str, str], list[int]] = {}
+        nested: dict[str, dict[str, dict[str, list[int]]]] = {}  # preset -> model -> item -> counts, all raters
+        for (preset, model, rater, item), counts in items.items():
+            group = per_group.setdefault((preset, model, rater), [0, 0, 0, 0, 0])
+            for i, n in enumerate(counts):
+                group[i] += n
+            if rater == ALL_RATERS:
+                nested.setdefault(preset, {}).setdefault(model, {})[item] = counts
+        sid = conn.execute(
+            "INSERT OR REPLACE INTO sessions (dir, stamp, created_at, id, summary, items) VALUES (?, ?, ?, ?, ?, ?) "
+            "RETURNING sid",
+            (
+                directory,
+                stamp,
+                summary.created_at,
+                summary.id,
+                _summary_encoder.encode(summary).decode(),
+                _items_encoder.encode(nested),
+            ),
+        ).fetchone()[0]
+        nid = {**self._name_ids(conn, {n for key in per_group for n in key if n != ALL_RATERS}), ALL_RATERS: 0}
+        conn.executemany(
+            "INSERT INTO tallies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (sid, nid[r], nid[p], nid[m], *counts, runs.get((p, m, r), 0), *moments.get((p, m, r), (0.0,) * 4))
+                for (p, m, r), counts in per_group.items()
+            ],
+        )
+
+    def _name_ids(self, conn: sqlite3.Connection, names: set[str]) -> dict[str, int]:
+        """Presets, models and raters as small integers in the tallies (a tenth of the size of the text)."""
+        if self._names_of is not conn:
+            self._names = dict(conn.execute("SELECT name, nid FROM names"))
+            self._names_of = conn
+        missing = [n for n in names if n not in self._names]
+        if missing:
+            conn.executemany("INSERT OR IGNORE INTO names (name) VALUES (?)", [(n,) for n in missing])
+            marks = ",".join("?" * len(missing))
+            self._names.update(conn.execute(f"SELECT name, nid FROM names WHERE name IN ({marks})", missing))
+        return self._names
