@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .machine import validate_machine
 from .model import Preset, PresetError, PresetItem, ReferenceSlot
 from .toml_text import MAX_FILE_BYTES, Path_, _fmt_key, _key_lines, _parse_toml, _read_text, _type_name
 
@@ -41,7 +42,7 @@ TOP_KEYS = (
     "checklist",
 )
 REQUIRED_TOP = ("id", "title", "category", "mode", "prompt", "checklist")
-ITEM_KEYS = ("id", "criterion", "check", "parent", "completed")
+ITEM_KEYS = ("id", "criterion", "check", "parent", "completed", "machine")
 SLOT_KEYS = ("id", "description", "role")
 SLOT_ROLES = ("image", "mask")
 PARAM_KEYS = ("size", "aspect", "resolution", "quality")
@@ -243,7 +244,14 @@ def _validate_checklist(ctx: _Ctx, data: dict[str, Any]) -> tuple[PresetItem, ..
         if not isinstance(completed, bool):
             raise ctx.error((*path, "completed"), f"expected a boolean (true/false), got {_type_name(completed)}")
         assert criterion is not None
-        items.append(PresetItem(id=item_id, criterion=criterion, check=check, parent=parent, completed=completed))
+        machine = None
+        if "machine" in entry:
+            machine = validate_machine(entry["machine"], lambda sub, why, p=path: ctx.error((*p, "machine", *sub), why))
+        items.append(
+            PresetItem(
+                id=item_id, criterion=criterion, check=check, parent=parent, completed=completed, machine=machine
+            )
+        )
     # Parents: known, not self, no cycles (forward references are fine).
     for i, it in enumerate(items):
         if it.parent is None:

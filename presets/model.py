@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -27,6 +27,8 @@ class PresetItem(msgspec.Struct, frozen=True):
     check: str = ""
     parent: str | None = None
     completed: bool = False  # the check text was completed from the source's prose (cut short there)
+    # A machine check, validated (presets.machine): the fields of tui.core.model.MachineCheck that are set.
+    machine: dict[str, Any] | None = None
 
 
 class Preset(msgspec.Struct, frozen=True):

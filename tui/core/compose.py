@@ -20,7 +20,7 @@ from tui import __version__
 from tui.core import previews
 from tui.core.images import ImageInfo, read_reference
 from tui.core.masks import check_mask_support, read_mask
-from tui.core.model import Case, ChecklistItem, Params, Session, new_session_id, now_iso, plan_runs
+from tui.core.model import Case, ChecklistItem, MachineCheck, Params, Session, new_session_id, now_iso, plan_runs
 from tui.core.registry import Registry
 from tui.core.store import Store
 from tui.core.validation import InputError
@@ -181,7 +181,12 @@ def _preset_case(preset: Preset, spec: CaseSpec, params: Params) -> tuple[Case, 
         preset_id=preset.id,
         title=preset.title,
         category=preset.category,
-        checklist=[ChecklistItem(i.id, i.criterion, i.check, i.parent) for i in preset.checklist],
+        checklist=[
+            ChecklistItem(
+                i.id, i.criterion, i.check, i.parent, msgspec.convert(i.machine, MachineCheck) if i.machine else None
+            )
+            for i in preset.checklist
+        ],
         params=merged,
     )
     slot_names = [s.id for s in image_slots]

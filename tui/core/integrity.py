@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tui.core.model import Case, Run, Session
+import msgspec
+
+from tui.core.model import Case, MachineCheck, Run, Session
 from tui.core.validation import InputError
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -229,6 +231,8 @@ def _check_case(c: _Checker, key: str, case: Case) -> None:
             c.fail(f"{where}.id", f"{item.id!r} appears twice")
         c.label(f"{where}.criterion", item.criterion, MAX_TEXT)
         c.label(f"{where}.check", item.check, MAX_TEXT)
+        if item.machine is not None:
+            _check_machine(c, f"{where}.machine", item.machine)
         items[item.id] = item.parent
     for j, item in enumerate(case.checklist):
         seen, parent = {item.id}, item.parent
@@ -270,6 +274,7 @@ def _check_run(c: _Checker, key: str, run: Run, cases: dict[str, Case], models: 
     if run.error is not None:
         c.label(f"{key}.error.message", run.error.message, MAX_TEXT)
         c.label(f"{key}.error.provider_code", run.error.provider_code)
+    _check_results(c, key, run, case)
     for j, image in enumerate(run.images):
         where = f"{key}.images[{j}]"
         if not image.path.startswith(f"images/{run.id}-"):
@@ -278,6 +283,48 @@ def _check_run(c: _Checker, key: str, run: Run, cases: dict[str, Case], models: 
         c.number(f"{where}.width", image.width, 1, MAX_PIXELS_SIDE)
         c.number(f"{where}.height", image.height, 1, MAX_PIXELS_SIDE)
         c.number(f"{where}.bytes", image.bytes, 0, 2**40)
+
+
+def _check_machine(c: _Checker, key: str, machine: MachineCheck) -> None:
+    """A declared check obeys the rules a preset's does (one function says what a valid check is)."""
+    from presets.machine import validate_machine
+
+    def fail(sub: tuple[str | int, ...], reason: str) -> InputError:
+        return InputError(
+            reason, file=c.file, key=key + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in sub)
+        )
+
+    validate_machine({k: v for k, v in msgspec.to_builtins(machine).items() if v is not None}, fail)
+
+
+def _check_results(c: _Checker, key: str, run: Run, case: Case) -> None:
+    """Stored check results: of items of the run's checklist, once each, with bounded text and finite figures."""
+    items = {item.id for item in case.checklist}
+    if len(run.checks) > len(items):
+        c.fail(f"{key}.checks", f"has {len(run.checks)} results for {len(items)} checklist items")
+    seen: set[str] = set()
+    for j, result in enumerate(run.checks):
+        where = f"{key}.checks[{j}]"
+        if result.item_id not in items or result.item_id in seen:
+            c.fail(f"{where}.item_id", f"{_show(result.item_id)} is not an item of the run's checklist, or is twice")
+        seen.add(result.item_id)
+        for name in ("summary", "checked_at", "engine"):
+            c.label(f"{where}.{name}", getattr(result, name))
+        c.label(f"{where}.text", result.text, MAX_TEXT)
+        if result.image_sha256:
+            c.sha(f"{where}.image_sha256", result.image_sha256)
+        for name in ("measured", "expected", "duration_ms"):
+            c.number(f"{where}.{name}", getattr(result, name), -1e12, 1e12)
+        for name in ("width", "height"):
+            c.number(f"{where}.{name}", getattr(result, name), 1, MAX_PIXELS_SIDE)
+        for v in result.region or ():
+            c.number(f"{where}.region", v, 0, 1)
+        if len(result.strings) > 64:
+            c.fail(f"{where}.strings", "has more than 64 strings")
+        for n, match in enumerate(result.strings):
+            c.label(f"{where}.strings[{n}].expected", match.expected)
+            c.label(f"{where}.strings[{n}].closest", match.closest)
+            c.number(f"{where}.strings[{n}].cer", match.cer, 0, 1e6)
 
 
 def _check_packets(c: _Checker, session: Session, runs: set[str], cases: set[str]) -> None:

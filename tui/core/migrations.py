@@ -8,8 +8,16 @@ from typing import Any
 from tui.core.model import SCHEMA_VERSION
 from tui.core.validation import InputError
 
+
+def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 added machine checks (``ChecklistItem.machine``, ``Run.checks``), both optional: a version 1
+    document is a version 2 one without any. The number moved so an older imgbench refuses a newer file instead
+    of dropping its checks when it writes the session back."""
+    return doc
+
+
 # version -> function that turns a document of that version into the next version.
-_STEPS: dict[int, Any] = {}
+_STEPS: dict[int, Any] = {1: _v1_to_v2}
 
 
 def migrate(doc: dict[str, Any], *, file: Path | str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Literal
 
 import msgspec
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: machine checks (ChecklistItem.machine, Run.checks)
 
 Mode = Literal["t2i", "i2i"]
 Verdict = Literal["pass", "fail", "partial", "na"]
@@ -54,12 +54,38 @@ def new_session_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
 
 
+CheckKind = Literal["ocr", "aspect", "size", "preserve"]
+CHECK_KINDS: tuple[CheckKind, ...] = ("ocr", "aspect", "size", "preserve")
+# "error": the check could not measure (no reference to compare with, an unreadable image, no size asked for);
+# its summary says why. Never a verdict: it counts neither as a pass nor as a fail.
+CheckOutcome = Literal["pass", "fail", "error"]
+
+
+class MachineCheck(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A measurement a checklist item declares (in its preset, fixed before the run), made on every output.
+
+    Only the fields of its ``kind`` are set (the preset loader refuses the others):
+    ``ocr``: ``expect``; ``aspect``: ``ratio``, ``tolerance``; ``size``: ``size``, ``tolerance``;
+    ``preserve``: ``max_changed``, ``region``, ``delta``.
+    """
+
+    kind: CheckKind
+    expect: tuple[str, ...] = ()  # ocr: strings that must be read (compared without whitespace and punctuation)
+    ratio: str | None = None  # aspect: "W:H" (default: the run's requested aspect, else its size)
+    size: str | None = None  # size: "WxH" (default: the run's requested size)
+    tolerance: float | None = None  # aspect, size: the relative deviation allowed (0.02 = 2 %)
+    max_changed: float | None = None  # preserve: share of the pixels outside the region allowed to change
+    region: tuple[float, float, float, float] | None = None  # preserve: the edit region x0,y0,x1,y1 in 0..1
+    delta: int | None = None  # preserve: a pixel counts as changed above this channel difference (0..254)
+
+
 class ChecklistItem(msgspec.Struct, frozen=True, omit_defaults=True):
     id: str
     criterion: str
     check: str = ""
     # A child item counts as failed when its parent fails (DSG-style dependency).
     parent: str | None = None
+    machine: MachineCheck | None = None  # a machine check of this item (shown beside it, never its verdict)
 
 
 class Params(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -140,6 +166,36 @@ class Attempt(msgspec.Struct, frozen=True, omit_defaults=True):
     wait_s: float | None = None  # backoff slept after this attempt before the next one
 
 
+class StringMatch(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One expected string of an OCR check against the text read."""
+
+    expected: str
+    found: bool  # read exactly, once whitespace and punctuation are left out
+    cer: float  # character error rate of the closest stretch of the text read: edits / expected characters
+    closest: str = ""  # that stretch (normalised), the evidence for the figure
+
+
+class CheckResult(msgspec.Struct, frozen=True, omit_defaults=True):
+    """What a machine check measured on one output, with its evidence. It is not a rater's verdict and never
+    becomes one: Review shows it beside the person's verdict; agreement tables may compare the two."""
+
+    item_id: str
+    kind: CheckKind
+    outcome: CheckOutcome
+    summary: str  # one line, e.g. "read 時光電影節, CER 0.6"
+    image_sha256: str = ""  # the output measured: a result for another image is stale
+    checked_at: str = ""
+    engine: str = ""  # what measured, with its version ("rapidocr-onnxruntime 1.4.4", "imgbench pixels")
+    text: str | None = None  # ocr: everything read, lines joined by " / "
+    strings: tuple[StringMatch, ...] = ()  # ocr: each expected string
+    measured: float | None = None  # aspect: output W/H; size: worst relative edge error; preserve: share changed
+    expected: float | None = None  # aspect: requested W/H; preserve: max_changed
+    width: int | None = None  # the output's pixels (aspect, size)
+    height: int | None = None
+    region: tuple[float, float, float, float] | None = None  # preserve: the edit region used, if any
+    duration_ms: float | None = None
+
+
 class Run(msgspec.Struct):
     id: str
     case_id: str
@@ -160,10 +216,18 @@ class Run(msgspec.Struct):
     cost_usd: float | None = None
     # Objective figures computed after the run (e.g. share of pixels changed outside an edit region).
     metrics: dict[str, float] = {}
+    # Machine checks of the checklist items that declare one, one result per item (latest measurement).
+    checks: list[CheckResult] = []
 
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+    def check_of(self, item_id: str) -> CheckResult | None:
+        for result in self.checks:
+            if result.item_id == item_id:
+                return result
+        return None
 
 
 RaterKind = Literal["human", "judge"]
