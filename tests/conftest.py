@@ -77,14 +77,17 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     for name in list(__import__("os").environ):
         if name.startswith("IMGBENCH_") and name.endswith("_BASE_URL"):
             monkeypatch.delenv(name, raising=False)
-    from tui.core import previews
-    from tui.imaging import thumb_queue
+    from tui.core import checking, previews
+    from tui.imaging import check_queue, thumb_queue
 
     previews.install(thumb_queue)  # as every command and the App do
+    checking.install(check_queue)
     yield
 
-    # Background thumbnails read the cache dir from the environment: they finish before it is restored.
+    # Background thumbnails read the cache dir from the environment: they finish before it is restored; machine
+    # checks write to the test's session files, so they finish first too.
     thumb_queue.wait(30)
+    check_queue.wait(120)
 
 
 @pytest.fixture

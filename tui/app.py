@@ -12,11 +12,11 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tui.core import previews
+from tui.core import checking, previews
 from tui.core.context import Context
 from tui.core.safe_text import visible
 from tui.core.wording import count
-from tui.imaging import thumb_queue
+from tui.imaging import check_queue, thumb_queue
 from tui.widgets import action_log, palette
 from tui.widgets.failures import ReportsFailures, TaskFailed, explain, write_debug_log
 
@@ -53,6 +53,7 @@ class ImgbenchApp(ReportsFailures, App[None]):
         self.screen_types = screens  # looked up by name when opened: a lazy table imports a screen only then
         self.ctx = context or Context()
         previews.install(thumb_queue)
+        checking.install(check_queue)  # machine checks of each recorded run, off the UI thread
         self.preview_line = preview_line or "halfblock: truecolor half-block cells (works everywhere)"
         self.animation_level = "none"  # over SSH every animated frame is a round trip
 

@@ -137,10 +137,11 @@ def parse_masks(refs: list[str], known_presets: set[str]) -> dict[str, Path]:
 
 def _make_previews() -> None:
     """Thumbnails of every stored image, made in the background (the core hands them over; imaging makes them)."""
-    from tui.core import previews
-    from tui.imaging import thumb_queue
+    from tui.core import checking, previews
+    from tui.imaging import check_queue, thumb_queue
 
     previews.install(thumb_queue)
+    checking.install(check_queue)  # and the machine checks of each recorded run
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -217,7 +218,7 @@ def _execute(
     run); else ``cap`` is checked here against the estimate of what is about to be sent (a resume)."""
     from tui.cli.spending import guard, held_back
     from tui.core.runner import RunEvent, Runner
-    from tui.imaging import thumb_queue
+    from tui.imaging import check_queue, thumb_queue
 
     _make_previews()
 
@@ -268,6 +269,9 @@ def _execute(
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         _say(f"session {session.id}: {summary} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     thumb_queue.wait()  # previews ready for `imgbench preview` and the TUI
+    if check_queue.pending() and not quiet:
+        _say(f"measuring machine checks of {check_queue.pending()} output(s)…", file=sys.stderr, flush=True)
+    check_queue.wait()  # stored on each run: `imgbench checks ID` prints them
     if stopped := held_back(session, runner.budget):
         _say(stopped, file=sys.stderr)
         return EXIT_OVER_BUDGET

@@ -34,6 +34,7 @@ HANDLERS: dict[str, str] = {
     "keys": "tui.cli.keys:cmd_keys",
     "score": "tui.cli.score:cmd_score",
     "judge": "tui.cli.judge:cmd_judge",
+    "checks": "tui.cli.checks:cmd_checks",
     "report": "tui.cli.report:cmd_report",
     "leaderboard": "tui.cli.report:cmd_leaderboard",
     "preview": "tui.cli.preview:cmd_preview",
@@ -173,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     jd.add_argument("--items", choices=["all", "unscored"], default="all", help="every item, or those not yet judged")
     jd.add_argument("--api", choices=["chat", "responses", "gemini", "demo"], help="wire format (default: provider's)")
     jd.add_argument("--quiet", "-q", action="store_true", help="errors only on stderr")
+
+    ch = sub.add_parser("checks", help="(re)measure the machine checks of every output (OCR, aspect, size, preserve)")
+    ch.add_argument("id")
+    ch.add_argument("--json", action="store_true", help="the results with their evidence, as JSON")
 
     rep = sub.add_parser("report", help="a session's results as Markdown, JSON or HTML, or a contact sheet PNG")
     rep.add_argument("id")

@@ -16,7 +16,7 @@ import msgspec
 from providers.base import CallContext, GenerationRequest, Provider, ProviderError, ReferenceInput
 from providers.errors import redact
 from providers.retry import RetryPolicy
-from tui.core import previews
+from tui.core import checking, previews
 from tui.core.budget import Budget
 from tui.core.images import FORMATS
 from tui.core.model import FINISHED, Attempt, OutputImage, Reference, Run, RunError, Session, Timings, now_iso
@@ -396,3 +396,4 @@ class Runner:
         # not (lost, the run is left as it was on disk and runs again), so they skip the fsyncs.
         durable = any(run.status in FINISHED for run in batch.values())
         self.store.mutate(self.session.id, apply, durable=durable)
+        checking.submit_recorded(self.store, self.session, batch.values())  # their results are written after

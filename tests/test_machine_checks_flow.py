@@ -1,0 +1,83 @@
+"""Machine checks in the flow: a headless run measures them after the outputs are stored; `imgbench checks`
+measures them again and prints them (slots only in a blind session); the export carries them."""
+
+from __future__ import annotations
+
+import json
+
+from tests.robustness.fuzz_support import run_main
+from tui.core.store import Store
+
+PRESET = """\
+schema_version = 1
+id = "mine/poster"
+title = "Poster"
+category = "Checks"
+mode = "t2i"
+prompt = "a poster"
+
+[params]
+size = "512x768"
+
+[[checklist]]
+id = "c1"
+criterion = "Frame"
+machine = { kind = "aspect", ratio = "2:3" }
+
+[[checklist]]
+id = "c2"
+criterion = "Exact size"
+machine = { kind = "size", size = "768x768" }
+
+[[checklist]]
+id = "c3"
+criterion = "Looks good"
+"""
+
+
+def _preset(config_dir) -> None:
+    (config_dir / "presets").mkdir(parents=True, exist_ok=True)
+    (config_dir / "presets" / "poster.toml").write_text(PRESET, encoding="utf-8")
+
+
+def test_a_headless_run_stores_each_outputs_checks_and_the_cli_prints_them(fast_demo, config_dir, data_dir) -> None:
+    _preset(config_dir)
+    code, out, err = run_main(["run", "--preset", "mine/poster", "--model", "demo:mosaic", "--model", "demo:aurora"])
+    assert code == 0, err
+    session = Store(data_dir).load(out.strip())
+    for run in session.runs:
+        assert [(r.item_id, r.outcome) for r in run.checks] == [("c1", "pass"), ("c2", "fail")]
+        assert run.checks[0].image_sha256 == run.images[0].sha256
+    assert session.scores == []  # measured, never scored
+
+    code, printed, err = run_main(["checks", session.id])
+    assert code == 0, err
+    lines = printed.splitlines()
+    assert lines[0] == "case 1: Poster"
+    assert any(line.endswith("c1  machine: ✓ 512x768 is 0.667, asked 2:3 = 0.667 (±2%)") for line in lines)
+    assert sum("c2  machine: ✗ 512x768, asked 768x768" in line for line in lines) == 2
+    assert sum("demo:" in line for line in lines) == 4
+
+    code, printed, err = run_main(["checks", session.id, "--json"])
+    doc = json.loads(printed)
+    assert [entry["checks"][0]["outcome"] for entry in doc] == ["pass", "pass"]
+    code, exported, err = run_main(["sessions", "export", session.id])
+    assert json.loads(exported)["runs"][0]["checks"][1]["summary"].startswith("512x768, asked 768x768")
+
+
+def test_a_blind_session_prints_slots_not_models(fast_demo, config_dir, data_dir) -> None:
+    _preset(config_dir)
+    code, out, err = run_main(["run", "--preset", "mine/poster", "--model", "demo:mosaic", "--model", "demo:sketch",
+                               "--blind", "-q"])  # fmt: skip
+    assert code == 0, err
+    code, printed, err = run_main(["checks", out.strip()])
+    assert code == 0 and "demo" not in printed and "mosaic" not in printed
+    assert {line[:9] for line in printed.splitlines()[1:]} == {"  A  c1  ", "  A  c2  ", "  B  c1  ", "  B  c2  "}
+    code, printed, err = run_main(["checks", out.strip(), "--json"])
+    assert "demo" not in printed and "model" not in printed
+
+
+def test_a_session_without_checks_says_so(fast_demo, data_dir) -> None:
+    code, out, err = run_main(["run", "--prompt", "a cube", "--model", "demo:mosaic", "-q"])
+    code, printed, err = run_main(["checks", out.strip()])
+    assert (code, printed) == (0, "") and "declares a machine check" in err

@@ -1,0 +1,60 @@
+"""``imgbench checks SESSION``: (re)measure the machine checks of every output and print them.
+
+The same measurements the background queue makes after each run is recorded (``tui.imaging.check_queue``), one
+output after another, each stored on its run as it is made. A blind session shows slot letters, never a model.
+The exit status does not depend on what was measured: a check is evidence for the person, not a verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tui.cli.main import EXIT_OK
+from tui.core.checking import declares_checks
+from tui.core.context import Context
+from tui.core.model import CheckResult
+from tui.core.safe_text import visible
+
+MARKS = {"pass": "✓", "fail": "✗", "error": "?"}
+
+
+def result_line(result: CheckResult) -> str:
+    """The one line Review shows beside the item, too: ``machine: ✗ read 時光電影節 for 时光电影节, CER 0.6``."""
+    return visible(f"machine: {MARKS[result.outcome]} {result.summary}", one_line=True)
+
+
+def cmd_checks(args: argparse.Namespace) -> int:
+    import msgspec
+
+    from tui.imaging.check_queue import check_run
+    from tui.scoring.blind import slots
+
+    ctx = Context(config=None)
+    session = ctx.store.load(args.id)
+    cases = [case for case in session.cases if declares_checks(case)]
+    if not cases:
+        print("imgbench: no checklist item of this session declares a machine check", file=sys.stderr)
+        return EXIT_OK
+    out: list[dict[str, object]] = []
+    for number, case in enumerate(session.cases, 1):
+        if case not in cases:
+            continue
+        if not args.json:
+            print(visible(f"case {number}: {case.label}", one_line=True), flush=True)
+        for letter, run in slots(session, case.id):
+            if run.status != "succeeded" or not run.images:
+                continue
+            results = check_run(ctx.store, session.id, run.id)
+            who = letter if session.blind else f"{letter} {run.model}"
+            if args.json:
+                out.append({"case": number, "slot": letter, **({} if session.blind else {"model": run.model}),
+                            "run_id": run.id, "checks": msgspec.to_builtins(results)})  # fmt: skip
+                continue
+            for result in results:
+                print(visible(f"  {who}  {result.item_id}  ", one_line=True) + result_line(result), flush=True)
+    if args.json:
+        from tui.core.safe_text import json_bytes
+
+        sys.stdout.buffer.write(json_bytes(msgspec.json.format(msgspec.json.encode(out), indent=2)) + b"\n")
+    return EXIT_OK
