@@ -12,17 +12,12 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from screens.review_parts import (
-    OutputTile,
-    best_columns,
-    checklist_text,
-    next_unscored,
-    scroll_for_line,
-)
+from screens.review_parts import OutputTile, best_columns, checklist_text, next_unscored, scroll_for_line, take_checks
 from tui.core.model import Run, Score, Session, now_iso
 from tui.core.ordered_saver import OrderedSaver
 from tui.core.safe_text import visible
 from tui.core.wording import count
+from tui.imaging import check_queue
 from tui.scoring.blind import left_to_score, mark_revealed, revealed_cases
 from tui.widgets.image_view import ImageView
 from tui.widgets.screen_base import ScreenBase
@@ -71,6 +66,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
         self._saver = OrderedSaver(self._not_saved, name="score-saver")
         # Edit regions for the difference view, per case, until a run records its own.
         self.regions: dict[str, tuple[float, float, float, float] | None] = {}
+        self._checks_seen = 0  # check_queue.measured() at the last poll: look again when it grew
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -125,14 +121,17 @@ class ReviewScreen(ScreenBase, Screen[None]):
         self.show_case()
 
     def _poll(self) -> None:
-        """While runs are still finishing behind this screen, pick their outputs up."""
-        if self.session and not all(r.finished for r in self.session.runs):
+        """While runs are still finishing behind this screen, pick their outputs (and machine checks) up."""
+        seen, self._checks_seen = self._checks_seen, check_queue.measured()
+        if self.session and (not all(r.finished for r in self.session.runs) or seen != self._checks_seen):
             fresh = self.app.ctx.store.load(self.session_id)
             if _shape(fresh) != _shape(self.session):
                 fresh.scores = self.session.scores  # our in-memory verdicts (and reveals) are the newest
                 fresh.revealed = self.session.revealed
                 self.session = fresh
                 self.show_case(keep_tiles=False)
+            elif take_checks(self.session, fresh):  # machine checks measured meanwhile: shown beside the items
+                self.render_checklist()
 
     @property
     def blind(self) -> bool:

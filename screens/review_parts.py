@@ -90,6 +90,8 @@ def checklist_text(
         text.append(f"{item.criterion}", style=f"bold {style}")
         if item.check:
             text.append(f" — {item.check}", style=style or "dim")
+        if item.machine is not None:  # on the item's own line: the cursor's scrolling counts one line per item
+            text.append(f"  {machine_line(run, item.id, blind)}", style="italic cyan")
         text.append("\n")
     if case.checklist:
         text.append(f"\n{count(left, 'item')} left in this case", style="dim")
@@ -103,6 +105,27 @@ def checklist_text(
             message = mask_models(message, session)
         text.append(f"\n{run.error.kind}: {message}", style="red")
     return text
+
+
+def machine_line(run: Run, item_id: str, blind: bool) -> str:
+    """What the item's machine check measured on this output (a measurement beside the verdict, never one)."""
+    from tui.imaging.machine_checks import describe
+
+    result = run.check_of(item_id)
+    if result is not None and run.images and result.image_sha256 == run.images[0].sha256:
+        return describe(result, blind=blind)
+    return "machine: measuring…" if run.status == "succeeded" and run.images else "machine: no output"
+
+
+def take_checks(mine: Session, fresh: Session) -> bool:
+    """Copy the check results measured since ``mine`` was loaded (the background queue writes them to the file);
+    whether any changed."""
+    measured = {run.id: run.checks for run in fresh.runs}
+    changed = False
+    for run in mine.runs:
+        if run.id in measured and measured[run.id] != run.checks:
+            run.checks, changed = measured[run.id], True
+    return changed
 
 
 def scroll_for_line(text: Text, line: int, width: int, console, scroll_y: float, view: int) -> int | None:

@@ -71,10 +71,10 @@ def test_a_blind_session_prints_slots_not_models(fast_demo, config_dir, data_dir
                                "--blind", "-q"])  # fmt: skip
     assert code == 0, err
     code, printed, err = run_main(["checks", out.strip()])
-    assert code == 0 and "demo" not in printed and "mosaic" not in printed
+    assert code == 0 and "demo" not in printed and "mosaic" not in printed and "768" not in printed
     assert {line[:9] for line in printed.splitlines()[1:]} == {"  A  c1  ", "  A  c2  ", "  B  c1  ", "  B  c2  "}
     code, printed, err = run_main(["checks", out.strip(), "--json"])
-    assert "demo" not in printed and "model" not in printed
+    assert "demo" not in printed and "model" not in printed and "768" not in printed  # no pixel sizes either
 
 
 def test_a_session_without_checks_says_so(fast_demo, data_dir) -> None:

@@ -16,18 +16,20 @@ from tui.core.context import Context
 from tui.core.model import CheckResult
 from tui.core.safe_text import visible
 
-MARKS = {"pass": "✓", "fail": "✗", "error": "?"}
 
-
-def result_line(result: CheckResult) -> str:
-    """The one line Review shows beside the item, too: ``machine: ✗ read 時光電影節 for 时光电影节, CER 0.6``."""
-    return visible(f"machine: {MARKS[result.outcome]} {result.summary}", one_line=True)
+def _blinded(result: CheckResult) -> CheckResult:
+    """Blind: an output's pixel size can tell a model apart, so aspect and size give their outcome only."""
+    if result.kind not in ("aspect", "size"):
+        return result
+    return CheckResult(result.item_id, result.kind, result.outcome, f"{result.kind} (blind)", result.image_sha256,
+                       result.checked_at, result.engine)  # fmt: skip
 
 
 def cmd_checks(args: argparse.Namespace) -> int:
     import msgspec
 
     from tui.imaging.check_queue import check_run
+    from tui.imaging.machine_checks import describe
     from tui.scoring.blind import slots
 
     ctx = Context(config=None)
@@ -48,11 +50,15 @@ def cmd_checks(args: argparse.Namespace) -> int:
             results = check_run(ctx.store, session.id, run.id)
             who = letter if session.blind else f"{letter} {run.model}"
             if args.json:
+                shown = [_blinded(r) for r in results] if session.blind else results
                 out.append({"case": number, "slot": letter, **({} if session.blind else {"model": run.model}),
-                            "run_id": run.id, "checks": msgspec.to_builtins(results)})  # fmt: skip
+                            "run_id": run.id, "checks": msgspec.to_builtins(shown)})  # fmt: skip
                 continue
             for result in results:
-                print(visible(f"  {who}  {result.item_id}  ", one_line=True) + result_line(result), flush=True)
+                print(
+                    visible(f"  {who}  {result.item_id}  ", one_line=True) + describe(result, blind=session.blind),
+                    flush=True,
+                )
     if args.json:
         from tui.core.safe_text import json_bytes
 

@@ -45,13 +45,8 @@ def declares_checks(case: Case) -> bool:
 
 def submit_recorded(store: Store, session: Session, runs: Iterable[Run]) -> None:
     """The runs just recorded that succeeded with an image, of a case that declares checks."""
+    done = [r for r in runs if r.status == "succeeded" and r.images]
+    if not done:
+        return
     cases = {case.id: case for case in session.cases}
-    submit(
-        store,
-        session.id,
-        (
-            r.id
-            for r in runs
-            if r.status == "succeeded" and r.images and r.case_id in cases and declares_checks(cases[r.case_id])
-        ),
-    )
+    submit(store, session.id, (r.id for r in done if r.case_id in cases and declares_checks(cases[r.case_id])))

@@ -28,6 +28,7 @@ _guard = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _pending: set[Future[None]] = set()
 _listeners: list[Listener] = []
+_measured = [0]  # runs measured and stored since the process started: a screen polls until it has seen them all
 log = logging.getLogger("imgbench.checks")
 
 
@@ -86,6 +87,7 @@ def _work(store: Store, session_id: str, run_id: str) -> None:
         log.warning("checks of %s/%s not stored: %s", session_id, run_id, exc)
         return
     with _guard:
+        _measured[0] += 1
         listeners = list(_listeners)
     for listener in listeners:
         try:
@@ -103,6 +105,12 @@ def submit(store: Store, session_id: str, run_ids: Iterable[str]) -> None:
             future = _pool.submit(_work, store, session_id, run_id)
             _pending.add(future)
             future.add_done_callback(_pending.discard)
+
+
+def measured() -> int:
+    """How many runs' checks were stored so far (grows by one per run): changed means look again."""
+    with _guard:
+        return _measured[0]
 
 
 def pending() -> int:

@@ -147,6 +147,19 @@ def measure(check: MachineCheck, item_id: str, run: Run, image: Path, reference:
     )  # fmt: skip
 
 
+MARKS = {"pass": "✓", "fail": "✗", "error": "?"}
+
+
+def describe(result: CheckResult, *, blind: bool = False) -> str:
+    """The one line shown beside the item (Review, ``imgbench checks``): ``machine: ✗ read 時光電影節 for 时光电影节,
+    CER 0.6``. Blind, an output's pixel size is left out (it can tell a model apart): aspect and size say only
+    their mark."""
+    from tui.core.safe_text import visible
+
+    summary = result.summary if not (blind and result.kind in ("aspect", "size")) else f"{result.kind} (blind)"
+    return visible(f"machine: {MARKS[result.outcome]} {summary}", one_line=True)
+
+
 def checks_of(case: Case) -> list[tuple[str, MachineCheck]]:
     return [(item.id, item.machine) for item in case.checklist if item.machine is not None]
 
