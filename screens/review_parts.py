@@ -91,7 +91,7 @@ def checklist_text(
         if item.check:
             text.append(f" — {item.check}", style=style or "dim")
         if item.machine is not None:  # on the item's own line: the cursor's scrolling counts one line per item
-            text.append(f"  {machine_line(run, item.id, blind)}", style="italic cyan")
+            text.append(f"  {machine_line(session, run, item.id, blind)}", style="italic cyan")
         text.append("\n")
     if case.checklist:
         text.append(f"\n{count(left, 'item')} left in this case", style="dim")
@@ -107,13 +107,18 @@ def checklist_text(
     return text
 
 
-def machine_line(run: Run, item_id: str, blind: bool) -> str:
-    """What the item's machine check measured on this output (a measurement beside the verdict, never one)."""
+def machine_line(session: Session, run: Run, item_id: str, blind: bool) -> str:
+    """What the item's machine check measured on this output (a measurement beside the verdict, never one). Blind,
+    the text read is masked like every other free text: a demo label or a provider's watermark names a model."""
     from tui.imaging.machine_checks import describe
 
     result = run.check_of(item_id)
     if result is not None and run.images and result.image_sha256 == run.images[0].sha256:
-        return describe(result, blind=blind)
+        if blind:
+            from tui.scoring.blind import mask_models
+
+            return mask_models(describe(result, blind=True), session)
+        return describe(result)
     return "machine: measuring…" if run.status == "succeeded" and run.images else "machine: no output"
 
 

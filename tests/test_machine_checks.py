@@ -174,3 +174,15 @@ def test_found_ignores_space_punctuation_and_case() -> None:
     assert match("Grand Opening Night", "GRAND OPENINGNIGHT").found
     miss = match("时光电影节", "")
     assert (miss.found, miss.cer, miss.closest) == (False, 1.0, "")
+
+
+def test_an_image_is_read_once_however_many_items_ask_what_it_says(tmp_path, monkeypatch) -> None:
+    from tui.imaging import ocr
+
+    calls: list[object] = []
+    monkeypatch.setattr(ocr, "read_lines", lambda img: calls.append(img) or ["GRAND OPENING NIGHT", "时光电影节"])
+    store = Store(tmp_path / "data")
+    session = stored_session(store, {"c1": OCR_C1, "c3": OCR_C3}, [png((32, 32))])
+    results = check_queue.check_run(store, session.id, "r-0")
+    assert [r.outcome for r in results] == ["fail", "pass"] and len(calls) == 1
+    assert results[0].text == "GRAND OPENING NIGHT / 时光电影节"

@@ -35,9 +35,9 @@ criterion = "Looks good"
 """
 
 
-def _preset(config_dir) -> None:
+def _preset(config_dir, extra: str = "") -> None:
     (config_dir / "presets").mkdir(parents=True, exist_ok=True)
-    (config_dir / "presets" / "poster.toml").write_text(PRESET, encoding="utf-8")
+    (config_dir / "presets" / "poster.toml").write_text(PRESET + extra, encoding="utf-8")
 
 
 def test_a_headless_run_stores_each_outputs_checks_and_the_cli_prints_them(fast_demo, config_dir, data_dir) -> None:
@@ -66,15 +66,17 @@ def test_a_headless_run_stores_each_outputs_checks_and_the_cli_prints_them(fast_
 
 
 def test_a_blind_session_prints_slots_not_models(fast_demo, config_dir, data_dir) -> None:
-    _preset(config_dir)
+    # The demo images carry their model's name as text: OCR reads it, and blind, it is masked.
+    _preset(config_dir, '\n[[checklist]]\nid = "c4"\ncriterion = "Text"\nmachine = { kind = "ocr", expect = ["x1"] }\n')
     code, out, err = run_main(["run", "--preset", "mine/poster", "--model", "demo:mosaic", "--model", "demo:sketch",
                                "--blind", "-q"])  # fmt: skip
     assert code == 0, err
     code, printed, err = run_main(["checks", out.strip()])
     assert code == 0 and "demo" not in printed and "mosaic" not in printed and "768" not in printed
-    assert {line[:9] for line in printed.splitlines()[1:]} == {"  A  c1  ", "  A  c2  ", "  B  c1  ", "  B  c2  "}
+    assert {line[:9] for line in printed.splitlines()[1:]} == {f"  {s}  c{i}  " for s in "AB" for i in (1, 2, 4)}
     code, printed, err = run_main(["checks", out.strip(), "--json"])
-    assert "demo" not in printed and "model" not in printed and "768" not in printed  # no pixel sizes either
+    assert all(word not in printed for word in ("demo", "mosaic", "sketch", '"model"', "768"))  # no sizes either
+    assert "[model]" in printed  # the demo label was read, and masked
 
 
 def test_a_session_without_checks_says_so(fast_demo, data_dir) -> None:

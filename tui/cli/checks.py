@@ -13,16 +13,23 @@ import sys
 from tui.cli.main import EXIT_OK
 from tui.core.checking import declares_checks
 from tui.core.context import Context
-from tui.core.model import CheckResult
+from tui.core.model import CheckResult, Session
 from tui.core.safe_text import visible
 
 
-def _blinded(result: CheckResult) -> CheckResult:
-    """Blind: an output's pixel size can tell a model apart, so aspect and size give their outcome only."""
-    if result.kind not in ("aspect", "size"):
-        return result
-    return CheckResult(result.item_id, result.kind, result.outcome, f"{result.kind} (blind)", result.image_sha256,
-                       result.checked_at, result.engine)  # fmt: skip
+def _blinded(result: CheckResult, session: Session) -> CheckResult:
+    """Blind: an output's pixel size can tell a model apart, so aspect and size give their outcome only; text read
+    (a demo label, a provider's watermark) has the session's model names masked, like every other free text."""
+    import msgspec
+
+    from tui.scoring.blind import mask_models
+
+    if result.kind in ("aspect", "size"):
+        return CheckResult(result.item_id, result.kind, result.outcome, f"{result.kind} (blind)",
+                           result.image_sha256, result.checked_at, result.engine)  # fmt: skip
+    strings = tuple(msgspec.structs.replace(m, closest=mask_models(m.closest, session)) for m in result.strings)
+    text = None if result.text is None else mask_models(result.text, session)
+    return msgspec.structs.replace(result, summary=mask_models(result.summary, session), text=text, strings=strings)
 
 
 def cmd_checks(args: argparse.Namespace) -> int:
@@ -50,7 +57,7 @@ def cmd_checks(args: argparse.Namespace) -> int:
             results = check_run(ctx.store, session.id, run.id)
             who = letter if session.blind else f"{letter} {run.model}"
             if args.json:
-                shown = [_blinded(r) for r in results] if session.blind else results
+                shown = [_blinded(r, session) for r in results] if session.blind else results
                 out.append({"case": number, "slot": letter, **({} if session.blind else {"model": run.model}),
                             "run_id": run.id, "checks": msgspec.to_builtins(shown)})  # fmt: skip
                 continue

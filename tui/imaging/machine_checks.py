@@ -101,10 +101,13 @@ def _preserve(check: MachineCheck, run: Run, path: Path, reference: Path | None)
                        expected=limit, region=diff.region), PIXELS  # fmt: skip
 
 
-def _ocr(check: MachineCheck, path: Path) -> tuple[CheckResult, str]:
-    from tui.imaging import ocr, text_match
+def read_text(path: Path, cache: dict[Path, list[str]] | None = None) -> list[str]:
+    """The lines OCR reads in the image (once per image when a cache is given: several items may ask)."""
+    from tui.imaging import ocr
     from tui.imaging.decode import ThumbnailError, open_image
 
+    if cache is not None and path in cache:
+        return cache[path]
     try:
         with open_image(path) as img:
             img.load()
@@ -113,7 +116,15 @@ def _ocr(check: MachineCheck, path: Path) -> tuple[CheckResult, str]:
         raise CannotMeasure(f"cannot read the output: {exc}") from None
     except ocr.OcrUnavailable as exc:
         raise CannotMeasure(str(exc)) from None
-    text = " / ".join(lines)
+    if cache is not None:
+        cache[path] = lines
+    return lines
+
+
+def _ocr(check: MachineCheck, path: Path, cache: dict[Path, list[str]] | None) -> tuple[CheckResult, str]:
+    from tui.imaging import ocr, text_match
+
+    text = " / ".join(read_text(path, cache))
     strings = tuple(text_match.match(expected, text) for expected in check.expect)
     missing = [m for m in strings if not m.found]
     if missing:
@@ -126,13 +137,13 @@ def _ocr(check: MachineCheck, path: Path) -> tuple[CheckResult, str]:
 
 
 def measure(check: MachineCheck, item_id: str, run: Run, image: Path, reference: Path | None,
-            image_sha256: str = "") -> CheckResult:  # fmt: skip
+            image_sha256: str = "", ocr_cache: dict[Path, list[str]] | None = None) -> CheckResult:  # fmt: skip
     """One declared check on one stored output. Never raises for a bad image: that is an "error" result."""
     import msgspec
 
     started = time.perf_counter()
     makers: dict[str, Callable[[], tuple[CheckResult, str]]] = {
-        "ocr": lambda: _ocr(check, image),
+        "ocr": lambda: _ocr(check, image, ocr_cache),
         "aspect": lambda: _aspect(check, run, image),
         "size": lambda: _size(check, run, image),
         "preserve": lambda: _preserve(check, run, image, reference),
@@ -167,4 +178,5 @@ def checks_of(case: Case) -> list[tuple[str, MachineCheck]]:
 def measure_run(case: Case, run: Run, image: Path, reference: Path | None) -> list[CheckResult]:
     """Every declared check of the case on the run's first output, in checklist order."""
     sha = run.images[0].sha256 if run.images else ""
-    return [measure(check, item_id, run, image, reference, sha) for item_id, check in checks_of(case)]
+    cache: dict[Path, list[str]] = {}  # the image is read once, whatever number of items ask what it says
+    return [measure(check, item_id, run, image, reference, sha, cache) for item_id, check in checks_of(case)]
