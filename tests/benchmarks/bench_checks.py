@@ -44,7 +44,7 @@ def make_session(root: Path) -> str:
     checks["c10"] = MachineCheck("preserve", max_changed=0.15)
     outputs = [poster("时光电影节" if i % 2 else "時光電影節") for i in range(OUTPUTS)]
     reference = png((1024, 1024), colour=(244, 234, 214))
-    session = stored_session(Store(root / "data"), checks, outputs, params=Params(aspect="1:1"), reference=reference)
+    session = stored_session(Store(), checks, outputs, params=Params(aspect="1:1"), reference=reference)
     return session.id
 
 
@@ -54,7 +54,7 @@ def headless(root: Path) -> tuple[float, float]:
     from tui.core.store import Store
     from tui.imaging import check_queue
 
-    store = Store(root / "data")
+    store = Store()
     session_id = make_session(root)
     runs = [r.id for r in store.load(session_id).runs]
     start = time.perf_counter()
@@ -85,7 +85,7 @@ async def in_tui(root: Path) -> tuple[list[float], list[float], float, bool]:
     from tui.core.store import Store
     from tui.imaging import check_queue
 
-    store = Store(root / "data")
+    store = Store()
     session_id = make_session(root)
     runs = [r.id for r in store.load(session_id).runs]
     check_queue.check_run(store, session_id, runs[0])  # the engine loaded before timing, as after a first run
