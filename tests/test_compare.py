@@ -138,7 +138,7 @@ def test_scorers_human_and_judge_take_their_own_scores(data_dir, capsys) -> None
     assert data["raters"] == {"baseline": ["judge:demo:pixels"], "new": ["judge:demo:pixels"]}
     code, _, err = _cli(capsys, "compare", B, N, "--scorer", "judge:other:model")
     assert code == EXIT_USAGE and "no score by judge:other:model in the baseline session" in err
-    for scorer, said in [("robot", "is not a scorer"), ("checks", "machine checks are not recorded")]:
+    for scorer, said in [("robot", "is not a scorer")]:
         code, _, err = _cli(capsys, "compare", B, N, "--scorer", scorer)
         assert code == EXIT_USAGE and said in err and len(err.strip().splitlines()) == 1
 
@@ -180,3 +180,33 @@ def test_markdown_shape_and_hostile_names_stay_inside_their_cells() -> None:
     assert md.count("<details>") == md.count("</details>") == 1
     items = _table(md, "case")
     assert 0 < len(items) <= 15 and all(re.match(r"([+-]\d+|±0) pts", r["change"]) for r in items)
+
+
+def test_the_checks_scorer_takes_machine_results_measured_on_the_image(data_dir, capsys) -> None:
+    """Machine checks' pass / fail compared like verdicts; a stale result (of another image) is left out. In a
+    build that records no checks on runs, the scorer is a one-line usage error."""
+    import msgspec
+
+    from tui.core.model import Run
+
+    store = Store(data_dir)
+    base = crafted(B, {"m:a": [["pppp"]] * 7})
+    new = crafted(N, {"m:a": [["pppp"]] * 7})
+    if "checks" not in Run.__struct_fields__:
+        saved(store, base), saved(store, new)
+        code, _, err = _cli(capsys, "compare", B, N, "--scorer", "checks")
+        assert code == EXIT_USAGE and "machine checks are not recorded" in err and len(err.strip().splitlines()) == 1
+        return
+    for session, outcome in ((base, "pass"), (new, "fail")):
+        image = {"path": "images/x.png", "sha256": "a" * 64, "width": 8, "height": 8, "format": "PNG"}
+        result = {"item_id": "c1", "kind": "aspect", "outcome": outcome, "summary": "x", "image_sha256": "a" * 64}
+        stale = {**result, "item_id": "c2", "outcome": "fail", "image_sha256": "b" * 64}
+        session.runs = [
+            msgspec.convert({**msgspec.to_builtins(r), "images": [image], "checks": [result, stale]}, Run)
+            for r in session.runs
+        ]
+    result = compare(base, new, "checks")
+    (m,) = result.models
+    assert result.raters == {"baseline": ["checks"], "new": ["checks"]}
+    assert m.paired is not None and (m.paired.rate_b, m.paired.rate_a) == (1.0, 0.0) and m.regressed
+    assert {i.item_id for i in m.items} == {"c1"}  # c2's result measured another image

@@ -15,7 +15,7 @@ so adding an item to a preset does not move a rate. Per model (by id, in both se
   lies wholly below the baseline's. Informative only: one item of one prompt is too little to gate on.
 
 Scorers: ``human`` takes every rater that is not a judge; ``judge:PROVIDER:MODEL`` takes that judge's scores;
-``checks`` (machine checks on the runs) is not in this build.
+``checks`` takes the machine checks' pass / fail recorded on the runs (when this build records them).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 import msgspec
 
-from tui.core.model import Case, ChecklistItem, Score, Session
+from tui.core.model import Case, ChecklistItem, Run, Score, Session
 from tui.core.validation import InputError
 from tui.scoring.paired import MIN_CASES, PairedComparison, paired_comparisons
 from tui.scoring.stats import Observation, Rate, Units, observations, rates
@@ -44,12 +44,32 @@ def is_judge(score: Score) -> bool:
 def check_scorer(scorer: str) -> str:
     if scorer == "human" or (scorer.startswith(JUDGE_PREFIX) and len(scorer) > len(JUDGE_PREFIX)):
         return scorer
+    if scorer == "checks" and "checks" in Run.__struct_fields__:
+        return scorer
     if scorer == "checks":
         raise InputError("machine checks are not recorded on runs in this build; use human or judge:…", key="--scorer")
     raise InputError(f"{scorer!r} is not a scorer: human, judge:PROVIDER:MODEL or checks", key="--scorer")
 
 
+def machine_scores(session: Session) -> list[Score]:
+    """The machine checks' pass / fail as scores of a rater "checks": only results measured on the run's image
+    (a stale result of an image since replaced, or a check that could not measure, is left out)."""
+    out: list[Score] = []
+    for run in session.runs:
+        shown = {im.sha256 for im in run.images}
+        verdicts = {
+            c.item_id: c.outcome
+            for c in getattr(run, "checks", ())
+            if c.outcome in ("pass", "fail") and (not c.image_sha256 or c.image_sha256 in shown)
+        }
+        if verdicts:
+            out.append(Score(run.id, "checks", verdicts))
+    return out
+
+
 def scored_by(session: Session, scorer: str) -> list[Score]:
+    if scorer == "checks":
+        return machine_scores(session)
     if scorer == "human":
         return [s for s in session.scores if not is_judge(s)]
     return [s for s in session.scores if s.rater == scorer]
@@ -210,7 +230,7 @@ def _model_change(
     if paired is not None:
         seen = {o.case_id for o in obs if o.model == BASE} & {o.case_id for o in obs if o.model == NEW}
         for row in rates(both, Units(obs)).items:
-            if row.case_id in seen:
+            if row.case_id in seen and (row.rates[BASE].units or row.rates[NEW].units):
                 items.append(
                     ItemChange(row.case_id, row.case_label, row.item_id, row.criterion, row.rates[BASE], row.rates[NEW])
                 )
@@ -224,7 +244,7 @@ def compare(baseline: Session, new: Session, scorer: str = "human") -> Compariso
     scored = {side: msgspec.structs.replace(s, scores=scored_by(s, scorer)) for side, s in sides.items()}
     for side, session in scored.items():
         if not session.scores:
-            who = "no human rater" if scorer == "human" else f"no score by {scorer}"
+            who = {"human": "no human rater", "checks": "no machine check result"}.get(scorer, f"no score by {scorer}")
             raise InputError(f"{who} in the {side} session {sides[side].id}", key="--scorer")
     shared = _shared_checklists(baseline, new)
     notes: list[str] = []
