@@ -184,7 +184,7 @@ def test_markdown_shape_and_hostile_names_stay_inside_their_cells() -> None:
 
 def test_the_checks_scorer_takes_machine_results_measured_on_the_image(data_dir, capsys) -> None:
     """Machine checks' pass / fail compared like verdicts; a stale result (of another image) is left out. In a
-    build that records no checks on runs, the scorer is a one-line usage error."""
+    session with no result measured on its images, the scorer is a one-line usage error."""
     import msgspec
 
     from tui.core.model import Run
@@ -192,11 +192,10 @@ def test_the_checks_scorer_takes_machine_results_measured_on_the_image(data_dir,
     store = Store(data_dir)
     base = crafted(B, {"m:a": [["pppp"]] * 7})
     new = crafted(N, {"m:a": [["pppp"]] * 7})
-    if "checks" not in Run.__struct_fields__:
-        saved(store, base), saved(store, new)
-        code, _, err = _cli(capsys, "compare", B, N, "--scorer", "checks")
-        assert code == EXIT_USAGE and "machine checks are not recorded" in err and len(err.strip().splitlines()) == 1
-        return
+    saved(store, base), saved(store, new)
+    code, _, err = _cli(capsys, "compare", B, N, "--scorer", "checks")
+    assert code == EXIT_USAGE and "no machine check result in the baseline session" in err
+    assert len(err.strip().splitlines()) == 1
     for session, outcome in ((base, "pass"), (new, "fail")):
         image = {"path": "images/x.png", "sha256": "a" * 64, "width": 8, "height": 8, "format": "PNG"}
         result = {"item_id": "c1", "kind": "aspect", "outcome": outcome, "summary": "x", "image_sha256": "a" * 64}

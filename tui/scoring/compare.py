@@ -15,7 +15,7 @@ so adding an item to a preset does not move a rate. Per model (by id, in both se
   lies wholly below the baseline's. Informative only: one item of one prompt is too little to gate on.
 
 Scorers: ``human`` takes every rater that is not a judge; ``judge:PROVIDER:MODEL`` takes that judge's scores;
-``checks`` takes the machine checks' pass / fail recorded on the runs (when this build records them).
+``checks`` takes the machine checks' pass / fail recorded on the runs.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 import msgspec
 
-from tui.core.model import Case, ChecklistItem, Run, Score, Session
+from tui.core.model import Case, ChecklistItem, Score, Session
 from tui.core.validation import InputError
 from tui.scoring.paired import MIN_CASES, PairedComparison, paired_comparisons
 from tui.scoring.stats import Observation, Rate, Units, observations, rates
@@ -44,10 +44,8 @@ def is_judge(score: Score) -> bool:
 def check_scorer(scorer: str) -> str:
     if scorer == "human" or (scorer.startswith(JUDGE_PREFIX) and len(scorer) > len(JUDGE_PREFIX)):
         return scorer
-    if scorer == "checks" and "checks" in Run.__struct_fields__:
-        return scorer
     if scorer == "checks":
-        raise InputError("machine checks are not recorded on runs in this build; use human or judge:…", key="--scorer")
+        return scorer
     raise InputError(f"{scorer!r} is not a scorer: human, judge:PROVIDER:MODEL or checks", key="--scorer")
 
 
@@ -59,7 +57,7 @@ def machine_scores(session: Session) -> list[Score]:
         shown = {im.sha256 for im in run.images}
         verdicts = {
             c.item_id: c.outcome
-            for c in getattr(run, "checks", ())
+            for c in run.checks
             if c.outcome in ("pass", "fail") and (not c.image_sha256 or c.image_sha256 in shown)
         }
         if verdicts:
