@@ -34,7 +34,8 @@ def crafted(
                 for r, marks in enumerate(reps):
                     verdicts = {i.id: LETTER[x] for i, x in zip(ITEMS, marks, strict=True) if x != "-"}
                     if verdicts:
-                        scores.append(Score(_run_id(sid, model, c, r), who, verdicts))  # type: ignore[arg-type]
+                        kind = "judge" if who.startswith("judge:") else "human"
+                        scores.append(Score(_run_id(sid, model, c, r), who, verdicts, kind=kind))  # type: ignore[arg-type]
 
     for model, per_case in table.items():
         for c, reps in enumerate(per_case):

@@ -56,7 +56,7 @@ def test_overall_kappa_percent_and_confusion_match_sklearn_on_unequal_marginals(
     random.Random(3).shuffle(pairs)
     (entry,) = trust(_session(pairs))
     person, judged = zip(*pairs, strict=True)
-    assert entry.judge == JUDGE and entry.human == "alice"
+    assert entry.scorer == JUDGE and entry.kind == "judge" and entry.human == "alice"
     assert entry.overall.units == len(pairs) == 100
     assert entry.overall.kappa == pytest.approx(cohen_kappa_score(person, judged), abs=1e-4)
     assert entry.overall.confusion == confusion_matrix(person, judged, labels=list(VERDICTS)).tolist()

@@ -83,3 +83,31 @@ def test_a_session_without_checks_says_so(fast_demo, data_dir) -> None:
     code, out, err = run_main(["run", "--prompt", "a cube", "--model", "demo:mosaic", "-q"])
     code, printed, err = run_main(["checks", out.strip()])
     assert (code, printed) == (0, "") and "declares a machine check" in err
+
+
+def test_the_report_shows_the_checks_agreement_with_the_person_and_compare_gates_on_them(
+    fast_demo, config_dir, data_dir
+) -> None:
+    """End to end: a run measures its checks, a person scores headless, the report's checks table compares the
+    two (c1's check passed where the person failed it: a disagreement counted), compare --scorer checks reads
+    the runs' results."""
+    _preset(config_dir)
+    code, out, err = run_main(["run", "--preset", "mine/poster", "--model", "demo:mosaic", "--model", "demo:aurora"])
+    assert code == 0, err
+    sid = out.strip()
+    assert run_main(["score", sid, "1", "demo:mosaic", "pfp", "--rater", "ann"])[0] == 0
+    assert run_main(["score", sid, "1", "demo:aurora", "ffp", "--rater", "ann"])[0] == 0
+    code, report, err = run_main(["report", sid, "--format", "json"])
+    assert code == 0, err
+    entries = {e["scorer"]: e for e in json.loads(report)["trust"]}
+    assert set(entries) == {"check:aspect", "check:size"} and {e["kind"] for e in entries.values()} == {"check"}
+    aspect = entries["check:aspect"]["overall"]  # the check: pass twice; ann: pass then fail
+    assert (aspect["units"], aspect["percent"]) == (2, 0.5) and aspect["flag"] == "fewer than 5 units"
+    assert aspect["confusion"][0][0] == 1 and aspect["confusion"][1][0] == 1
+    assert entries["check:size"]["overall"]["percent"] == 1.0  # both fail, ann too
+    code, md, err = run_main(["report", sid])
+    assert "## Can the machine checks be trusted here?" in md and "check:aspect vs ann" in md
+    assert "Can the judge be trusted" not in md  # no judge scored
+    code, out, err = run_main(["compare", sid, sid, "--scorer", "checks", "--format", "json"])
+    assert code == 0, err
+    assert json.loads(out)["raters"] == {"baseline": ["checks"], "new": ["checks"]}

@@ -1,5 +1,6 @@
-"""AI judges in a report: their own pass rates beside the people's, and whether each can be trusted here (its
-agreement with each person per item, category and overall, items below the threshold flagged)."""
+"""AI judges and machine checks in a report: the judges' own pass rates beside the people's, and whether each
+judge and each kind of check can be trusted here (its agreement with each person per item, category and overall,
+items below the threshold flagged)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from tui.core.model import VERDICTS, Session
 from tui.core.wording import count
 from tui.reports.cells import Table, _kappa, pct, rate_cell
-from tui.scoring.raters import judge_names
+from tui.scoring.raters import check_names, judge_names
 from tui.scoring.summary import results
 from tui.scoring.trust import MIN_UNITS, THRESHOLD, trust
 
@@ -20,6 +21,14 @@ TRUST_NOTE = (
     "do not let the judge "
     "decide that item alone. A demo judge computes its verdicts from the pixels and has no opinion at all."
 )
+CHECKS_NOTE = (
+    "Each kind of machine check against each person, on the items both judged: the check's pass / fail on the "
+    "image the run shows now (a result of a replaced image, or one that could not measure, is left out). A check "
+    "says pass or fail only, so a person's partial or n/a counts as a disagreement. Kappa is Cohen's, its 95 % "
+    "interval a percentile bootstrap over outputs. Confusion: person's verdict / check's outcome, count. "
+    f"Flagged: kappa below {THRESHOLD:.2f}, its interval reaching 0, undefined, or fewer than {MIN_UNITS} units: "
+    "the check's threshold or its strings may not fit what people look for there."
+)
 JUDGES_NOTE = (
     "Pass rates from each judge's verdicts alone (the people's figures above leave every judge out). "
     "A demo judge is a stand-in from the pixels, not a model."
@@ -28,9 +37,9 @@ SHORT = {"pass": "pass", "fail": "fail", "partial": "part", "na": "n/a"}
 
 
 def judge_data(session: Session, rater: str | None) -> dict[str, Any]:
-    """The judges' part of ``report_data``: empty when no judge scored (or one rater was asked for)."""
+    """The judges' and checks' part of ``report_data``: empty when neither scored (or one rater was asked for)."""
     judges = judge_names(session)
-    if not judges or rater is not None:
+    if rater is not None or not (judges or check_names(session)):
         return {"judges": {}, "trust": []}
     demo = {s.rater for s in session.scores if s.judge is not None and s.judge.demo}
     out: dict[str, Any] = {}
@@ -79,32 +88,43 @@ def _label(judge: str, judges: dict[str, Any]) -> str:
 
 def judge_tables(data: dict[str, Any]) -> list[Table]:
     judges: dict[str, Any] = data.get("judges") or {}
-    if not judges:
-        return []
-    models = [m["model"] for m in data["models"]]
-    people = {m["model"]: m for m in data["models"]}
-    tables = [
-        Table(
-            "Judges: pass rate per model",
-            ["Model", "People [95% CI]", *(_label(j, judges) for j in judges)],
-            [
+    tables = []
+    if judges:
+        models = [m["model"] for m in data["models"]]
+        people = {m["model"]: m for m in data["models"]}
+        tables.append(
+            Table(
+                "Judges: pass rate per model",
+                ["Model", "People [95% CI]", *(_label(j, judges) for j in judges)],
                 [
-                    model,
-                    rate_cell(_people_rate(people[model])),
-                    *(rate_cell(judges[j]["models"].get(model, {}).get("pass", {})) for j in judges),
-                ]
-                for model in models
-            ],
-            JUDGES_NOTE,
+                    [
+                        model,
+                        rate_cell(_people_rate(people[model])),
+                        *(rate_cell(judges[j]["models"].get(model, {}).get("pass", {})) for j in judges),
+                    ]
+                    for model in models
+                ],
+                JUDGES_NOTE,
+            )
         )
-    ]
     entries = data.get("trust") or []
-    if not entries:
-        return tables
+    for kind, title, who, note in (
+        ("judge", "Can the judge be trusted here?", "Judge vs person", TRUST_NOTE),
+        ("check", "Can the machine checks be trusted here?", "Check vs person", CHECKS_NOTE),
+    ):
+        mine = [e for e in entries if e.get("kind", "judge") == kind]
+        if mine:
+            tables.append(_trust_table(mine, data, judges, title, who, note))
+    return tables
+
+
+def _trust_table(
+    entries: list[dict[str, Any]], data: dict[str, Any], judges: dict[str, Any], title: str, who: str, note: str
+) -> Table:
     labels = {f"{row['case_id']}/{row['item']}": (f"{row['case']} / {row['item']}", row) for row in data["items"]}
     rows = []
     for entry in entries:
-        who = f"{_label(entry['judge'], judges)} vs {entry['human']}"
+        pair = f"{_label(entry['scorer'], judges)} vs {entry['human']}"
         scopes = [("overall", entry["overall"])]
         scopes += [(f"category {c}", f) for c, f in entry["per_category"].items()]
         ordered = [k for k in labels if k in entry["per_item"]] + [k for k in entry["per_item"] if k not in labels]
@@ -112,7 +132,7 @@ def judge_tables(data: dict[str, Any]) -> list[Table]:
         for scope, f in scopes:
             rows.append(
                 [
-                    who,
+                    pair,
                     scope,
                     str(f["units"]),
                     pct(f["percent"]),
@@ -122,12 +142,10 @@ def judge_tables(data: dict[str, Any]) -> list[Table]:
                 ]
             )
     flagged = sum(1 for r in rows if r[1].startswith("item ") and r[-1] != "ok")
-    tables.append(
-        Table(
-            f"Can the judge be trusted here? ({count(flagged, 'item')} flagged)",
-            ["Judge vs person", "Scope", "Units", "Agreement", "Kappa [95% CI]", "Confusion (person/judge)", "Trust"],
-            rows,
-            TRUST_NOTE,
-        )
+    scorer = who.split(" vs ")[0].lower()
+    return Table(
+        f"{title} ({count(flagged, 'item')} flagged)",
+        [who, "Scope", "Units", "Agreement", "Kappa [95% CI]", f"Confusion (person/{scorer})", "Trust"],
+        rows,
+        note,
     )
-    return tables

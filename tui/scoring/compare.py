@@ -30,15 +30,11 @@ import msgspec
 from tui.core.model import Case, ChecklistItem, Score, Session
 from tui.core.validation import InputError
 from tui.scoring.paired import MIN_CASES, PairedComparison, paired_comparisons
+from tui.scoring.raters import humans_only, machine_scores
 from tui.scoring.stats import Observation, Rate, Units, observations, rates
 
 BASE, NEW = "baseline", "new"
 JUDGE_PREFIX = "judge:"
-
-
-def is_judge(score: Score) -> bool:
-    """A judge's score: of rater kind "judge" once the model has kinds, and named ``judge:…`` in any case."""
-    return getattr(score, "kind", None) == "judge" or score.rater.startswith(JUDGE_PREFIX)
 
 
 def check_scorer(scorer: str) -> str:
@@ -49,27 +45,11 @@ def check_scorer(scorer: str) -> str:
     raise InputError(f"{scorer!r} is not a scorer: human, judge:PROVIDER:MODEL or checks", key="--scorer")
 
 
-def machine_scores(session: Session) -> list[Score]:
-    """The machine checks' pass / fail as scores of a rater "checks": only results measured on the run's image
-    (a stale result of an image since replaced, or a check that could not measure, is left out)."""
-    out: list[Score] = []
-    for run in session.runs:
-        shown = {im.sha256 for im in run.images}
-        verdicts = {
-            c.item_id: c.outcome
-            for c in run.checks
-            if c.outcome in ("pass", "fail") and (not c.image_sha256 or c.image_sha256 in shown)
-        }
-        if verdicts:
-            out.append(Score(run.id, "checks", verdicts))
-    return out
-
-
 def scored_by(session: Session, scorer: str) -> list[Score]:
     if scorer == "checks":
         return machine_scores(session)
     if scorer == "human":
-        return [s for s in session.scores if not is_judge(s)]
+        return humans_only(session).scores
     return [s for s in session.scores if s.rater == scorer]
 
 

@@ -1,9 +1,12 @@
-"""Can the judge be trusted here? Agreement of each AI judge with each human rater, per checklist item, per
-category and overall: Cohen's kappa with a bootstrap interval, percent agreement and the confusion counts.
+"""Can the judge (or the machine check) be trusted here? Agreement of each AI judge and each kind of machine
+check with each human rater, per checklist item, per category and overall: Cohen's kappa with a bootstrap
+interval, percent agreement and the confusion counts.
 
-A unit is one item of one output that both the judge and the person gave a verdict to, compared raw (before
+A unit is one item of one output that both the scorer and the person gave a verdict to, compared raw (before
 the parent rule). Items the judge did not ask because their parent failed are left out: the judge never looked.
-n/a is a verdict like the others (as in tui/scoring/agreement.py's nominal figures).
+n/a is a verdict like the others (as in tui/scoring/agreement.py's nominal figures). A machine check says pass or
+fail only, on the image the run shows now (``raters.measured_checks``): a person's partial or n/a against it is a
+disagreement, honestly so (the check cannot say "partly").
 
 The kappa interval is a percentile bootstrap that resamples outputs (all the units of one image move together),
 seeded so the same session always gives the same interval. A scope is *flagged* when it cannot be trusted yet:
@@ -16,10 +19,11 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Literal
 
 from tui.core.model import VERDICTS, Session
 from tui.scoring.agreement import cohen_kappa
-from tui.scoring.raters import human_names, is_judge, judge_names
+from tui.scoring.raters import check_names, human_names, is_judge, judge_names, machine_scores
 from tui.scoring.stats import category_of, latest_scores
 
 THRESHOLD = 0.4  # below: weak agreement (Landis & Koch's "fair" or worse)
@@ -36,7 +40,7 @@ class TrustFigures:
     kappa: float | None
     kappa_low: float | None
     kappa_high: float | None
-    confusion: list[list[int]]  # rows: the person's verdict, columns: the judge's, both in VERDICTS order
+    confusion: list[list[int]]  # rows: the person's verdict, columns: the scorer's, both in VERDICTS order
     flag: str = ""  # why this scope cannot be trusted yet; "" when it can
 
     def to_dict(self) -> dict[str, object]:
@@ -45,7 +49,8 @@ class TrustFigures:
 
 @dataclass
 class Trust:
-    judge: str
+    scorer: str  # "judge:PROVIDER:MODEL" or "check:KIND"
+    kind: Literal["judge", "check"]
     human: str
     overall: TrustFigures
     per_category: dict[str, TrustFigures] = field(default_factory=dict)
@@ -123,12 +128,17 @@ def trust_figures(clusters: Sequence[Sequence[tuple[str, str]]], *, threshold: f
     return TrustFigures(n, _r(percent), _r(kappa), low, high, confusion(pairs), flag)
 
 
+Verdicts = dict[str, dict[str, str]]  # run -> item -> raw verdict
+Scopes = dict[str, dict[str, list[tuple[str, str]]]]  # scope -> run -> (person, scorer) pairs
+
+
 def trust(session: Session, *, threshold: float = THRESHOLD) -> list[Trust]:
-    """One entry per (judge, person) pair that shares at least one unit, judges and people in order of first score."""
+    """One entry per (scorer, person) pair that shares at least one unit: the judges, then the machine checks by
+    kind, then people, each in order of first score (or result)."""
     scores, _ = latest_scores(session.scores)
     cases = {c.id: c for c in session.cases}
     runs = {r.id: r for r in session.runs if r.case_id in cases}
-    given: dict[str, dict[str, dict[str, str]]] = {}  # rater -> run -> item -> raw verdict
+    given: dict[str, Verdicts] = {}  # rater -> run -> item -> raw verdict
     skipped: dict[tuple[str, str], set[str]] = {}  # (judge, run) -> items not asked
     for s in scores:
         if s.run_id not in runs:
@@ -136,36 +146,46 @@ def trust(session: Session, *, threshold: float = THRESHOLD) -> list[Trust]:
         given.setdefault(s.rater, {})[s.run_id] = dict(s.verdicts)
         if is_judge(s) and s.judge is not None:
             skipped[(s.rater, s.run_id)] = set(s.judge.skipped)
+    measured: dict[str, Verdicts] = {}  # kept apart: a person may be called anything, "check:ocr" too
+    for s in machine_scores(session, by_kind=True):
+        if s.run_id in runs:
+            measured.setdefault(s.rater, {})[s.run_id] = dict(s.verdicts)
+    scorers: list[tuple[str, Literal["judge", "check"], Verdicts]] = [
+        *((j, "judge", given.get(j, {})) for j in judge_names(session)),
+        *((c, "check", measured.get(c, {})) for c in check_names(session)),
+    ]
     out = []
-    for judge in judge_names(session):
+    for scorer, kind, ours in scorers:
         for human in human_names(session):
-            by_scope: dict[str, dict[str, list[tuple[str, str]]]] = {}  # scope -> run -> pairs
+            by_scope: Scopes = {}
             for run_id, theirs in given.get(human, {}).items():
-                ours = given.get(judge, {}).get(run_id)
-                if ours is None:
+                verdicts = ours.get(run_id)
+                if verdicts is None:
                     continue
                 case = cases[runs[run_id].case_id]
-                left_out = skipped.get((judge, run_id), set())
+                left_out = skipped.get((scorer, run_id), set()) if kind == "judge" else set()
                 for item in case.checklist:
-                    a, b = theirs.get(item.id), ours.get(item.id)
+                    a, b = theirs.get(item.id), verdicts.get(item.id)
                     if a is None or b is None or item.id in left_out:
                         continue
                     for scope in ("", f"cat:{category_of(case)}", f"item:{case.id}/{item.id}"):
                         by_scope.setdefault(scope, {}).setdefault(run_id, []).append((a, b))
-            if not by_scope:
-                continue
-
-            def fig(scope: str, by_scope: dict[str, dict[str, list[tuple[str, str]]]] = by_scope) -> TrustFigures:
-                return trust_figures(list(by_scope[scope].values()), threshold=threshold)
-
-            entry = Trust(judge, human, fig(""))
-            for scope in by_scope:
-                if scope.startswith("cat:"):
-                    entry.per_category[scope[4:]] = fig(scope)
-                elif scope.startswith("item:"):
-                    entry.per_item[scope[5:]] = fig(scope)
-            out.append(entry)
+            if by_scope:
+                out.append(_entry(scorer, kind, human, by_scope, threshold))
     return out
+
+
+def _entry(scorer: str, kind: Literal["judge", "check"], human: str, by_scope: Scopes, threshold: float) -> Trust:
+    def fig(scope: str) -> TrustFigures:
+        return trust_figures(list(by_scope[scope].values()), threshold=threshold)
+
+    entry = Trust(scorer, kind, human, fig(""))
+    for scope in by_scope:
+        if scope.startswith("cat:"):
+            entry.per_category[scope[4:]] = fig(scope)
+        elif scope.startswith("item:"):
+            entry.per_item[scope[5:]] = fig(scope)
+    return entry
 
 
 def _r(value: float | None) -> float | None:
