@@ -1,5 +1,7 @@
 """What a request will cost before it is sent, from providers/prices.toml: its per-image price, or the tokens it
-will use (the table's ``estimate`` counts) x the rates. None when any part is unknown: never guessed.
+will use (the table's ``estimate`` counts) x the rates. None when any part is unknown: never guessed. A judge's
+question (``estimate_judge_request``) is priced the same way from the text sent, the images (the table's
+``judge_image_tokens`` each) and the answer (``judge_output_tokens_per_item``).
 
 The token counts are the figures the table quotes (e.g. gpt-image output tokens per 1024² image by quality,
 scaled by pixel area; Gemini's tokens per image by size tier). Quality ``auto`` (or none asked) is estimated at
@@ -8,11 +10,13 @@ the highest quality the table has, the most it can cost. A prompt counts as a to
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
 
 from providers import pricing
+from providers.judge_base import ANSWER_SCHEMA, INSTRUCTIONS, JudgeRequest, user_text
 from providers.params import parse_size
 
 CHARS_PER_TOKEN = 3  # rough and on the high side for English; text input is a small part of an image's bill
@@ -63,4 +67,23 @@ def estimate_request(
         if not isinstance(per_ref, int | float):
             return None
         tokens["image_input"] = math.ceil(per_ref * n_refs)
+    return pricing.cost_from_tokens(provider, model, tokens)
+
+
+def estimate_judge_request(provider: str, model: str, request: JudgeRequest) -> float | None:
+    """USD for one judge question, or None when the table has no rates or token counts for this judge. Images are
+    billed as input tokens at the text input rate (as OpenAI's vision models bill them, and as ``cost`` reads
+    their usage); ``judge_image_tokens`` is the most one image can use, so the figure errs high."""
+    price = pricing.lookup(provider, model)
+    if price is None:
+        return None
+    per_image, per_item = price.estimate.get("judge_image_tokens"), price.estimate.get("judge_output_tokens_per_item")
+    if not isinstance(per_image, int | float) or not isinstance(per_item, int | float):
+        return None
+    chars = len(INSTRUCTIONS) + len(user_text(request)) + len(json.dumps(ANSWER_SCHEMA))
+    images = 1 + len(request.references)
+    tokens = {
+        "text_input": math.ceil(chars / CHARS_PER_TOKEN) + math.ceil(per_image * images),
+        "text_output": math.ceil(per_item * len(request.questions)),
+    }
     return pricing.cost_from_tokens(provider, model, tokens)

@@ -10,27 +10,17 @@ from pathlib import Path
 from textual.screen import Screen
 
 from tui.core.wording import count
-from tui.widgets.workbench import workbench
+from tui.widgets.workbench import ask_then_work
 
 IMPORT_SUFFIXES = {".json", ".zip"}
 
 
 def export_for_rater(screen: Screen, session_id: str) -> None:
     """Ask the rater's name, then write their packet in a worker (a failure goes through the one error path)."""
-
-    def named(name: str | None) -> None:
-        if name:
-            screen.run_worker(
-                partial(_write_packet, screen, session_id, name),
-                thread=True,
-                group="packet",
-                description="Making the rater packet",
-                exit_on_error=False,
-            )
-
-    workbench(screen).open(
-        "note", "Export for a rater: whose packet is it?", placeholder="the rater's name", callback=named
-    )
+    ask_then_work(
+        screen, "note", "Export for a rater: whose packet is it?", placeholder="the rater's name",
+        work=partial(_write_packet, screen, session_id), group="packet", description="Making the rater packet",
+    )  # fmt: skip
 
 
 def _write_packet(screen: Screen, session_id: str, rater: str) -> None:
@@ -59,19 +49,11 @@ def _write_packet(screen: Screen, session_id: str, rater: str) -> None:
 
 def import_scores(screen: Screen, *, into: str | None, then: Callable[[], object]) -> None:
     """Pick a file, import it in a worker (scores of a packet of ``into``, when given), then ``then()``."""
-
-    def picked(path: Path | None) -> None:
-        if path is not None:
-            screen.run_worker(
-                partial(_import, screen, path, into, then),
-                thread=True,
-                group="import",
-                description="Importing scores",
-                exit_on_error=False,
-            )
-
     title = "Import scores: a rater's export of their packet, a packet to score, an export or a bundle"
-    workbench(screen).open("file_picker", title, suffixes=IMPORT_SUFFIXES, callback=picked)
+    ask_then_work(
+        screen, "file_picker", title, suffixes=IMPORT_SUFFIXES,
+        work=lambda path: _import(screen, path, into, then), group="import", description="Importing scores",
+    )  # fmt: skip
 
 
 def _import(screen: Screen, path: Path, into: str | None, then: Callable[[], object]) -> None:

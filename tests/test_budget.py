@@ -78,3 +78,11 @@ def test_the_config_default_is_checked_naming_file_and_key(tmp_path, line: str) 
     assert str(path) in str(info.value) and "max_cost" in str(info.value), str(info.value)
     path.write_text("[defaults]\nmax_cost = 2.5\n")
     assert load_config(path).defaults.max_cost == 2.5
+
+
+def test_amounts_below_a_tenth_of_a_cent_keep_their_digits() -> None:
+    from tui.core.budget import usd
+
+    assert [usd(v) for v in (0.0, 0.07, 0.077, 2.5, 0.0001, 0.00012)] == [
+        "$0.00", "$0.07", "$0.077", "$2.50", "$0.0001", "$0.00012"
+    ]  # fmt: skip

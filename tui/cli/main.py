@@ -173,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     jd.add_argument("--items", choices=["all", "unscored"], default="all", help="every item, or those not yet judged")
     jd.add_argument("--api", choices=["chat", "responses", "gemini", "demo"], help="wire format (default: provider's)")
+    jd.add_argument("--max-cost", metavar="USD", help=MAX_COST_HELP)
     jd.add_argument("--quiet", "-q", action="store_true", help="errors only on stderr")
 
     ch = sub.add_parser("checks", help="(re)measure the machine checks of every output (OCR, aspect, size, preserve)")

@@ -1,5 +1,6 @@
-"""The spending guard: what the runs about to be sent will cost (from providers/prices.toml, unknown parts said),
-a refusal to start above a cap, and the cap the runner checks before every request it sends.
+"""The spending guard: what the runs (or the judge questions) about to be sent will cost (from
+providers/prices.toml, unknown parts said), a refusal to start above a cap, and the cap the runner and the judge
+pass check before every request they send.
 
 The cap bounds what one command (or one start from the TUI) sends: the runner stops sending new requests once
 the cost recorded by the runs it finished reaches the cap (a run whose provider reported no cost counts at its
@@ -35,16 +36,20 @@ def check_cap(value: object, *, key: str = "--max-cost") -> float:
 
 
 def usd(value: float) -> str:
-    """Cents, or a tenth of a cent where cents would hide it ($0.077)."""
+    """Cents, or a tenth of a cent where cents would hide it ($0.077); below that, the digits it takes ($0.0001)."""
+    if 0 < value < 0.0005:
+        return f"${value:.6f}".rstrip("0")
     return f"${value:.2f}" if value >= 1 or round(value, 2) == round(value, 3) else f"${value:.3f}"
 
 
 @dataclass(frozen=True)
 class Estimate:
-    known_usd: float  # the runs with a price
+    known_usd: float  # the runs (or judged outputs) with a price
     runs: int
     per_run: dict[str, float | None] = field(default_factory=dict)  # run id -> USD, None: no price
-    unpriced: dict[str, int] = field(default_factory=dict)  # model -> runs without a price
+    unpriced: dict[str, int] = field(default_factory=dict)  # model (or judge) -> runs without a price
+    unit: str = "run"  # what ``runs`` counts: "run", or "output" for a judge pass
+    fewer: str = "run fewer models, cases or repeats"  # how to ask for less, said in a refusal
 
     def describe(self) -> str:
         """The estimate as said to a person: $0.40, or ≥ $0.40 + 2 models without a price (a, b); never guessed."""
@@ -85,13 +90,14 @@ def refuse_above(estimate: Estimate, cap: float | None) -> None:
     """OverBudget when the priced part alone is above the cap (the unpriced part can only add to it)."""
     if cap is not None and estimate.known_usd > cap:
         raise OverBudget(
-            f"the estimated cost {estimate.describe()} of {estimate.runs} run(s) is above the cap of {usd(cap)}; "
-            "nothing was sent (raise --max-cost, or run fewer models, cases or repeats)"
+            f"the estimated cost {estimate.describe()} of {estimate.runs} {estimate.unit}(s) is above the cap of "
+            f"{usd(cap)}; nothing was sent (raise --max-cost, or {estimate.fewer})"
         )
 
 
 class Budget:
-    """The cap the runner checks before sending each request, and what the runs it finished cost."""
+    """The cap checked before sending each request (by the runner, and by a judge pass), and what the requests
+    finished so far cost: the provider's figure when it gave one, else the request's estimate."""
 
     def __init__(self, cap: float, estimate: Estimate | None = None) -> None:
         self.cap = cap
@@ -99,11 +105,19 @@ class Budget:
         self._estimates = estimate.per_run if estimate else {}
 
     def record(self, run: Run) -> None:
-        cost = run.cost_usd if run.cost_usd is not None else self._estimates.get(run.id)
+        self.spend(run.cost_usd, self._estimates.get(run.id))
+
+    def spend(self, cost_usd: float | None, estimate_usd: float | None = None) -> None:
+        """One finished request: what it cost, else what it was estimated to cost (else nothing is known)."""
+        cost = cost_usd if cost_usd is not None else estimate_usd
         self.spent += cost or 0.0
 
     def reached(self) -> bool:
         return self.spent >= self.cap - 1e-9
+
+    def stopped(self) -> str:
+        """What a judge pass records for an output it did not ask about."""
+        return f"not asked: the spending cap of {usd(self.cap)} was reached ({usd(self.spent)} recorded)"
 
     def refusal(self, session_id: str) -> RunError:
         return RunError(

@@ -6,9 +6,10 @@ request has the runner's retry policy and error kinds; a request that fails for 
 as they were (nothing already stored is lost) and the pass goes on with the others. The verdicts are the score
 of rater ``judge:PROVIDER:MODEL``, of kind "judge", with a ``JudgeRecord`` saying how they were reached.
 
-Spending: a ``Budget`` is asked before every request (``allow``, with the estimated cost when known) and told what
-each cost (``spend``); a budget that says no stops the pass from sending more. ``plan()`` lists what a pass would
-ask, for an estimate before it starts.
+Spending: the runner's ``Budget`` (tui/core/budget.py), one code path for both: asked before every request
+(``reached``) and told what each cost (``spend``: the answer's figure, else the request's estimate); once the cap
+is reached the pass sends no more (questions in flight finish). ``estimate()`` prices what ``plan()`` would ask,
+for the refusal to start above the cap.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal
 
 from providers.base import CallContext, ProviderError
 from providers.catalog import BUILTIN
@@ -26,6 +27,7 @@ from providers.judge_base import PROMPT_VERSION as JUDGE_PROMPT_VERSION
 from providers.judge_base import Judge, JudgeAnswer, JudgeImage, JudgeRequest, Question, prompt_hash
 from providers.judge_catalog import apis_for, make_judge
 from providers.retry import RetryPolicy
+from tui.core.budget import Budget, Estimate, refuse_above
 from tui.core.images import clean_png
 from tui.core.judge_cache import AnswerCache, cache_key, default_cache
 from tui.core.model import Case, JudgeRecord, Run, Score, Session, now_iso
@@ -86,20 +88,6 @@ def resolve_judge(registry: Registry, judge_id: str, api: str | None = None) -> 
     return JudgeSpec(judge_id, chosen, judge, model)
 
 
-class Budget(Protocol):
-    def allow(self, estimate_usd: float | None) -> bool: ...
-
-    def spend(self, cost_usd: float | None) -> None: ...
-
-
-class Unlimited:
-    def allow(self, estimate_usd: float | None) -> bool:
-        return True
-
-    def spend(self, cost_usd: float | None) -> None:
-        pass
-
-
 @dataclass(frozen=True)
 class JudgeEvent:
     kind: Literal["judged", "failed", "stopped"]
@@ -118,6 +106,7 @@ class PassResult:
     cost_unknown: int = 0  # requests whose cost no price says
     failed: list[tuple[str, str]] = field(default_factory=list)  # (run id, one-line reason)
     stopped: bool = False  # the budget said no: outputs left as they were
+    held: int = 0  # outputs with items not asked because the cap was reached (asked by a pass with --items unscored)
 
 
 @dataclass(frozen=True)
@@ -147,7 +136,7 @@ class JudgePass:
     ) -> None:
         self.store, self.session, self.spec, self.items = store, session, spec, items
         self.retry = retry or RetryPolicy()
-        self.budget = budget or Unlimited()
+        self.budget = budget  # None: no cap
         self.cache = cache or default_cache()
         self.listener = listener or (lambda _e: None)
         self.hash = prompt_hash()
@@ -170,6 +159,51 @@ class JudgePass:
             if todo:
                 out.append(Planned(run, case, todo))
         return out
+
+    def request_cost(self, request: JudgeRequest) -> float | None:
+        """What one question is estimated to cost: $0 for the demo judge, else from the price table (or None)."""
+        from providers.estimate import estimate_judge_request
+
+        if self.spec.judge.demo:
+            return 0.0
+        return estimate_judge_request(self.spec.judge.name, self.spec.model, request)
+
+    def estimate(self, planned: list[Planned] | None = None) -> Estimate:
+        """What the pass would cost at most: per output, one question per level of the checklist's parent chains
+        (the parent rule may spare some), the items the cache has left out; each output's references sent too."""
+        per_run: dict[str, float | None] = {}
+        blank = JudgeImage(b"")
+        for p in self.plan() if planned is None else planned:
+            chains = dict(parent_chains(p.case.checklist))
+            criteria = {i.id: i.criterion for i in p.case.checklist}
+            refs = tuple(blank for r in p.case.references if r.role != "mask")
+            shas = [r.sha256 for r in p.case.references if r.role != "mask"]
+            levels: dict[int, list[str]] = {}
+            for item_id in p.items:
+                if self.cache.get(self._key(p.run, p.case, item_id, shas)) is None:
+                    levels.setdefault(len(chains[item_id]), []).append(item_id)
+            total: float | None = 0.0
+            for asked in levels.values():
+                request = JudgeRequest(
+                    self.spec.model, p.case.prompt, tuple(Question(i, criteria[i]) for i in asked), blank, refs
+                )
+                cost = self.request_cost(request)
+                total = None if cost is None or total is None else total + cost
+            per_run[p.run.id] = total
+        unpriced = sum(1 for c in per_run.values() if c is None)
+        known = round(sum(c for c in per_run.values() if c is not None), 6)
+        return Estimate(
+            known, len(per_run), per_run, {self.spec.judge_id: unpriced} if unpriced else {},
+            unit="output", fewer="judge fewer items: --items unscored",
+        )  # fmt: skip
+
+    def guard(self, cap: float | None, planned: list[Planned] | None = None) -> Estimate:
+        """The estimate of what this pass would ask; OverBudget above the cap (nothing sent), else the pass runs
+        under the runner's ``Budget`` of that cap. The command line and the TUI both start a pass through this."""
+        estimate = self.estimate(planned)
+        refuse_above(estimate, cap)
+        self.budget = Budget(cap, estimate) if cap is not None else None
+        return estimate
 
     async def execute(self) -> PassResult:
         planned = self.plan()
@@ -204,6 +238,7 @@ class JudgePass:
     async def _judge_output(self, p: Planned, client: object) -> None:
         run, case = p.run, p.case
         if self._stop:
+            self._hold(run.id)
             return
         # What this judge said before stays unless answered anew: a request that fails loses nothing.
         old = self.session.score_of(run.id, self.spec.rater)
@@ -248,9 +283,9 @@ class JudgePass:
                     ask.append(item_id)
             if not ask:
                 continue
-            if self._stop or not self.budget.allow(None):
+            if self._stop or (self.budget is not None and self.budget.reached()):
                 self._stop = self.result.stopped = True
-                errors.append("stopped before asking: the spending limit was reached")
+                self._hold(run.id)
                 break
             request = JudgeRequest(
                 self.spec.model, case.prompt, tuple(Question(i, criteria[i]) for i in ask), image, refs
@@ -267,7 +302,8 @@ class JudgePass:
             record.requests += 1
             self.result.requests += 1
             latency += took
-            self.budget.spend(answer.cost_usd)
+            if self.budget is not None:
+                self.budget.spend(answer.cost_usd, self.request_cost(request))
             if answer.cost_usd is not None:
                 cost = (cost or 0.0) + answer.cost_usd
             else:
@@ -309,6 +345,11 @@ class JudgePass:
 
     def _say(self, text: str) -> str:
         return visible(redact(text, self._keys), one_line=True)[:500]
+
+    def _hold(self, run_id: str) -> None:
+        self.result.held += 1
+        said = self.budget.stopped() if self.budget is not None else "not asked: the pass stopped"
+        self.listener(JudgeEvent("stopped", run_id, said))
 
     def _fail(self, run_id: str, message: str) -> None:
         self.result.failed.append((run_id, message))

@@ -8,6 +8,7 @@ App in the import graph and no screen module imports another screen module.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
@@ -37,3 +38,25 @@ class Workbench(Protocol):
 
 def workbench(node: DOMNode) -> Workbench:
     return cast("Workbench", node.app)
+
+
+def ask_then_work(
+    screen: Screen[Any],
+    dialog: str,
+    *args: Any,
+    work: Callable[[Any], object],
+    group: str,
+    description: str,
+    **kwargs: Any,
+) -> None:
+    """Open the dialog registered as ``dialog``; its answer (not None, not empty) runs ``work(answer)`` in a thread
+    worker, whose failure goes through the App's one error path. The shape of every "ask one thing, then do it in
+    the background" action (judge, rater packet, import)."""
+
+    def answered(value: Any) -> None:
+        if value:
+            screen.run_worker(
+                partial(work, value), thread=True, group=group, description=description, exit_on_error=False
+            )
+
+    workbench(screen).open(dialog, *args, callback=answered, **kwargs)
