@@ -98,6 +98,21 @@ def model_info(
 UNLISTED_NOTE = "unknown to the catalog: conservative capabilities, no price"
 
 
+def base_url_of(settings: ProviderSettings, default: str) -> str:
+    """The configured base URL (config, or IMGBENCH_<NAME>_BASE_URL), else the provider's own; no trailing slash."""
+    return (settings.base_url or default).rstrip("/")
+
+
+def key_state(settings: ProviderSettings, name: str, *, needs_key: bool = True) -> tuple[bool, str]:
+    """Whether ``name`` can be called, and why: where its key came from, or how to set one. An adapter and a judge
+    of the same provider say the same thing."""
+    if settings.api_key:
+        return True, f"key from {settings.key_source or 'settings'}"
+    if not needs_key:
+        return True, "no key (local endpoint)"
+    return False, settings.key_hint or f"imgbench keys set {name}"
+
+
 class HttpAdapter:
     """Base of every real adapter: the key, the base URL, availability."""
 
@@ -116,12 +131,10 @@ class HttpAdapter:
 
     @property
     def base_url(self) -> str:
-        return (self.settings.base_url or self.default_base_url).rstrip("/")
+        return base_url_of(self.settings, self.default_base_url)
 
     def available(self) -> tuple[bool, str]:
-        if self.settings.api_key:
-            return True, f"key from {self.settings.key_source or 'settings'}"
-        return False, self.settings.key_hint or f"imgbench keys set {self.name}"
+        return key_state(self.settings, self.name)
 
     def key(self) -> str:
         if not self.settings.api_key:

@@ -9,7 +9,7 @@ from typing import Any
 
 from providers import pricing
 from providers.base import CallContext, ProviderError, ProviderSettings
-from providers.common import client_for
+from providers.common import base_url_of, client_for, key_state
 from providers.http import json_body, send
 from providers.judge_base import (
     ANSWER_SCHEMA,
@@ -44,14 +44,10 @@ class _HttpJudge:
 
     @property
     def base_url(self) -> str:
-        return (self.settings.base_url or self.default_base_url).rstrip("/")
+        return base_url_of(self.settings, self.default_base_url)
 
     def available(self) -> tuple[bool, str]:
-        if self.settings.api_key:
-            return True, f"key from {self.settings.key_source or 'settings'}"
-        if not self.needs_key:
-            return True, "no key (local endpoint)"
-        return False, self.settings.key_hint or f"imgbench keys set {self.name}"
+        return key_state(self.settings, self.name, needs_key=self.needs_key)
 
     def headers(self) -> dict[str, str]:
         if self.settings.api_key:

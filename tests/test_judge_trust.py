@@ -148,3 +148,16 @@ def test_kappa_from_counts_is_sklearns_kappa() -> None:
     table = confusion_matrix(person, judged, labels=list(VERDICTS)).tolist()
     assert kappa_of_counts(table) == pytest.approx(cohen_kappa_score(person, judged))
     assert kappa_of_counts([[4, 0], [0, 0]]) is None and kappa_of_counts([[0, 0], [0, 0]]) is None
+
+
+def test_the_session_listing_names_people_as_raters_and_judges_apart(data_dir) -> None:
+    from tui.core.store import Store
+    from tui.core.tallies import summarize
+
+    session = _session(_pairs(CRAFTED)[:8])
+    session.scores.append(Score("r0", "bob", {"i0": "pass"}))  # type: ignore[arg-type]
+    assert (summarize(session).raters, summarize(session).judges) == (["alice", "bob"], [JUDGE])
+    store = Store(data_dir)
+    store.save(session)
+    (listed,) = store.list().sessions  # through the index, as Home and `sessions list` read it
+    assert (listed.raters, listed.judges) == (["alice", "bob"], [JUDGE])

@@ -22,7 +22,9 @@ import msgspec
 
 from tui.core.model import SCHEMA_VERSION
 
-TALLY_VERSION = 3  # 2: one score per (rater, run), the later one; run moments; 3: AI judges not in ALL_RATERS
+# 2: one score per (rater, run), the later one; run moments; 3: AI judges not in ALL_RATERS; 4: the summary's
+# raters are people only, its judges listed apart (a cached summary of 3 still counts a judge as a rater)
+TALLY_VERSION = 4
 ALL_RATERS = "\x00all raters"  # no rater is called that; stored as rater 0 in the index
 _COLUMN = {"pass": 0, "partial": 1, "fail": 2, "na": 3}
 _VALUE = {"pass": 1.0, "partial": 0.5, "fail": 0.0}  # as tui.scoring.stats.VERDICT_VALUE (core cannot import it)
@@ -82,7 +84,8 @@ class SessionSummary(msgspec.Struct, frozen=True):
     runs: int = 0
     status: dict[str, int] = {}
     scores: int = 0
-    raters: list[str] = []
+    raters: list[str] = []  # people only: a judge's score is a model's opinion, never a rater's
+    judges: list[str] = []  # AI judges (rater judge:PROVIDER:MODEL, kind "judge")
 
     def status_counts(self) -> dict[str, int]:
         return dict(self.status)
@@ -108,6 +111,7 @@ def summarize(doc: Any) -> SessionSummary:
     status: dict[str, int] = {}
     for run in doc.runs:
         status[run.status] = status.get(run.status, 0) + 1
+    judges = {s.rater for s in doc.scores if s.kind == "judge"}  # a name that is also a judge's counts as the judge's
     return SessionSummary(
         id=doc.id,
         name=doc.name,
@@ -120,7 +124,8 @@ def summarize(doc: Any) -> SessionSummary:
         runs=len(doc.runs),
         status=status,
         scores=len(doc.scores),
-        raters=sorted({s.rater for s in doc.scores}),
+        raters=sorted({s.rater for s in doc.scores if s.kind != "judge"} - judges),
+        judges=sorted(judges),
     )
 
 
