@@ -180,7 +180,7 @@ def test_an_image_is_read_once_however_many_items_ask_what_it_says(tmp_path, mon
     from tui.imaging import ocr
 
     calls: list[object] = []
-    monkeypatch.setattr(ocr, "read_lines", lambda img: calls.append(img) or ["GRAND OPENING NIGHT", "时光电影节"])
+    monkeypatch.setattr(ocr, "read_file", lambda path: calls.append(path) or ["GRAND OPENING NIGHT", "时光电影节"])
     store = Store(tmp_path / "data")
     session = stored_session(store, {"c1": OCR_C1, "c3": OCR_C3}, [png((32, 32))])
     results = check_queue.check_run(store, session.id, "r-0")

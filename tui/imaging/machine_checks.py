@@ -104,14 +104,12 @@ def _preserve(check: MachineCheck, run: Run, path: Path, reference: Path | None)
 def read_text(path: Path, cache: dict[Path, list[str]] | None = None) -> list[str]:
     """The lines OCR reads in the image (once per image when a cache is given: several items may ask)."""
     from tui.imaging import ocr
-    from tui.imaging.decode import ThumbnailError, open_image
+    from tui.imaging.decode import ThumbnailError
 
     if cache is not None and path in cache:
         return cache[path]
     try:
-        with open_image(path) as img:
-            img.load()
-            lines = ocr.read_lines(img)
+        lines = ocr.read_file(path)  # in the OCR process, which opens and checks the file itself
     except ThumbnailError as exc:
         raise CannotMeasure(f"cannot read the output: {exc}") from None
     except ocr.OcrUnavailable as exc:

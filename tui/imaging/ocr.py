@@ -1,27 +1,23 @@
 """Text in an output, read by RapidOCR (PP-OCR's Chinese and English models, shipped inside the
 ``rapidocr-onnxruntime`` wheel, on CPU onnxruntime): nothing is downloaded at run time.
 
-The engine is imported and loaded on the first read (about half a second) and kept for the process; reads go one
-at a time through it (one onnxruntime session per model, each already using the cores). Nothing at import time.
+``read_file`` reads a stored image in the OCR process (``tui.imaging.ocr_worker``, where the engine is loaded
+and the read itself is): the engine's pre- and post-processing is Python and numpy that holds the GIL for tens of
+milliseconds at a time, which in the TUI's process held frames for 200-600 ms. Nothing at import time.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tui.imaging.ocr_worker import PACKAGE, OcrUnavailable, Reader, ReadFailed
 
 if TYPE_CHECKING:
-    from PIL.Image import Image
-
-PACKAGE = "rapidocr-onnxruntime"
-MIN_SCORE = 0.5  # the engine's own default: lines it is less sure of are left out
+    from pathlib import Path
 
 _lock = threading.Lock()
-_engine: Any = None
-
-
-class OcrUnavailable(RuntimeError):
-    """The OCR engine cannot be loaded here (not installed, or onnxruntime refuses this CPU)."""
+_reader: Reader | None = None  # made on the first read_file
 
 
 def engine_label() -> str:
@@ -33,27 +29,29 @@ def engine_label() -> str:
         return PACKAGE
 
 
-def _load() -> Any:
-    global _engine
-    if _engine is None:
-        try:
-            from rapidocr_onnxruntime import RapidOCR
-        except ImportError as exc:  # a broken install: the check says so, the run is unaffected
-            raise OcrUnavailable(f"{PACKAGE} is not installed ({exc})") from None
-        _engine = RapidOCR(print_verbose=False)
-    return _engine
+def read_file(path: Path) -> list[str]:
+    """``read_lines`` of the image stored at ``path``, in the OCR process. ``ThumbnailError`` when the file is not
+    an image it may open, ``OcrUnavailable`` when the engine cannot read here (or the process stopped)."""
+    global _reader
+    from tui.imaging.decode import ThumbnailError
 
-
-def read_lines(image: Image) -> list[str]:
-    """Every line of text the engine reads with confidence, top to bottom as it returns them."""
-    import numpy as np
-
-    pixels = np.asarray(image.convert("RGB"))[:, :, ::-1]  # the engine takes OpenCV's BGR order
     with _lock:
-        result, _elapsed = _load()(np.ascontiguousarray(pixels))
-    lines: list[str] = []
-    for entry in result or ():
-        text, score = entry[1], entry[2]
-        if isinstance(text, str) and text.strip() and float(score) >= MIN_SCORE:
-            lines.append(" ".join(text.split()))
-    return lines
+        if _reader is None:
+            import atexit
+
+            _reader = Reader()
+            atexit.register(_reader.close)  # the child also dies with this process, whatever ends it
+        reader = _reader
+    try:
+        return reader.read(path)
+    except ReadFailed as exc:
+        if exc.kind == "image":
+            raise ThumbnailError(str(exc)) from None
+        raise OcrUnavailable(str(exc) if exc.kind == "unavailable" else f"OCR failed: {exc}") from None
+    except OSError as exc:
+        raise OcrUnavailable(str(exc)) from None
+
+
+def reader_pid() -> int | None:
+    """The OCR process's id while one runs (for tests and the benchmark)."""
+    return _reader.pid if _reader is not None else None
