@@ -111,3 +111,26 @@ def test_the_report_shows_the_checks_agreement_with_the_person_and_compare_gates
     code, out, err = run_main(["compare", sid, sid, "--scorer", "checks", "--format", "json"])
     assert code == 0, err
     assert json.loads(out)["raters"] == {"baseline": ["checks"], "new": ["checks"]}
+
+
+def test_a_rater_packet_carries_the_checks_declared_but_none_measured(fast_demo, config_dir, data_dir) -> None:
+    """On purpose (README, Machine checks): a rater scoring a packet is the independent person the trust table
+    compares the checks with, so they do not see the owner's results; and the packet's images are re-encoded, so
+    a result measured on the owner's image would be stale there anyway."""
+    import io
+    import zipfile
+
+    from tui.reports.packet import make_packet
+
+    _preset(config_dir)
+    code, out, err = run_main(["run", "--preset", "mine/poster", "--model", "demo:mosaic", "--model", "demo:aurora"])
+    assert code == 0, err
+    store = Store(data_dir)
+    session = store.load(out.strip())
+    assert all(r.checks for r in session.runs)
+    _record, data = make_packet(session, store, "bob")
+    packet = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("export.json"))
+    assert [r.get("checks", []) for r in packet["runs"]] == [[], []]
+    machine = [i.get("machine") for i in packet["cases"][0]["checklist"]]
+    assert machine[:2] == [{"kind": "aspect", "ratio": "2:3"}, {"kind": "size", "size": "768x768"}]
+    assert all(not r.get("metrics") for r in packet["runs"])  # no other measurement rides along either

@@ -1,10 +1,17 @@
 """Machine checks on 36 outputs of 1024x1024 (the cat3 poster's text: three OCR items, an aspect and a
-preservation check each): how long the queue takes, headless and behind the TUI's Review screen, and how long the
-TUI's event loop is held meanwhile, side by side with the same loop idle (the baseline).
+preservation check each): how long the queue takes, headless and behind the TUI, and how long the TUI is held
+meanwhile, side by side with the same TUI idle (the baseline):
 
-    .venv/bin/python tests/benchmarks/bench_checks.py
+1. headless: the queue alone, its wall time;
+2. in-process: Review under Textual's test driver, the event loop probed every 5 ms (every stall is seen);
+3. the real TUI in a pseudo-terminal (tests/benchmarks/checks_pty.py): 36 runs started from Home, Review open,
+   a key every ~0.2 s and the time to the first bytes of the frame that answers it; then the same with two
+   processes spinning on the cores (a shared machine, a build next door).
 
-Target (issue 14): every frame under 100 ms while the checks run.
+    .venv/bin/python tests/benchmarks/bench_checks.py [--skip-load]
+
+Target (issue 14): every frame under 100 ms while the checks run. The load average is printed: on a machine
+already busy the idle baseline itself holds frames, and the ratios say what the checks add.
 """
 
 from __future__ import annotations
@@ -104,28 +111,55 @@ async def in_tui(root: Path) -> tuple[list[float], list[float], float, bool]:
 
 
 def _p(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 2 else max(values)
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 2 else max(values)
+
+
+def _table(title: str, idle: list[float], busy: list[float]) -> None:
+    print(f"  {title:<46}idle (baseline)   checks running   ratio")
+    for name, q in (("median", 50), ("p95", 95), ("p99", 99)):
+        a, b = _p(idle, q), _p(busy, q)
+        print(f"    {name:<44}{a:>10.1f}{b:>18.1f}{b / a if a > 0 else float('inf'):>9.1f}x")
+    a, b = max(idle), max(busy)
+    print(f"    {'worst':<44}{a:>10.1f}{b:>18.1f}{b / a if a > 0 else float('inf'):>9.1f}x")
+    over = (sum(x > 100 for x in idle), sum(x > 100 for x in busy))
+    print(f"    {'over 100 ms':<44}{over[0]:>6}/{len(idle):<5}{over[1]:>12}/{len(busy):<5}")
+
+
+def _pty(root: Path, load: int) -> None:
+    from tests.benchmarks.checks_pty import RUNS, measure
+
+    before = os.getloadavg()[0]
+    r = measure(root, load=load)
+    said = f"with {load} CPU burners" if load else "no added load"
+    print(
+        f"  real TUI in a pty, {said} (load average {before:.1f} before): {RUNS} runs in {r['runs_s']:.1f} s, "
+        f"their checks done {r['checks_s']:.1f} s after the start; OCR processes: {r['ocr_children']}"
+    )
+    _table("key-to-frame latency (ms)", r["idle"], r["busy"])
+    idle_cpu, busy_cpu = r["idle_cpu"] * 100, r["busy_cpu"] * 100
+    print(f"    the TUI process's own CPU: {idle_cpu:.0f} % of a core idle, {busy_cpu:.0f} % while the checks run")
+    worst = max(r["busy"])
+    print(f"    target: every frame under 100 ms while the checks run -> {'met' if worst < 100 else 'NOT met'}")
 
 
 def main() -> None:
+    skip_load = "--skip-load" in sys.argv[1:]
+    print(f"machine checks on {OUTPUTS} outputs of 1024x1024 (3 OCR items read once, aspect, preserve each)")
+    print(f"  {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         setup(root)
         wall, first = headless(root / "headless")
+        print(
+            f"  headless queue: {wall:.1f} s in all, {wall / OUTPUTS * 1000:.0f} ms per output"
+            f" (the first, starting the OCR process and loading its engine: {first * 1000:.0f} ms)"
+        )
         idle, busy, tui_wall, shown = asyncio.run(in_tui(root / "tui"))
-    print(f"machine checks on {OUTPUTS} outputs of 1024x1024 (3 OCR items read once, aspect, preserve each)")
-    print(
-        f"  headless queue: {wall:.2f} s in all, {wall / OUTPUTS * 1000:.0f} ms per output"
-        f" (the first, loading the OCR engine: {first * 1000:.0f} ms)"
-    )
-    print(f"  behind Review: {tui_wall:.2f} s for {OUTPUTS - 1} outputs; every result shown in Review: {shown}")
-    print("  TUI event loop stalls (ms past a 5 ms sleep)   idle (baseline)   checks running   ratio")
-    for name, q in (("median", 50), ("p99", 99)):
-        a, b = _p(idle, q), _p(busy, q)
-        print(f"    {name:<44}{a:>10.2f}{b:>18.2f}{b / a if a > 0 else float('inf'):>9.1f}x")
-    worst_idle, worst_busy = max(idle), max(busy)
-    print(f"    {'worst':<44}{worst_idle:>10.2f}{worst_busy:>18.2f}{worst_busy / worst_idle:>9.1f}x")
-    print(f"  target: no frame held over 100 ms -> {'met' if worst_busy < 100 else 'NOT met'}")
+        print(f"  in-process, behind Review: {tui_wall:.1f} s for {OUTPUTS - 1} outputs; all shown in Review: {shown}")
+        _table("event loop stalls (ms past a 5 ms sleep)", idle, busy)
+    for load in (0,) if skip_load else (0, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            _pty(Path(tmp), load)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ The child is tied to its parent so that it can never outlive it or keep anything
 - **it holds none of the parent's files**: ``close_fds``, its stdin and stdout are pipes of its own, its stderr
   is /dev/null (onnxruntime's warnings), and inside it fd 1 is pointed at /dev/null too, so a stray print of a
   library cannot break the replies; a terminal or a test's capture pipe is never inherited;
-- **it runs below the screen**: ``nice`` 10, so the TUI and the runner get the cores first when they want them;
+- **it runs below the screen**: ``nice`` 10 and Linux's batch policy, so the TUI and the runner get the cores
+  first when they want them, and the engine uses every core but one (``engine_threads``);
 - **one read at a time**, a JSON line each way: ``{"path": …}``, then ``{"lines": […]}`` or ``{"error": kind,
   "message": …}``. The image is opened and checked in the child (``decode.open_image``): a hostile file is
   decoded away from the TUI's process too.
@@ -69,6 +70,8 @@ class Reader:
         root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # numpy's own pools, if any
+            env.setdefault(name, str(engine_threads()))
         return subprocess.Popen(
             [sys.executable, "-m", "tui.imaging.ocr_worker", str(os.getpid())],
             stdin=subprocess.PIPE,
@@ -180,10 +183,18 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _lower_priority() -> None:
+    """nice 10, and Linux's batch policy (no preempting a task that just woke, such as the TUI after a key)."""
     import contextlib
 
     with contextlib.suppress(OSError, AttributeError):
         os.nice(NICE)
+    with contextlib.suppress(OSError, AttributeError):
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+
+
+def engine_threads() -> int:
+    """The engine's threads: every core but one, which stays the screen's (one on a machine of one or two)."""
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
 def _load() -> Any:
@@ -193,7 +204,8 @@ def _load() -> Any:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:  # a broken install: the check says so, the run is unaffected
             raise OcrUnavailable(f"{PACKAGE} is not installed ({exc})") from None
-        _engine = RapidOCR(print_verbose=False)
+        threads = engine_threads()
+        _engine = RapidOCR(print_verbose=False, intra_op_num_threads=threads, inter_op_num_threads=1)
     return _engine
 
 
