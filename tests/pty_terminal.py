@@ -87,8 +87,12 @@ class PtyApp:
                 return
             if not data:
                 return
-            with self._lock:
-                self.stream.feed(data)
+            self.received(data)
+
+    def received(self, data: bytes) -> None:
+        """Output from the app, as it arrives (the reader thread's; a subclass may time it)."""
+        with self._lock:
+            self.stream.feed(data)
 
     def text(self) -> str:
         with self._lock:

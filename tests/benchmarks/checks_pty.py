@@ -28,21 +28,18 @@ class TimedPty(PtyApp):
     """A PtyApp that keeps when each chunk of output arrived; the screen is parsed only until ``measuring``."""
 
     measuring = False
+    arrivals: list[float]
 
-    def _read(self) -> None:
-        self.arrivals: list[float] = []
-        while True:
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            now = time.perf_counter()
-            with self._lock:
-                self.arrivals.append(now)
-                if not self.measuring:
-                    self.stream.feed(data)
+    def __init__(self, *args, **kwargs) -> None:
+        self.arrivals = []
+        super().__init__(*args, **kwargs)
+
+    def received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        with self._lock:
+            self.arrivals.append(now)
+            if not self.measuring:
+                self.stream.feed(data)
 
 
 def _session(root: Path, server_url: str) -> str:
