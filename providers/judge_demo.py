@@ -27,7 +27,7 @@ def pixel_features(data: bytes) -> tuple[bytes, float, float]:
     with Image.open(io.BytesIO(data)) as img:
         img.draft("L", (64, 64))
         grey = img.convert("L").resize((16, 16))
-    values = list(grey.getdata())
+    values = list(grey.tobytes())  # mode L: one byte a pixel, row by row (getdata is deprecated in Pillow 13)
     mean = statistics.fmean(values) / 255
     contrast = min(1.0, statistics.pstdev(values) / 128)
     return bytes(values), mean, contrast

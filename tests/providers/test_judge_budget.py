@@ -10,8 +10,9 @@ import math
 import pytest
 
 from providers.estimate import CHARS_PER_TOKEN
-from tests.providers.judge_loopback import JudgeLoopback, question_text
+from tests.providers.judge_loopback import JudgeLoopback, asked_ids, question_text
 from tui.cli.main import EXIT_OK, EXIT_OVER_BUDGET, main
+from tui.core.budget import usd
 from tui.core.context import Context
 from tui.core.judging import JudgePass, resolve_judge
 
@@ -56,12 +57,37 @@ def server(monkeypatch):
         srv.stop()
 
 
-def test_the_estimate_prices_the_questions_as_they_are_sent(six_outputs, server, capsys) -> None:
+@pytest.fixture
+def with_a_child(fast_demo, capsys) -> str:
+    """Four outputs whose checklist has a child item: two questions an output (the parent's level, then the child)."""
+    argv = ["run", "--prompt", "a red cube on a wooden table", "--model", "demo:mosaic", "--model", "demo:aurora"]
+    for check in ["a red cube", "  the cube is red", "a wooden table"]:
+        argv += ["--check", check]
+    assert main([*argv, "--repeat", "2", "-q"]) == 0
+    return capsys.readouterr().out.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def an_edit(fast_demo, capsys, tmp_path) -> str:
+    """Two outputs of an edit: each question sends the output and its reference."""
+    from tests.checks_support import png
+
+    ref = tmp_path / "ref.png"
+    ref.write_bytes(png((64, 64)))
+    argv = ["run", "--prompt", "make the cube red", "--ref", str(ref), "--model", "demo:mosaic", "--model",
+            "demo:aurora", "--check", "the cube is red", "-q"]  # fmt: skip
+    assert main(argv) == 0
+    return capsys.readouterr().out.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("outputs", ["six_outputs", "with_a_child", "an_edit"])
+def test_the_estimate_prices_the_questions_as_they_are_sent(outputs, server, capsys, request) -> None:
+    session_id = request.getfixturevalue(outputs)
     srv = server("judge_openai")
-    code, _, err = _cli(capsys, "judge", six_outputs, "--model", PRICED)
+    code, _, err = _cli(capsys, "judge", session_id, "--model", PRICED)
     assert code == EXIT_OK, err
     calls = srv.judge_calls()
-    assert len(calls) == 6
+    assert len(calls) == {"six_outputs": 6, "with_a_child": 8, "an_edit": 2}[outputs]
     # What was sent, priced independently: every character of the system and user text and the schema, at three a
     # token, one image at the table's 2489 tokens, 60 output tokens per item; $0.40 and $1.60 per 1M.
     total = 0.0
@@ -70,13 +96,14 @@ def test_the_estimate_prices_the_questions_as_they_are_sent(six_outputs, server,
         chars = len(body["messages"][0]["content"]) + len(question_text(rec))
         chars += len(json.dumps(body["response_format"]["json_schema"]["schema"]))
         images = sum(1 for p in body["messages"][-1]["content"] if p.get("type") == "image_url")
+        assert images == (2 if outputs == "an_edit" else 1)
         tokens_in = math.ceil(chars / CHARS_PER_TOKEN) + 2489 * images
-        total += (tokens_in * 0.40 + 60 * len(CHECKS) * 1.60) / 1e6
+        total += (tokens_in * 0.40 + 60 * len(asked_ids(rec)) * 1.60) / 1e6
     line = next(x for x in err.splitlines() if x.startswith("estimated cost: "))
-    assert line == f"estimated cost: ${total:.3f}"
+    assert line == f"estimated cost: {usd(total)}"
     ctx = Context()
     spec = resolve_judge(ctx.registry, PRICED)
-    fresh = JudgePass(ctx.store, ctx.store.load(six_outputs), spec, cache=_EmptyCache())
+    fresh = JudgePass(ctx.store, ctx.store.load(session_id), spec, cache=_EmptyCache())
     assert fresh.estimate().known_usd == pytest.approx(total, abs=1e-6) and fresh.estimate().unit == "output"
 
 
