@@ -16,7 +16,7 @@ from tui.core import checking, previews
 from tui.core.context import Context
 from tui.core.safe_text import visible
 from tui.core.wording import count
-from tui.imaging import check_queue, thumb_queue
+from tui.imaging import check_queue, ocr, thumb_queue
 from tui.widgets import action_log, palette
 from tui.widgets.failures import ReportsFailures, TaskFailed, explain, write_debug_log
 
@@ -54,6 +54,7 @@ class ImgbenchApp(ReportsFailures, App[None]):
         self.ctx = context or Context()
         previews.install(thumb_queue)
         checking.install(check_queue)  # machine checks of each recorded run, off the UI thread
+        ocr.yield_to_screen()  # and their OCR process only on cores nothing else wants
         self.preview_line = preview_line or "halfblock: truecolor half-block cells (works everywhere)"
         self.animation_level = "none"  # over SSH every animated frame is a round trip
 

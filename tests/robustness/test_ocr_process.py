@@ -179,3 +179,25 @@ def test_the_kernel_ends_the_child_with_its_parent_even_when_its_stdin_stays_ope
         parent.stdout.close()
         if _alive(child):
             os.kill(child, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(("idle", "policy"), [(False, os.SCHED_BATCH), (True, os.SCHED_IDLE)])
+def test_headless_it_runs_at_the_batch_policy_and_beside_a_screen_at_the_idle_one(tmp_path: Path, idle, policy) -> None:
+    from tui.imaging.ocr_worker import Reader, ReadFailed
+
+    reader = Reader(idle=idle)
+    try:
+        with pytest.raises(ReadFailed):
+            reader.read(tmp_path / "missing.png")  # a request answered: the child has set itself up
+        assert os.sched_getscheduler(reader.pid) == policy and _nice(reader.pid) >= NICE
+    finally:
+        reader.close()
+
+
+def test_the_app_puts_the_reading_process_beside_its_screen(monkeypatch) -> None:
+    from screens.registry import build_app
+    from tui.imaging import ocr
+
+    monkeypatch.setattr(ocr, "_idle", [False])
+    build_app()
+    assert ocr._idle == [True]

@@ -18,6 +18,14 @@ if TYPE_CHECKING:
 
 _lock = threading.Lock()
 _reader: Reader | None = None  # made on the first read_file
+_idle = [False]  # set by the App: beside a screen the reading process takes the idle policy
+
+
+def yield_to_screen() -> None:
+    """A screen is on (the App calls this once): the reading process gets a core only when nothing else wants one,
+    so reading never slows a frame; on a busy machine the checks take longer instead. Headless, the process runs
+    at nice 10 (a CI job waiting for the checks is not starved by its neighbours)."""
+    _idle[0] = True
 
 
 def engine_label() -> str:
@@ -39,7 +47,7 @@ def read_file(path: Path) -> list[str]:
         if _reader is None:
             import atexit
 
-            _reader = Reader()
+            _reader = Reader(idle=_idle[0])
             atexit.register(_reader.close)  # the child also dies with this process, whatever ends it
         reader = _reader
     try:

@@ -9,8 +9,9 @@ The child is tied to its parent so that it can never outlive it or keep anything
 - **it holds none of the parent's files**: ``close_fds``, its stdin and stdout are pipes of its own, its stderr
   is /dev/null (onnxruntime's warnings), and inside it fd 1 is pointed at /dev/null too, so a stray print of a
   library cannot break the replies; a terminal or a test's capture pipe is never inherited;
-- **it runs below the screen**: ``nice`` 10 and Linux's batch policy, so the TUI and the runner get the cores
-  first when they want them, and the engine uses every core but one (``engine_threads``);
+- **it runs below the screen**: ``nice`` 10 and Linux's batch policy, and the engine uses every core but one
+  (``engine_threads``); beside the TUI (``Reader(idle=True)``) it takes the idle policy instead: it gets a core
+  only when nothing else wants it, so a busy machine slows the checks, never the screen;
 - **one read at a time**, a JSON line each way: ``{"path": …}``, then ``{"lines": […]}`` or ``{"error": kind,
   "message": …}``. The image is opened and checked in the child (``decode.open_image``): a hostile file is
   decoded away from the TUI's process too.
@@ -56,9 +57,10 @@ class ReadFailed(RuntimeError):
 
 # -- the parent's side ---------------------------------------------------------------------------------------
 class Reader:
-    def __init__(self) -> None:
+    def __init__(self, *, idle: bool = False) -> None:
         self._lock = threading.Lock()
         self._proc: Any = None
+        self.idle = idle  # the idle policy (beside the TUI), else nice 10 and the batch policy (headless)
 
     @property
     def pid(self) -> int | None:
@@ -73,7 +75,7 @@ class Reader:
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # numpy's own pools, if any
             env.setdefault(name, str(engine_threads()))
         return subprocess.Popen(
-            [sys.executable, "-m", "tui.imaging.ocr_worker", str(os.getpid())],
+            [sys.executable, "-m", "tui.imaging.ocr_worker", str(os.getpid()), *(["--idle"] if self.idle else [])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -182,14 +184,15 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _lower_priority() -> None:
-    """nice 10, and Linux's batch policy (no preempting a task that just woke, such as the TUI after a key)."""
+def _lower_priority(idle: bool) -> None:
+    """nice 10, and Linux's batch policy (no preempting a task that just woke, such as the TUI after a key), or its
+    idle policy (a core only when no other task wants one)."""
     import contextlib
 
     with contextlib.suppress(OSError, AttributeError):
         os.nice(NICE)
     with contextlib.suppress(OSError, AttributeError):
-        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+        os.sched_setscheduler(0, os.SCHED_IDLE if idle else os.SCHED_BATCH, os.sched_param(0))
 
 
 def engine_threads() -> int:
@@ -242,7 +245,7 @@ def _answer(path: str) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     parent = int(argv[0]) if argv and argv[0].isdigit() else os.getppid()
     _die_with_parent(parent)
-    _lower_priority()
+    _lower_priority("--idle" in argv[1:])
     replies = os.fdopen(os.dup(1), "wb", buffering=0)
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 1)  # a library's print goes nowhere, never into the replies
