@@ -31,7 +31,7 @@ def launch_tui(preview: str | None = None) -> int:
         try:
             from tui.widgets.image_view import load_graphics_widgets
 
-            result = detect(mode, widgets=load_graphics_widgets)
+            result = detect(mode, widgets=load_graphics_widgets, app=True)
             line = getattr(result, "explanation", "") or str(result)
         except Exception as exc:  # detection must never stop the app from starting
             line = f"halfblock: detection failed ({exc})"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.graphics.outer_terminal import remove_socket
 from tui.imaging import graphics, term_probe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +90,8 @@ def test_a_terminal_that_answers_late_or_never_costs_at_most_the_deadline(delay,
 
 def test_inside_tmux_the_outer_queries_travel_in_passthrough() -> None:
     wrapped = term_probe.queries(in_tmux=True)
-    assert wrapped.startswith("\x1bPtmux;\x1b\x1b_G") and wrapped.endswith("\x1b[16t\x1b[c")
+    assert wrapped.startswith("\x1bPtmux;\x1b\x1b_G") and wrapped.endswith("\x1b\x1b[5n\x1b\\\x1b[16t\x1b[c")
+    assert term_probe.queries(in_tmux=True, passthrough=False) == "\x1b[16t\x1b[c"  # nothing tmux would drop
     answers = term_probe.parse(TMUX_NO_PASSTHROUGH.encode())
     assert answers.answered and not answers.kitty and answers.terminal == "tmux"
 
@@ -166,6 +168,7 @@ def _detect_in_tmux(tmp_path: Path, passthrough: str) -> str:
         raise AssertionError(f"no verdict from the tmux pane in 15 s: {out.read_text() if out.exists() else ''!r}")
     finally:
         subprocess.run([*base, "kill-server"], env=env, check=False, capture_output=True)
+        remove_socket(socket)
 
 
 def test_inside_tmux_without_passthrough_the_fallback_says_how_to_fix_it(tmp_path: Path) -> None:
@@ -177,12 +180,14 @@ def test_inside_tmux_without_passthrough_the_fallback_says_how_to_fix_it(tmp_pat
     assert float(seconds) < 1.0  # tmux answers DA1 itself: no waiting for the deadline
 
 
-def test_inside_tmux_with_passthrough_but_no_graphics_outside(tmp_path: Path) -> None:
-    verdict, _seconds = _detect_in_tmux(tmp_path, "on").split("|")
+def test_inside_a_detached_tmux_with_passthrough_nothing_answers_outside(tmp_path: Path) -> None:
+    verdict, seconds = _detect_in_tmux(tmp_path, "on").split("|")
     if sys.version_info < (3, 12):
         assert verdict.startswith("halfblock: textual-image needs Python 3.12+")
         return
-    assert verdict.startswith("halfblock: inside tmux and the outer terminal answered no graphics query")
+    # No client, so no outer terminal: tmux answers DA1, the passthrough DSR never comes back: the deadline.
+    assert verdict.startswith("halfblock: inside tmux the outer terminal did not answer through passthrough within 1 s")
+    assert 1.0 <= float(seconds) < 1.2
 
 
 @pytest.mark.parametrize(("mode", "start"), [("sixel", b"\x1bP"), ("kitty", b"\x1b_Ga=t,f=100")])

@@ -8,9 +8,7 @@ On Python 3.11 (no textual-image) the same runs must show half-blocks.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.graphics import pictures, xsupport
+from tests.graphics.sessions import imgbench_env, session_with_pictures
 
 pytestmark = pytest.mark.slow
 GRAPHICS = sys.version_info >= (3, 12)  # textual-image's Sixel encoder and placeholders need 3.12
-BIN = Path(sys.executable).parent
 SHOTS = os.environ.get("IMGBENCH_SCREENSHOTS")  # a directory: keep the screenshots (docs/ is made this way)
 
 
@@ -37,16 +35,6 @@ def _keep(shot, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         shot.save(Path(SHOTS) / f"{name}.png")
-
-
-def _env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "IMGBENCH_CONFIG_DIR": str(tmp_path / "config"),
-        "IMGBENCH_DATA_DIR": str(tmp_path / "data"),
-        "IMGBENCH_CACHE_DIR": str(tmp_path / "cache"),
-        "COLORTERM": "truecolor",
-        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
-    }
 
 
 def _expect(count: int, *, fine: bool | list[bool], min_width: int = 0, max_width: int = 10**6, top_left: bool = False):
@@ -80,43 +68,17 @@ def test_cli_preview_in_a_real_terminal(display, tmp_path: Path, kind: str, mode
     pictures.picture().save(path)
     preview = f"imgbench preview {path} --cols 40 --rows 12 2>> {tmp_path}/err"
     command = f"{preview} --mode {mode}; {preview} --mode halfblock; sleep 60"
-    with xsupport.terminal(display, kind, ["sh", "-c", command], _env(tmp_path)):
+    with xsupport.terminal(display, kind, ["sh", "-c", command], imgbench_env(tmp_path)):
         shot = display.wait_for(_expect(2, fine=[GRAPHICS, False], min_width=150, top_left=True))
     _keep(shot, f"preview-{kind}")
     err = (tmp_path / "err").read_text()
     assert "Traceback" not in err, err
 
 
-def _session_with_pictures(tmp_path: Path) -> str:
-    """A session whose two outputs are the test picture (the demo models draw something else)."""
-    env = {**os.environ, **_env(tmp_path)}
-    (tmp_path / "config").mkdir(exist_ok=True)
-    config = 'rater = "tester"\n[providers.demo]\nlatency_ms = 10\nfail_rate = 0\n'
-    (tmp_path / "config" / "config.toml").write_text(config)
-    out = subprocess.run(
-        [str(BIN / "imgbench"), "run", "--prompt", "four quadrants", "--model", "demo:mosaic", "--model",
-         "demo:aurora"],
-        env=env, capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    session_id = out.stdout.strip().split()[-1]
-    folder = tmp_path / "data" / "sessions" / session_id
-    doc = json.loads((folder / "session.json").read_text())
-    import hashlib
-
-    for run in doc["runs"]:
-        image = run["images"][0]
-        target = folder / image["path"]
-        pictures.picture().save(target)
-        data = target.read_bytes()
-        image.update(sha256=hashlib.sha256(data).hexdigest(), width=512, height=512, bytes=len(data), format="PNG")
-    (folder / "session.json").write_text(json.dumps(doc))
-    return session_id
-
-
 @pytest.mark.parametrize("kind", ["xterm", "kitty"])
 def test_review_and_zoom_in_a_real_terminal(display, tmp_path: Path, kind: str) -> None:
-    _session_with_pictures(tmp_path)
-    with xsupport.terminal(display, kind, ["sh", "-c", f"imgbench; echo $? > {tmp_path}/rc"], _env(tmp_path)):
+    session_with_pictures(tmp_path)
+    with xsupport.terminal(display, kind, ["sh", "-c", f"imgbench; echo $? > {tmp_path}/rc"], imgbench_env(tmp_path)):
         display.wait_drawn()  # Home is up
         display.keys("Return")  # Home: open the session (every run done: Review)
         shot = display.wait_for(_expect(2, fine=GRAPHICS, min_width=150))

@@ -162,7 +162,7 @@ def _preview_file(path: Path, cols: int, rows: int, console: Console, mode: str)
     if not path.is_file():
         raise InputError("no such file" if not path.exists() else "not a file", file=path)
     detection = graphics.detect(mode) if mode != "halfblock" else None
-    if detection is not None and mode in graphics.GRAPHICS and not detection.graphics:
+    if detection is not None and not detection.graphics and (mode in graphics.GRAPHICS or detection.fixable):
         print(f"imgbench: note: {detection.explanation}", file=sys.stderr)
     try:
         if detection is not None and detection.graphics:
@@ -187,6 +187,14 @@ def _print_graphic(path: Path, cols: int, rows: int, console: Console, detection
         from tui.imaging import kitty
 
         img = img.resize((width * cell_w, height * cell_h)) if img.width > width * cell_w else img
+        if detection.tmux is not None:  # placed through tmux's passthrough, at the pane's cursor
+            from tui.imaging.kitty_tmux import print_direct
+
+            assert sys.__stdin__ is not None
+            if print_direct(img, width, height, console.file, sys.__stdin__.fileno(), detection.tmux,
+                            timeout=graphics.probe_timeout(os.environ)):  # fmt: skip
+                return
+            raise InputError("tmux did not say where its cursor is; try --mode halfblock", file=path)
         console.file.write(kitty.direct(img, width, height))
         console.file.flush()
         return

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
+import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from tui.imaging import term_probe
+from tui.imaging import term_probe, tmux_state
 from tui.imaging.term_probe import Answers
+from tui.imaging.tmux_state import TmuxState
 
 MODES = ("auto", "halfblock", "kitty", "sixel", "iterm")
 GRAPHICS = ("kitty", "sixel", "iterm")
@@ -46,6 +47,8 @@ class Detection:
     kitty_placement: str = ""  # kitty mode: "unicode" (placeholders) or "direct" (placed at a cell)
     terminal: str = ""  # XTVERSION's answer, e.g. "kitty(0.26.5)"
     probe_seconds: float = 0.0
+    tmux: TmuxState | None = None  # inside tmux: what its server said (a direct placement goes through it)
+    fixable: str = ""  # a fallback the user can undo, said even when nothing was asked for: how
 
     @property
     def graphics(self) -> bool:
@@ -98,19 +101,6 @@ def color_system(env: Mapping[str, str] | None = None) -> tuple[str, str]:
     return "standard", f"TERM={term or 'unset'}"
 
 
-def _tmux_passthrough() -> str | None:
-    """tmux's allow-passthrough option ('on', 'all', 'off'), or None if it cannot be asked."""
-    try:
-        out = subprocess.run(
-            ["tmux", "show", "-Av", "allow-passthrough"], capture_output=True, text=True, timeout=0.5, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0:
-        return None
-    return out.stdout.strip() or None
-
-
 # The probe's deadline. A terminal answers DA1 in milliseconds, so the deadline only costs anything when
 # nothing answers; over SSH a reply needs a round trip (and a slow link several), so it is longer there.
 PROBE_TIMEOUT_LOCAL = 0.5
@@ -136,13 +126,12 @@ def _over_ssh(env: Mapping[str, str]) -> bool:
     return bool(env.get("SSH_CONNECTION") or env.get("SSH_TTY") or env.get("SSH_CLIENT"))
 
 
-def _ask_terminal(env: Mapping[str, str]) -> Answers:
+def _ask_terminal(env: Mapping[str, str], state: TmuxState | None) -> Answers:
     """The real probe, on the process's own terminal (stdin for replies, stdout for queries)."""
     assert sys.__stdin__ is not None and sys.__stdout__ is not None
     sys.__stdout__.flush()
-    return term_probe.probe(
-        sys.__stdin__.fileno(), sys.__stdout__.fileno(), timeout=probe_timeout(env), in_tmux=bool(env.get("TMUX"))
-    )
+    return term_probe.probe(sys.__stdin__.fileno(), sys.__stdout__.fileno(), timeout=probe_timeout(env),
+                            in_tmux=state is not None, passthrough=state is None or state.passthrough_on)  # fmt: skip
 
 
 def _share_with_textual_image(sixel: bool, kitty: bool, cell: tuple[int, int]) -> None:
@@ -177,12 +166,16 @@ def detect(
     isatty: bool | None = None,
     widgets: Callable[[], object] | None = None,
     ask: Callable[[], Answers] | None = None,
+    tmux: Callable[[], TmuxState] | None = None,
+    app: bool = False,
 ) -> Detection:
     """Decide the preview mode once, before the App starts; the result is also kept for ``current()``.
 
     ``requested``: auto|halfblock|kitty|sixel|iterm (None = auto). ``widgets``: what imports
     textual-image's Textual widgets, for the TUI (``tui.widgets.image_view.load_graphics_widgets``).
-    ``ask``: the terminal probe (tests give a stand-in; by default the real one on stdin/stdout).
+    ``ask``: the terminal probe (tests give a stand-in; by default the real one on stdin/stdout); ``tmux``:
+    what the tmux server says (inside tmux; by default asked). ``app``: for the TUI, which redraws (inside tmux
+    it gets no Kitty direct placement), not for one printed image.
     """
     env = os.environ if env is None else env
     requested = (requested or "auto").lower()
@@ -216,8 +209,9 @@ def detect(
     if term in ("dumb", "linux", "") and requested == "auto":
         return done("halfblock", f"TERM={term or 'unset'} has no graphics")
     in_tmux = bool(env.get("TMUX"))
+    state = (tmux or (lambda: tmux_state.ask(env)))() if in_tmux else None
     try:
-        answers = (ask or (lambda: _ask_terminal(env)))()
+        answers = (ask or (lambda: _ask_terminal(env, state)))()
     except ValueError:
         raise  # a bad IMGBENCH_PROBE_TIMEOUT is the user's to fix
     except Exception as exc:  # a probe that fails must never stop the app from starting
@@ -225,37 +219,56 @@ def detect(
         probe_error = f"the terminal probe failed ({type(exc).__name__})"
     else:
         probe_error = ""
+    if state is not None and state.client_termtype:  # tmux swallows the outer terminal's XTVERSION: tmux heard it
+        answers = replace(answers, version=state.client_termtype)
     cell = answers.cell_size or DEFAULT_CELL
-    seen = {"cell_size": cell, "probed": True, "terminal": answers.version, "probe_seconds": answers.seconds}
+    seen = {"cell_size": cell, "probed": True, "terminal": answers.version, "probe_seconds": answers.seconds,
+            "tmux": state}  # fmt: skip
     name = _terminal_name(env, answers)
-    placement = "unicode" if in_tmux or term_probe.placeholders_supported(answers) else "direct"
-    if answers.terminal == "tmux":
-        placement = "unicode"  # tmux answered XTVERSION itself: the outer terminal is unknown; tmux needs placeholders
+    # Through tmux an unknown outer terminal gets placeholders (the one Kitty form tmux can carry).
+    unicode = term_probe.placeholders_supported(answers) or (in_tmux and not answers.version)
+    placement = "unicode" if unicode else "direct"
+    # A direct placement through tmux is drawn at a spot on the outer screen that tmux's redraws know nothing
+    # of: fine for `imgbench preview`'s one image, not for an app that redraws; there half-blocks are better.
+    tmux_direct_refused = in_tmux and not unicode and app
+    old_kitty = f"{name} has no Unicode placeholders (kitty ≥ 0.28), which Kitty graphics in a tmux app need"
 
     if requested in GRAPHICS:
         confirmed = {"kitty": answers.kitty, "sixel": answers.sixel, "iterm": answers.sixel or _is_iterm(env)}
         note = "" if confirmed[requested] else " (the terminal did not confirm it)"
+        if requested == "kitty" and tmux_direct_refused:
+            placement, note = "unicode", f"{note} ({old_kitty}: expect empty boxes)"
         how = " drawn with iTerm2's Sixel support" if requested == "iterm" else ""
         extra = f", {placement} placement" if requested == "kitty" else ""
         return done(requested, f"chosen by --preview or config{how}{extra}{note}", kitty_placement=placement, **seen)
 
+    if state is not None and not state.passthrough_on:
+        outer = state.client_termtype or state.client_termname
+        fix = f"set -g allow-passthrough on for Kitty graphics{f' in {outer}' if outer else ''}"
+        kitty_outside = re.match(r"(xterm-)?(kitty|ghostty|wezterm)", outer.lower()) is not None
+        why = f"inside tmux with allow-passthrough off ({fix})"
+        return done("halfblock", why, fixable=fix if kitty_outside else "", **seen)
     if not answers.answered:
         why = probe_error or f"the terminal did not answer the probe within {probe_timeout(env):g} s"
         return done("halfblock", why, **seen)
+    via = " through tmux passthrough" if in_tmux else ""
     if answers.kitty and placement == "unicode":
-        via = " through tmux passthrough" if in_tmux else ""
         return done("kitty", f"{name} answered the Kitty graphics query{via} (Unicode placeholders)",
                     kitty_placement="unicode", **seen)  # fmt: skip
     if answers.sixel:
         found = "iterm" if _is_iterm(env) else "sixel"
         why = f"{name}, drawn with its Sixel support" if found == "iterm" else f"{name} reports Sixel (DA1)"
         return done(found, why, **seen)
+    if answers.kitty and tmux_direct_refused:
+        return done("halfblock", f"inside tmux, {old_kitty} (imgbench preview draws it by direct placement)",
+                    **seen)  # fmt: skip
     if answers.kitty:
-        return done("kitty", f"{name} answered the Kitty graphics query (no Unicode placeholders: direct placement)",
-                    kitty_placement="direct", **seen)  # fmt: skip
+        where = ", placed on the outer screen" if in_tmux else ""
+        return done("kitty", f"{name} answered the Kitty graphics query{via} (no Unicode placeholders: direct "
+                    f"placement{where})", kitty_placement="direct", **seen)  # fmt: skip
+    if in_tmux and not answers.outer:
+        return done("halfblock", f"inside tmux the outer terminal did not answer through passthrough within "
+                    f"{probe_timeout(env):g} s", **seen)  # fmt: skip
     if in_tmux:
-        if _tmux_passthrough() == "off":
-            return done("halfblock", "inside tmux with allow-passthrough off (set -g allow-passthrough on "
-                        "for Kitty graphics)", **seen)  # fmt: skip
-        return done("halfblock", "inside tmux and the outer terminal answered no graphics query", **seen)
+        return done("halfblock", f"inside tmux and the outer terminal ({name}) answered no graphics query", **seen)
     return done("halfblock", f"{name} answered no graphics query", **seen)

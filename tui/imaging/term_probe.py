@@ -10,8 +10,12 @@ probe gives up and the caller falls back to half-blocks. Asked:
 - ``CSI 16 t``: the cell size in pixels (when the pty's winsize has no pixel fields);
 - DA1 (``CSI c``): attribute 4 means Sixel.
 
-Inside tmux the Kitty query and XTVERSION are wrapped in tmux's passthrough envelope, so the outer terminal
-answers them (only when ``allow-passthrough`` is on; otherwise tmux drops them and answers DA1 itself).
+Inside tmux (3.3, seen with a recorded outer terminal) DA1 and XTVERSION are answered or swallowed by tmux
+itself, and what travels in its passthrough envelope reaches the outer terminal only with
+``allow-passthrough on``. So there the Kitty query goes wrapped, followed by a wrapped Device Status Report
+(``CSI 5 n``, which every terminal answers with ``CSI 0 n`` and tmux hands back to the pane): its answer is
+the outer terminal's sentinel, as DA1 is tmux's. The probe waits for both. The outer terminal's name and
+version come from tmux (``tmux_state``). With passthrough off nothing is wrapped, so nothing is awaited.
 No Textual, no textual-image here: plain file descriptors.
 """
 
@@ -24,6 +28,7 @@ import select
 import struct
 import termios
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 KITTY_QUERY_ID = 7311
@@ -31,11 +36,13 @@ _KITTY_QUERY = f"\x1b_Gi={KITTY_QUERY_ID},s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
 _XTVERSION = "\x1b[>0q"
 _CELL_SIZE = "\x1b[16t"
 _DA1 = "\x1b[c"
+_DSR = "\x1b[5n"
 
 _DA1_RE = re.compile(rb"\x1b\[\?([0-9;]*)c")
 _KITTY_RE = re.compile(rb"\x1b_Gi=" + str(KITTY_QUERY_ID).encode() + rb"[^;\x1b]*;([^\x1b]*)\x1b\\")
 _XTVERSION_RE = re.compile(rb"\x1bP>\|([^\x1b]*)\x1b\\")
 _CELL_RE = re.compile(rb"\x1b\[6;(\d+);(\d+)t")
+_DSR_RE = re.compile(rb"\x1b\[0n")
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
 
@@ -44,10 +51,11 @@ def tmux_wrap(sequence: str) -> str:
     return "\x1bPtmux;" + sequence.replace("\x1b", "\x1b\x1b") + "\x1b\\"
 
 
-def queries(in_tmux: bool) -> str:
-    """The probe, in the order the replies are awaited (DA1, the sentinel, last)."""
-    outer = _KITTY_QUERY + _XTVERSION
-    return (tmux_wrap(outer) if in_tmux else outer) + _CELL_SIZE + _DA1
+def queries(in_tmux: bool, *, passthrough: bool = True) -> str:
+    """The probe, in the order the replies are awaited (DA1, the sentinel, last; in tmux the outer's DSR too)."""
+    if not in_tmux:
+        return _KITTY_QUERY + _XTVERSION + _CELL_SIZE + _DA1
+    return (tmux_wrap(_KITTY_QUERY + _DSR) if passthrough else "") + _CELL_SIZE + _DA1
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class Answers:
     cell_size: tuple[int, int] | None = None  # (width, height) in pixels
     seconds: float = 0.0  # how long the probe took
     stray: bytes = b""  # bytes that were no reply (keys typed meanwhile); never shown to the user
+    outer: bool = False  # inside tmux: the outer terminal answered through passthrough (its DSR came back)
 
     @property
     def terminal(self) -> str:
@@ -92,9 +101,9 @@ def parse(reply: bytes, *, seconds: float = 0.0) -> Answers:
         if 2 <= width <= 512 and 2 <= height <= 1024:
             cell = (width, height)
     stray = reply
-    for pattern in (_DA1_RE, _KITTY_RE, _XTVERSION_RE, _CELL_RE):
+    for pattern in (_DA1_RE, _KITTY_RE, _XTVERSION_RE, _CELL_RE, _DSR_RE):
         stray = pattern.sub(b"", stray)
-    return Answers(bool(da1), sixel, kitty, version, cell, seconds, stray)
+    return Answers(bool(da1), sixel, kitty, version, cell, seconds, stray, bool(_DSR_RE.search(reply)))
 
 
 def winsize_cell(fd: int) -> tuple[int, int] | None:
@@ -108,14 +117,18 @@ def winsize_cell(fd: int) -> tuple[int, int] | None:
     return None
 
 
-def probe(fd_in: int, fd_out: int, *, timeout: float, in_tmux: bool = False) -> Answers:
-    """Send the probe and read the replies until DA1 arrives or ``timeout`` seconds have passed.
+def _complete(reply: bytes, outer: bool) -> bool:
+    """Every answer that is coming has come: DA1, and through tmux the outer terminal's DSR as well."""
+    return bool(_DA1_RE.search(reply)) and (not outer or bool(_DSR_RE.search(reply)))
+
+
+def exchange(fd_in: int, fd_out: int, query: str, done: Callable[[bytes], bool], *, timeout: float) -> bytes:
+    """Write ``query`` and read the replies until ``done(replies)`` or ``timeout`` seconds have passed.
 
     The terminal is put in non-canonical, no-echo mode for the duration (so the replies are neither
     echoed nor held for a newline) and restored afterwards, whatever happens.
     """
-    start = time.monotonic()
-    deadline = start + timeout
+    deadline = time.monotonic() + timeout
     saved = termios.tcgetattr(fd_in)
     raw = termios.tcgetattr(fd_in)
     raw[3] &= ~(termios.ICANON | termios.ECHO)
@@ -123,8 +136,8 @@ def probe(fd_in: int, fd_out: int, *, timeout: float, in_tmux: bool = False) -> 
     reply = b""
     try:
         termios.tcsetattr(fd_in, termios.TCSANOW, raw)
-        os.write(fd_out, queries(in_tmux).encode())
-        while not _DA1_RE.search(reply):
+        os.write(fd_out, query.encode())
+        while not done(reply):
             left = deadline - time.monotonic()
             if left <= 0:
                 break
@@ -136,16 +149,35 @@ def probe(fd_in: int, fd_out: int, *, timeout: float, in_tmux: bool = False) -> 
                 break
             reply += chunk
     finally:
-        if not _DA1_RE.search(reply):
+        if not done(reply):
             # A late answer must not turn into keystrokes: drop what is queued now.
             termios.tcflush(fd_in, termios.TCIFLUSH)
         termios.tcsetattr(fd_in, termios.TCSANOW, saved)
+    return reply
+
+
+def probe(fd_in: int, fd_out: int, *, timeout: float, in_tmux: bool = False, passthrough: bool = True) -> Answers:
+    """Send the probe and read the replies until the sentinels arrive or ``timeout`` seconds have passed."""
+    start = time.monotonic()
+    outer = in_tmux and passthrough
+    reply = exchange(fd_in, fd_out, queries(in_tmux, passthrough=passthrough), lambda r: _complete(r, outer),
+                     timeout=timeout)  # fmt: skip
     answers = parse(reply, seconds=time.monotonic() - start)
     if answers.cell_size is None:
         cell = winsize_cell(fd_out)
         if cell is not None:
             answers = replace(answers, cell_size=cell)
     return answers
+
+
+_CPR_RE = re.compile(rb"\x1b\[(\d+);(\d+)R")
+
+
+def cursor_position(fd_in: int, fd_out: int, *, timeout: float) -> tuple[int, int] | None:
+    """Where the cursor is (row, column, from 0), by asking (``CSI 6 n``); None if no answer came in time."""
+    reply = exchange(fd_in, fd_out, "\x1b[6n", lambda r: bool(_CPR_RE.search(r)), timeout=timeout)
+    match = _CPR_RE.search(reply)
+    return (int(match.group(1)) - 1, int(match.group(2)) - 1) if match else None
 
 
 def placeholders_supported(answers: Answers) -> bool:
