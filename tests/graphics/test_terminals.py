@@ -9,6 +9,7 @@ On Python 3.11 (no textual-image) the same runs must show half-blocks.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -99,3 +100,29 @@ def test_review_and_zoom_in_a_real_terminal(display, tmp_path: Path, kind: str) 
                 break
             time.sleep(0.1)
     assert (tmp_path / "rc").read_text().strip() == "0"  # Textual draws on stderr: the exit code says it ended well
+
+
+def test_cli_preview_through_tmux_in_kitty_0_26(display, tmp_path: Path) -> None:
+    """Debian's kitty (no Unicode placeholders) around a real tmux with allow-passthrough on: imgbench preview places
+    the image directly, through passthrough, at the pane's cursor (the row under 'hello'), and the text goes on
+    under it."""
+    from tests.graphics.outer_terminal import remove_socket
+
+    path = tmp_path / "picture.png"
+    pictures.picture().save(path)
+    socket = f"imgbench-xkitty-{os.getpid()}"
+    conf = tmp_path / "tmux.conf"
+    conf.write_text("set -g allow-passthrough on\nset -g status off\n")
+    inner = f"echo hello; imgbench preview {path} --cols 40 --rows 12 2>> {tmp_path}/err; echo after; sleep 60"
+    command = ["tmux", "-L", socket, "-f", str(conf), "new-session", inner]
+    try:
+        with xsupport.terminal(display, "kitty", command, imgbench_env(tmp_path)):
+            shot = display.wait_for(_expect(1, fine=GRAPHICS, min_width=150))
+            _keep(shot, "preview-kitty-tmux")
+            found = pictures.find(shot)[0]
+            assert found.x <= 12 and 12 <= found.y <= 40, f"not on the pane's second row: {found}"
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, check=False, timeout=10)
+        remove_socket(socket)
+    err = (tmp_path / "err").read_text()
+    assert "Traceback" not in err and "note" not in err, err
