@@ -162,24 +162,17 @@ def remove_socket(name: str) -> None:
     (folder / name).unlink(missing_ok=True)
 
 
-class TmuxClient:
-    """``tmux -L SOCKET new-session COMMAND`` attached in a pty that ``OuterTerminal`` plays."""
+class PtyClient:
+    """``argv`` (tmux's client, ssh -tt, …) in a pty that ``OuterTerminal`` plays."""
 
-    def __init__(self, outer: OuterTerminal, command: str, *, socket: str, passthrough: str, env: dict[str, str],
-                 tmp: Path) -> None:  # fmt: skip
-        self.outer, self.socket = outer, socket
-        conf = tmp / f"tmux-{socket}.conf"
-        conf.write_text(f"set -g allow-passthrough {passthrough}\nset -g status off\n")
+    def __init__(self, outer: OuterTerminal, argv: list[str], env: dict[str, str]) -> None:
+        self.outer = outer
         master, slave = pty.openpty()
         pixels = (outer.cols * outer.cell[0], outer.rows * outer.cell[1])
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", outer.rows, outer.cols, *pixels))
         self.master = master
-        full_env = {**env, "TERM": "xterm-kitty", "COLORTERM": "truecolor"}  # what kitty sets for its shell
-        full_env.pop("TMUX", None)
-        full_env.pop("TMUX_PANE", None)
-        argv = ["tmux", "-L", socket, "-f", str(conf), "new-session", command]
         io = {"stdin": slave, "stdout": slave, "stderr": slave}
-        self.proc = subprocess.Popen(argv, **io, env=full_env, start_new_session=True)
+        self.proc = subprocess.Popen(argv, **io, env=env, start_new_session=True)
         os.close(slave)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -195,7 +188,7 @@ class TmuxClient:
             self.outer.feed(data, self.type)
 
     def type(self, data: bytes) -> None:
-        """Bytes from the outer terminal to tmux: answers, and keys as a terminal sends them."""
+        """Bytes from the outer terminal: answers, and keys as a terminal sends them."""
         try:
             os.write(self.master, data)
         except OSError:
@@ -209,11 +202,30 @@ class TmuxClient:
             time.sleep(0.1)
 
     def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, check=False, timeout=10)
-        remove_socket(self.socket)
+        if self.proc.poll() is None:
+            self.proc.terminate()
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=5)
         os.close(self.master)
+
+
+class TmuxClient(PtyClient):
+    """``tmux -L SOCKET new-session COMMAND`` attached in a pty that ``OuterTerminal`` plays."""
+
+    def __init__(self, outer: OuterTerminal, command: str, *, socket: str, passthrough: str, env: dict[str, str],
+                 tmp: Path) -> None:  # fmt: skip
+        self.socket = socket
+        conf = tmp / f"tmux-{socket}.conf"
+        conf.write_text(f"set -g allow-passthrough {passthrough}\nset -g status off\n")
+        full_env = {**env, "TERM": "xterm-kitty", "COLORTERM": "truecolor"}  # what kitty sets for its shell
+        full_env.pop("TMUX", None)
+        full_env.pop("TMUX_PANE", None)
+        super().__init__(outer, ["tmux", "-L", socket, "-f", str(conf), "new-session", command], full_env)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, check=False, timeout=10)
+        remove_socket(self.socket)
+        super().close()

@@ -158,7 +158,7 @@ def _detect_in_tmux(tmp_path: Path, passthrough: str) -> str:
     try:
         subprocess.run([*base, "new-session", "-d", "-s", "t", "-x", "80", "-y", "24", "sleep 30"], env=env, check=True)
         subprocess.run([*base, "set", "-g", "allow-passthrough", passthrough], env=env, check=True)
-        subprocess.run([*base, "new-window", "-t", "t", f"cd {ROOT} && {sys.executable} -c \"{code}\"; sleep 5"],
+        subprocess.run([*base, "new-window", "-t", "t:", f"cd {ROOT} && {sys.executable} -c \"{code}\"; sleep 5"],
                        env=env, check=True)  # fmt: skip
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:  # the pane writes it while we look: wait for the whole line

@@ -177,18 +177,25 @@ def test_review_and_zoom_through_tmux_draw_placeholders_in_their_tiles(tmp_path,
         client.wait_for(lambda: None if outer.text().count("▀") > 200 else "no half-blocks in Review", 30)
         return
 
+    seen: list[list[tuple[int, int, int, int]]] = []
+
     def tiles(count: int, min_cols: int):
+        # tmux writes a placeholder cell in steps (the base character, then each diacritic, rewriting the cell),
+        # so a read between two steps can see a cell half written: the check waits for a whole screen.
         def check() -> str | None:
             boxes, problem = _grids(outer)
             if problem:
                 return problem
-            shown = [b for b in boxes.values() if b[3] >= min_cols]
-            return None if len(shown) == count else f"expected {count} images of ≥{min_cols} cols, saw {boxes}"
+            shown = sorted(b for b in boxes.values() if b[3] >= min_cols)
+            if len(shown) != count:
+                return f"expected {count} images of ≥{min_cols} cols, saw {boxes}"
+            seen.append(shown)
+            return None
 
         return check
 
     client.wait_for(tiles(2, 10), 30)
-    review = sorted(b for b in _images(outer).values() if b[3] >= 10)
+    review = seen[-1]
     (top1, left1, rows1, cols1), (top2, left2, _r, _c) = review
     assert top1 == top2 and left1 + cols1 <= left2, f"the outputs side by side: {review}"
     assert left2 + review[1][3] <= 100 and top1 + rows1 <= 30
