@@ -35,6 +35,7 @@ def session_with_pictures(tmp_path: Path) -> str:
          "demo:aurora"],
         env=env, capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
+    assert out.stdout.strip(), f"imgbench run printed no session id (stderr: {out.stderr!r})"
     session_id = out.stdout.strip().split()[-1]
     folder = tmp_path / "data" / "sessions" / session_id
     doc = json.loads((folder / "session.json").read_text())
