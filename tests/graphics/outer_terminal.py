@@ -56,6 +56,7 @@ class OuterTerminal:
     cols: int = 100
     rows: int = 30
     cell: tuple[int, int] = (10, 20)
+    delay: float = 0.0  # seconds before each batch of answers goes back (a slow link)
     record: bytearray = field(default_factory=bytearray)
     commands: list[GraphicsCommand] = field(default_factory=list)
 
@@ -99,6 +100,15 @@ class OuterTerminal:
         self.commands.append(GraphicsCommand(keys, len(payload), cursor))
 
     def _answer(self, answer: Callable[[bytes], None]) -> None:
+        if self.delay:
+            batch: list[bytes] = []
+            self._answer_now(batch.append)
+            if batch:
+                threading.Timer(self.delay, answer, (b"".join(batch),)).start()
+        else:
+            self._answer_now(answer)
+
+    def _answer_now(self, answer: Callable[[bytes], None]) -> None:
         p = self.profile
         for match in _QUERIES.finditer(bytes(self.record), max(0, self._scanned - 64)):
             if match.end() <= self._scanned:
