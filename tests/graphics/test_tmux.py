@@ -161,7 +161,7 @@ def test_detection_in_tmux_asks_the_outer_terminal(tmp_path, closing, profile, p
         return
     assert text.startswith(verdict), text
     if slow:  # nothing answered through passthrough: the deadline, and not much more
-        assert TIMEOUT <= seconds < TIMEOUT + 0.2, seconds
+        assert TIMEOUT <= seconds < TIMEOUT + 0.5, seconds  # + scheduling on a loaded 2-core machine
     else:  # every answer came: no waiting for the deadline
         assert seconds < TIMEOUT / 2, seconds
 
