@@ -6,82 +6,47 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from providers.errors import redact
+from tests.robustness.answer_server import Answer, AnswerServer, Request
 from tests.robustness.fuzz_support import run_main
 from tests.robustness.hostile_support import files_containing, png
 
 KEY = "PLANTED-KEY-echo-9f8e7d6c5b4a39281706"
 
 
-class Echo:
-    """An OpenAI-shaped server that repeats the key it is sent: in a success answer's ``revised_prompt`` and
-    ``usage``, or in an error body, placed to straddle every cut imgbench makes (120, 160 and 300 characters)."""
-
-    def __init__(self) -> None:
-        image = base64.b64encode(png((200, 30, 30), (24, 16))).decode()
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *_args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                key = self.headers.get("authorization", "").removeprefix("Bearer ")
-                ctype = "application/json"
-                if b"succeed" in body:
-                    status = 200
-                    data = json.dumps(
-                        {
-                            "created": 1,
-                            "data": [{"b64_json": image, "revised_prompt": f"a cube, as {key} asked"}],
-                            "usage": {"input_tokens": 3, "note": f"billed to {key}", key: {"nested": key}},
-                        }
-                    )
-                elif b"json cut" in body:  # the key across the 300-character cut of a JSON message
-                    status, data = 400, json.dumps({"error": {"message": "x" * 290 + key, "code": "bad"}})
-                elif b"html cut" in body:  # and across the 160-character cut of an HTML page
-                    status, ctype = 502, "text/html"
-                    data = f"<html><title>{'y' * 150}{key}</title></html>"
-                else:  # plain text, across the 300-character cut
-                    status, ctype, data = 400, "text/plain", "z" * 295 + key
-                raw = data.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+def _echo_answer(request: Request, image: str) -> Answer:
+    """OpenAI's shape, repeating the key it is sent: in a success answer's ``revised_prompt`` and ``usage``, or in
+    an error body, placed to straddle every cut imgbench makes (120, 160 and 300 characters)."""
+    key, body = request.headers.get("authorization", "").removeprefix("Bearer "), request.body
+    if b"succeed" in body:
+        return Answer(
+            200,
+            {
+                "created": 1,
+                "data": [{"b64_json": image, "revised_prompt": f"a cube, as {key} asked"}],
+                "usage": {"input_tokens": 3, "note": f"billed to {key}", key: {"nested": key}},
+            },
+        )
+    if b"json cut" in body:  # the key across the 300-character cut of a JSON message
+        return Answer(400, {"error": {"message": "x" * 290 + key, "code": "bad"}})
+    if b"html cut" in body:  # and across the 160-character cut of an HTML page
+        return Answer(502, f"<html><title>{'y' * 150}{key}</title></html>", {"Content-Type": "text/html"})
+    return Answer(400, "z" * 295 + key, {"Content-Type": "text/plain"})  # plain text, across the 300-character cut
 
 
 @pytest.fixture
-def echo(monkeypatch: pytest.MonkeyPatch, config_dir: Path) -> Iterator[Echo]:
-    server = Echo()
-    server.thread.start()
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.setenv("IMGBENCH_OPENAI_BASE_URL", server.url)
-    (config_dir / "config.toml").write_text("[providers.openai]\nmax_attempts = 1\n")
-    try:
+def echo(monkeypatch: pytest.MonkeyPatch, config_dir: Path) -> Iterator[AnswerServer]:
+    image = base64.b64encode(png((200, 30, 30), (24, 16))).decode()
+    with AnswerServer(lambda request: _echo_answer(request, image)) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        monkeypatch.setenv("IMGBENCH_OPENAI_BASE_URL", f"{server.url}/v1")
+        (config_dir / "config.toml").write_text("[providers.openai]\nmax_attempts = 1\n")
         yield server
-    finally:
-        server.server.shutdown()
-        server.server.server_close()
 
 
 def _everything_written(data_dir: Path, tmp_path: Path, session_id: str) -> str:
@@ -100,7 +65,7 @@ def _everything_written(data_dir: Path, tmp_path: Path, session_id: str) -> str:
     return text
 
 
-def test_a_key_echoed_in_a_success_answer_is_never_stored(echo: Echo, data_dir: Path, tmp_path: Path) -> None:
+def test_a_key_echoed_in_a_success_answer_is_never_stored(echo: AnswerServer, data_dir: Path, tmp_path: Path) -> None:
     code, out, err = run_main(["run", "--prompt", "succeed please", "--model", "openai:gpt-image-2"])
     assert code == 0, err
     session_id = out.strip()
@@ -112,7 +77,9 @@ def test_a_key_echoed_in_a_success_answer_is_never_stored(echo: Echo, data_dir: 
 
 
 @pytest.mark.parametrize("prompt", ["json cut", "html cut", "plain cut"])
-def test_a_key_cut_by_a_truncation_is_redacted_whole(echo: Echo, data_dir: Path, tmp_path: Path, prompt: str) -> None:
+def test_a_key_cut_by_a_truncation_is_redacted_whole(
+    echo: AnswerServer, data_dir: Path, tmp_path: Path, prompt: str
+) -> None:
     code, out, err = run_main(["run", "--prompt", prompt, "--model", "openai:gpt-image-2"])
     assert code == 3, err
     session_id = out.strip()
@@ -178,36 +145,22 @@ async def test_a_download_connects_to_the_address_it_checked(monkeypatch: pytest
     seen: list[str] = []
     image = png((1, 2, 3))
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            seen.append(self.headers.get("host", ""))
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(image)))
-            self.end_headers()
-            self.wfile.write(image)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    port = server.server_address[1]
-    answers = iter([[(2, 1, 6, "", ("127.0.0.1", port))], [(2, 1, 6, "", ("10.9.9.9", port))]])
-
-    async def getaddrinfo(host, port, **_kw):
-        return next(answers)
+    def answer(request: Request) -> Answer:
+        seen.append(request.headers.get("host", ""))
+        return Answer(200, image, {"Content-Type": "image/png"})
 
     from providers import addresses
 
     monkeypatch.setattr(addresses, "LOOPBACK_ALLOWED", False)  # loopback only through the configured base URL
-    monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", getaddrinfo)
-    try:
+    with AnswerServer(answer) as server:
+        port = server.server.server_address[1]
+        answers = iter([[(2, 1, 6, "", ("127.0.0.1", port))], [(2, 1, 6, "", ("10.9.9.9", port))]])
+
+        async def getaddrinfo(host, port, **_kw):
+            return next(answers)
+
+        monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", getaddrinfo)
         async with httpx.AsyncClient() as client:
-            got = await download_image(
-                client, f"http://cdn.provider.test:{port}/i.png", provider="p", trusted=(f"http://127.0.0.1:{port}",)
-            )
-    finally:
-        server.shutdown()
-        server.server_close()
+            url = f"http://cdn.provider.test:{port}/i.png"
+            got = await download_image(client, url, provider="p", trusted=(f"http://127.0.0.1:{port}",))
     assert got.data == image and seen == [f"cdn.provider.test:{port}"]

@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import base64
 import html
-import io
-import json
 import os
 import re
 import stat
-import threading
 import warnings
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.robustness.answer_server import Answer, AnswerServer, Request
+from tests.robustness.hostile_support import png
 from tests.robustness.support import run_cli
 from tests.tui_support import workers_idle
 from tui.core import credentials
@@ -104,98 +102,48 @@ def test_cli_reports_and_fixes_wide_permissions(config_dir: Path) -> None:
 
 
 # -- a server that repeats every credential it is sent ---------------------------------------------------------
-def _png() -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (24, 16), (200, 30, 30)).save(out, "PNG")
-    return out.getvalue()
-
-
-class EchoServer:
+def _echo_answer(request: Request, png: str) -> Answer:
     """Every provider's wire shape under one port (``/openai/v1``, ``/gemini/v1beta``…). The OpenAI route answers
     the prompt "a red cube" with an image; everything else is an error that quotes the request's credentials."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-        png = base64.b64encode(_png()).decode()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *_args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                outer.requests += 1
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                said = [self.headers.get(h, "") for h in ("authorization", "x-goog-api-key", "x-api-key", "api-key")]
-                said.append(urlsplit(self.path).query)
-                echo = " | ".join(s for s in said if s)
-                provider = self.path.split("/")[1]
-                headers = {"Content-Type": "application/json"}
-                if provider == "openai" and b"a red cube" in body:
-                    status, payload = 200, {"created": 1, "data": [{"b64_json": png}]}
-                elif provider == "openai" and b"in the code" in body:
-                    status, payload = 400, {"error": {"message": "rejected", "code": echo, "param": echo}}
-                elif provider == "openai":
-                    status = 401
-                    payload = {"error": {"message": f"Incorrect API key provided: {echo}", "code": "invalid_api_key"}}
-                elif provider == "gemini":
-                    status = 400
-                    payload = {
-                        "error": {
-                            "code": 400,
-                            "message": f"API key not valid. {echo}",
-                            "status": "INVALID_ARGUMENT",
-                            "details": [{"reason": "API_KEY_INVALID", "metadata": {"key": echo}}],
-                        }
-                    }
-                elif provider == "openrouter":
-                    status = 401
-                    payload = {
-                        "error": {"message": "No auth credentials found", "code": 401, "metadata": {"raw": echo}}
-                    }
-                elif provider == "fal":
-                    status, payload = 401, {"detail": f"Invalid key: {echo}"}
-                elif provider == "xai":
-                    status, payload = 403, f"<html><title>403 for {echo}</title><body>{echo}</body></html>"
-                    headers = {"Content-Type": "text/html"}
-                else:  # the configured gateway: a plain-text 500, retried at once
-                    status, payload = 500, f"upstream rejected {echo}"
-                    headers = {"Content-Type": "text/plain", "Retry-After": "0"}
-                data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-                self.send_response(status)
-                for name, value in {**headers, "Content-Length": str(len(data)), "X-Echo": echo}.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_PUT = do_POST
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> EchoServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    said = [request.headers.get(h, "") for h in ("authorization", "x-goog-api-key", "x-api-key", "api-key")]
+    said.append(urlsplit(request.path).query)
+    echo = " | ".join(s for s in said if s)
+    provider, body = request.path.split("/")[1], request.body
+    if provider == "openai" and b"a red cube" in body:
+        return Answer(200, {"created": 1, "data": [{"b64_json": png}]}, {"X-Echo": echo})
+    if provider == "openai" and b"in the code" in body:
+        return Answer(400, {"error": {"message": "rejected", "code": echo, "param": echo}}, {"X-Echo": echo})
+    if provider == "openai":
+        payload = {"error": {"message": f"Incorrect API key provided: {echo}", "code": "invalid_api_key"}}
+        return Answer(401, payload, {"X-Echo": echo})
+    if provider == "gemini":
+        payload = {
+            "error": {
+                "code": 400,
+                "message": f"API key not valid. {echo}",
+                "status": "INVALID_ARGUMENT",
+                "details": [{"reason": "API_KEY_INVALID", "metadata": {"key": echo}}],
+            }
+        }
+        return Answer(400, payload, {"X-Echo": echo})
+    if provider == "openrouter":
+        payload = {"error": {"message": "No auth credentials found", "code": 401, "metadata": {"raw": echo}}}
+        return Answer(401, payload, {"X-Echo": echo})
+    if provider == "fal":
+        return Answer(401, {"detail": f"Invalid key: {echo}"}, {"X-Echo": echo})
+    if provider == "xai":
+        page = f"<html><title>403 for {echo}</title><body>{echo}</body></html>"
+        return Answer(403, page, {"Content-Type": "text/html", "X-Echo": echo})
+    # the configured gateway: a plain-text 500, retried at once
+    headers = {"Content-Type": "text/plain", "Retry-After": "0", "X-Echo": echo}
+    return Answer(500, f"upstream rejected {echo}", headers)
 
 
 @pytest.fixture
-def echo_world(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EchoServer]:
+def echo_world(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AnswerServer]:
     """Keys planted in the environment and in credentials.toml; every adapter pointed at the echo server."""
-    with EchoServer() as server:
+    image = base64.b64encode(png((200, 30, 30), (24, 16))).decode()
+    with AnswerServer(lambda request: _echo_answer(request, image)) as server:
         for var, provider in ENV_KEYS.items():
             monkeypatch.setenv(var, planted(provider))
         for provider in ("openai", "xai", "gemini", "fal", "openrouter"):
@@ -278,7 +226,7 @@ async def screenshots(session_id: str) -> dict[str, str]:
     return shots
 
 
-async def test_planted_keys_never_surface(echo_world: EchoServer, config_dir: Path, tmp_path: Path) -> None:
+async def test_planted_keys_never_surface(echo_world: AnswerServer, config_dir: Path, tmp_path: Path) -> None:
     outputs: dict[str, str] = {}
 
     def cli(name: str, *args: str) -> str:
