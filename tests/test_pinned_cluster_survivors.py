@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import scipy.stats as sps
 
-from tui.scoring.cluster import t975
+from tui.scoring.cluster import cluster_interval, moments_interval, t975
 
 
 @pytest.mark.parametrize("df", [31, 100, 1000, 5000, 20000])
@@ -16,3 +16,25 @@ def test_the_t_quantile_past_its_table_errs_only_by_the_series_next_term(df: int
     error = abs(t975(df) - sps.t.ppf(0.975, df))
     assert error <= 3.0 / df**3 + 1e-14
     assert error >= 2.0 / df**3 - 1e-14  # what the truncation leaves: the comparison itself can see it
+
+
+def _moments(runs: list[tuple[float, float]]) -> tuple[float, float, int, float, float, float]:
+    """One case's moments rounded to 9 places, as the leaderboard and the index keep them."""
+    s, n = sum(r[0] for r in runs), sum(r[1] for r in runs)
+    s2, sn = sum(r[0] ** 2 for r in runs), sum(r[0] * r[1] for r in runs)
+    return (round(s, 9), n, len(runs), round(s2, 9), round(sn, 9), sum(r[1] ** 2 for r in runs))
+
+
+def test_moments_of_runs_that_all_scored_the_rate_give_the_exact_interval() -> None:
+    # Two runs at exactly 1/3 (4/3 of 4 units, 1 of 3): no spread, so each run counts once (n_eff = 2). From the
+    # rounded moments the cancellation used to leave ~4e-10 of "spread", which made n_eff the 7 units and the
+    # interval too narrow (found by tests/test_pinned_leaderboard_survivors.py: a board's cell and the session
+    # summary of the same runs disagreed).
+    runs = [(4 / 3, 4.0), (1.0, 3.0)]
+    exact, got = cluster_interval([runs]), moments_interval([_moments(runs)])
+    assert exact is not None and got is not None and exact[3] == got[3] == 2.0
+    assert got[1:3] == pytest.approx(exact[1:3], abs=1e-8)
+    # A real spread, however small next to the rate, still counts: one run 1e-3 of a unit off.
+    spread = [(4 / 3, 4.0), (1.001, 3.0)]
+    exact, got = cluster_interval([spread]), moments_interval([_moments(spread)])
+    assert exact is not None and got is not None and exact[3] == pytest.approx(got[3], rel=1e-4) and got[3] > 2.0

@@ -173,6 +173,7 @@ def cases_for_power(difference: float, variance: float, cases: int, *, power_z: 
 
 # -- the same interval from summable moments (the session index keeps these, not every run) ----------------
 Moments = tuple[float, float, int, float, float, float]  # per case: Σs, Σn, runs, Σs², Σs·n, Σn² over its runs
+MOMENTS_NOISE = 1e-8  # relative: moments rounded to 9 places (and float sums) cannot tell a smaller spread from 0
 
 
 def moments_interval(cases: Sequence[Moments]) -> tuple[float, float, float, float] | None:
@@ -185,7 +186,10 @@ def moments_interval(cases: Sequence[Moments]) -> tuple[float, float, float, flo
     rate = sum(c[0] for c in cases) / total
 
     def zz(c: Moments) -> float:  # Σ over the case's runs of (s − rate·n)²
-        return max(c[3] - 2 * rate * c[4] + rate * rate * c[5], 0.0)
+        # The three terms cancel when every run scored the rate itself; the moments are summed as floats and
+        # rounded to 9 places, so what is left below that is no spread, as cluster_interval computes it exactly.
+        left = c[3] - 2 * rate * c[4] + rate * rate * c[5]
+        return left if left > MOMENTS_NOISE * (1.0 + c[3] + rate * rate * c[5]) else 0.0
 
     if len(cases) == 1:
         g = cases[0][2]
