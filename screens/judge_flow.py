@@ -20,10 +20,10 @@ def judge_session(screen: Screen, session_id: str, *, then: Callable[[], object]
     ask_then_work(
         screen,
         "note",
-        "Judge every output's checklist with PROVIDER:MODEL (demo:pixels is the offline demo judge), then a cap "
-        "in USD if you want one" + (f" (the config's: {cap:g})" if cap is not None else ""),
-        DEFAULT_JUDGE if cap is None else f"{DEFAULT_JUDGE} {cap:g}",
-        placeholder="openai:gpt-4.1-mini 0.50, gemini:gemini-2.5-flash, openrouter:…, demo:pixels",
+        # Short enough for an 80-column terminal: the dialog shows its title on one line.
+        "Judge: PROVIDER:MODEL and a USD cap if any (demo:pixels: offline)",  # no [ ]: markup
+        DEFAULT_JUDGE if cap is None else f"{DEFAULT_JUDGE} {cap:g}",  # the config's cap, filled in
+        placeholder="openai:gpt-4.1-mini 0.50 · gemini:gemini-2.5-flash · openrouter:… · demo:pixels",
         work=lambda answer: _judge(screen, session_id, answer, then),
         group="judge",
         description="Judging the outputs",
