@@ -114,3 +114,45 @@ def test_preview_over_ssh_in_a_real_xterm_is_drawn_in_sixel(server, tmp_path) ->
 
     with xsupport.xvfb() as display, xsupport.terminal(display, "xterm", command, {}):
         display.wait_for(_expect(1, fine=GRAPHICS, min_width=150, top_left=True), timeout=30)
+
+
+@pytest.mark.parametrize("lang", ["C.UTF-8", ""])
+def test_preview_in_tmux_over_ssh_reaches_kitty_as_placeholders(server, tmp_path, lang) -> None:
+    """The rater's usual set-up: kitty here, ssh to the GPU box, tmux there. The Kitty graphics go through tmux's
+    passthrough and SSH, unwrapped, and the placeholder cells land under the line before. Without a UTF-8 locale
+    on the far side (this sshd accepts no LANG) tmux writes every non-ASCII cell as '_': imgbench says so."""
+    from tests.graphics.outer_terminal import remove_socket
+    from tests.graphics.test_tmux import _images
+
+    path = tmp_path / "p.png"
+    pictures.picture().save(path)
+    socket = f"imgbench-sshtmux-{os.getpid()}"
+    conf = tmp_path / "tmux.conf"
+    conf.write_text("set -g allow-passthrough on\nset -g status off\n")
+    pane = f"echo hello; imgbench preview {path} --cols 20 --rows 10 2> {tmp_path}/err; echo after; sleep 60"
+    tmux = f"tmux -L {socket} -f {conf} new-session '{pane}'"
+    outer = ot.OuterTerminal(ot.KITTY_035)
+    locale = f"LANG={lang}" if lang else "-u LANG -u LC_ALL -u LC_CTYPE"
+    argv = server.command(_remote(tmp_path, f"env {locale} TERM=xterm-kitty COLORTERM=truecolor {tmux}"))
+    client = ot.PtyClient(outer, argv, {**os.environ, "TERM": "xterm-kitty"})
+    try:
+        client.wait_for(lambda: None if "after" in outer.text() else "the preview did not end", 40)
+        lines = outer.text().splitlines()
+        err = (tmp_path / "err").read_text()
+        if not lang:
+            assert lines[1].startswith("_")  # tmux's doing, whatever is drawn
+            if GRAPHICS:
+                assert "tmux's client has no UTF-8 locale" in err and not _images(outer), err
+            return
+        if not GRAPHICS:
+            assert lines[1].startswith("▀")
+            return
+        assert list(_images(outer).values()) == [(1, 0, 10, 20)], outer.text()
+        assert err == ""
+        assert b"\x1bPtmux;" not in outer.record and lines[11].startswith("after")
+    finally:
+        import subprocess
+
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, check=False, timeout=10)
+        remove_socket(socket)
+        client.close()

@@ -242,6 +242,9 @@ def detect(
         extra = f", {placement} placement" if requested == "kitty" else ""
         return done(requested, f"chosen by --preview or config{how}{extra}{note}", kitty_placement=placement, **seen)
 
+    if state is not None and state.client_utf8 == "0":  # seen over SSH without LANG: placeholders came out as "_"
+        fix = "tmux's client has no UTF-8 locale, so tmux draws every non-ASCII cell as '_': start tmux with -u"
+        return done("halfblock", f"inside tmux, {fix} or a UTF-8 LANG", fixable=f"{fix} or a UTF-8 LANG", **seen)
     if state is not None and not state.passthrough_on:
         outer = state.client_termtype or state.client_termname
         fix = f"set -g allow-passthrough on for Kitty graphics{f' in {outer}' if outer else ''}"

@@ -15,7 +15,15 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-_FIELDS = ("allow-passthrough", "pane_top", "pane_left", "pane_height", "client_termtype", "client_termname")
+_FIELDS = (
+    "allow-passthrough",
+    "pane_top",
+    "pane_left",
+    "pane_height",
+    "client_termtype",
+    "client_termname",
+    "client_utf8",
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,7 @@ class TmuxState:
     pane_height: int = 0
     client_termtype: str = ""  # the outer terminal's XTVERSION as tmux heard it, e.g. "kitty(0.26.5)"
     client_termname: str = ""  # the outer terminal's TERM, e.g. "xterm-kitty"
+    client_utf8: str = ""  # "0": tmux writes every non-ASCII character as "_" (its client had no UTF-8 locale)
 
     @property
     def passthrough_on(self) -> bool:
@@ -42,9 +51,9 @@ def parse(line: str) -> TmuxState:
     parts = [("".join(ch for ch in p if ch.isprintable()))[:80] for p in line.rstrip("\n").split("\t")]
     if len(parts) != len(_FIELDS):
         return TmuxState()
-    passthrough, top, left, height, termtype, termname = parts
+    passthrough, top, left, height, termtype, termname, utf8 = parts
     passthrough = {"0": "off", "1": "on"}.get(passthrough, passthrough)
-    return TmuxState(passthrough, _number(top), _number(left), _number(height), termtype, termname)
+    return TmuxState(passthrough, _number(top), _number(left), _number(height), termtype, termname, utf8)
 
 
 def ask(env: Mapping[str, str] | None = None, *, timeout: float = 1.0) -> TmuxState:
