@@ -98,3 +98,84 @@ def test_every_cell_and_row_of_the_board_is_the_summary_of_the_same_runs(seed: i
         expected = sum(board.by_preset[p][row.model].rate - mean[p] for p in mine) / len(mine)
         assert row.vs_field == pytest.approx(round(expected, 4), abs=1e-9), row.model
         assert row.presets == len(mine)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_ranks_and_order_follow_the_pairwise_rule_on_shared_presets(seed: int) -> None:
+    all_sessions, lists = sessions(seed)
+    board = compute(all_sessions)
+    presets_of = {r.model: {p for p, by in board.by_preset.items() if r.model in by} for r in board.rows}
+    for row in board.rows:
+        beaten, apart = 0, []
+        for other in board.rows:
+            both = sorted(presets_of[row.model] & presets_of[other.model])
+            if other is row:
+                continue
+            if not both:
+                apart.append(other.model)
+                continue
+            oracle = {s.model: s.pass_interval for s in summarize(merged(all_sessions, lists, both))}
+            beaten += oracle[other.model].low > oracle[row.model].high
+        assert row.rank == 1 + beaten, row.model
+        assert sorted(row.not_compared) == sorted(apart), row.model
+        # sessions: those holding a scored run of this model on a shared preset
+        mine = {s.id for s in all_sessions for sc in s.scores for r in s.runs
+                if sc.run_id == r.id and r.model == row.model and any(c.id == r.case_id and c.preset_id in
+                presets_of[row.model] for c in s.cases) and sc.verdicts}  # fmt: skip
+        assert row.sessions <= len(mine) and row.sessions >= 1
+    keys = [(r.rank, -(r.vs_field or 0.0), -(r.rate.rate or 0.0), r.model) for r in board.rows]
+    assert keys == sorted(keys)  # best first: rank, then vs_field, then rate, then name
+
+
+@pytest.mark.parametrize("winner", ["m:a", "m:c"])  # first and last by name: a pair is compared both ways
+def test_a_clear_winner_is_ranked_above_and_equal_models_share_a_rank(winner: str) -> None:
+    items = [ChecklistItem(f"i{n}", "x") for n in range(4)]
+    out = []
+    for n in range(3):  # three sessions of twenty presets: the winner passes all, the others half
+        cases = [Case(id=f"c{p}", prompt="x", preset_id=f"p/{p}", checklist=items) for p in range(20)]
+        runs = [Run(f"{n}{c.id}{m}", c.id, m, status="succeeded") for c in cases for m in ("m:a", "m:b", "m:c")]
+        scores = [
+            Score(r.id, "ann", {i.id: "pass" if r.model == winner or k % 2 else "fail" for k, i in enumerate(items)})
+            for r in runs
+        ]
+        out.append(Session(id=f"s{n}", name="s", created_at="2026-01-01T00:00:00Z", models=["m:a", "m:b", "m:c"],
+                           cases=cases, runs=runs, scores=scores))  # fmt: skip
+    board = compute(out)
+    others = sorted({"m:a", "m:b", "m:c"} - {winner})
+    assert {r.model: r.rank for r in board.rows} == {winner: 1, **dict.fromkeys(others, 2)}
+    assert [r.model for r in board.rows] == [winner, *others]  # equal rows: by name
+    assert all(r.sessions == 3 and r.runs_scored == 60 and r.presets == 20 for r in board.rows)
+    assert board.common and board.sessions == 3 and board.sessions_seen == 3
+
+
+def test_loading_every_session_skips_empty_folders_and_names_each_bad_file(tmp_path) -> None:
+    import json
+
+    from tui.core.store import Store
+    from tui.scoring.leaderboard import load_all
+
+    store = Store(tmp_path)
+    assert load_all(store) == ([], [])  # no sessions folder yet
+    good, _ = sessions(3)
+    for s in good[:2]:
+        store.save(s)
+    (store.sessions_dir / "a-empty").mkdir()  # sorts first: a folder without a session file is skipped
+    (store.sessions_dir / "b-corrupt").mkdir()
+    (store.sessions_dir / "b-corrupt" / "session.json").write_text("{not json")
+    (store.sessions_dir / "c-folder" / "session.json").mkdir(parents=True)  # unreadable: a folder in its place
+    (store.sessions_dir / "d-deep").mkdir()
+    (store.sessions_dir / "d-deep" / "session.json").write_text("[" * 100_000)
+    old = json.loads((store.sessions_dir / good[0].id / "session.json").read_text())
+    old.update(schema_version=1, id="e-old")  # an older file: read through the migrating path
+    (store.sessions_dir / "e-old").mkdir()
+    (store.sessions_dir / "e-old" / "session.json").write_text(json.dumps(old))
+    loaded, errors = load_all(store)
+    assert sorted(s.id for s in loaded) == sorted([good[0].id, good[1].id, "e-old"])
+    assert len(errors) == 3
+    said = [str(e) for e in errors]
+    assert "b-corrupt" in said[0] and "corrupt session file" in said[0]
+    assert "c-folder" in said[1] and "cannot read" in said[1]
+    assert "d-deep" in said[2]
+    migrated = next(s for s in loaded if s.id == "e-old")
+    assert migrated.schema_version == 2 and len(migrated.scores) == len(good[0].scores)
+    assert compute(loaded).to_dict() == compute([*good[:2], migrated]).to_dict()
