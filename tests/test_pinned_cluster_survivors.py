@@ -38,3 +38,16 @@ def test_moments_of_runs_that_all_scored_the_rate_give_the_exact_interval() -> N
     spread = [(4 / 3, 4.0), (1.001, 3.0)]
     exact, got = cluster_interval([spread]), moments_interval([_moments(spread)])
     assert exact is not None and got is not None and exact[3] == pytest.approx(got[3], rel=1e-4) and got[3] > 2.0
+
+
+def test_wilson_with_no_trials_is_the_whole_range_and_a_rate_outside_0_1_is_clamped() -> None:
+    from statsmodels.stats.proportion import proportion_confint
+
+    from tui.scoring.cluster import wilson
+
+    assert wilson(0.5, 0) == (0.0, 1.0)  # nothing observed: anything is possible (no division by zero)
+    assert wilson(0.5, -1) == (0.0, 1.0)
+    # A rate a hair outside [0, 1] (float sums) is the bound itself, as statsmodels gives for 0 and 10 of 10.
+    assert wilson(1.0 + 1e-9, 10) == pytest.approx(proportion_confint(10, 10, alpha=0.05, method="wilson"), abs=1e-9)
+    assert wilson(-1e-9, 10) == pytest.approx(proportion_confint(0, 10, alpha=0.05, method="wilson"), abs=1e-9)
+    assert wilson(1.5, 10) == wilson(1.0, 10) and wilson(-0.5, 10) == wilson(0.0, 10)
