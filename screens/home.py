@@ -77,12 +77,12 @@ class HomeScreen(ScreenBase, Screen[None]):
     @work(thread=True, exclusive=True, group="home-list", description="Listing sessions", exit_on_error=False)
     def load_sessions(self) -> None:
         store = self.app.ctx.store
-        # The first screenful straight from the index as it stands, then every session once the index has been
-        # checked against the files (a session changed by another process shows then).
+        # The first screenful straight from the index as it stands, then every session once every file has been
+        # checked against the index (a session changed by another process, or edited by hand, shows then).
         first = store.list(limit=FIRST_ROWS, fresh=False)
         if first.sessions and not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_sessions, first.sessions, [], partial=True)
-        listing = store.list()
+        listing = store.list(every_file=True)
         if get_current_worker().is_cancelled:
             return  # a newer listing is on its way: this one must not overwrite it
         if listing.notice:

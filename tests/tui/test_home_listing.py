@@ -25,12 +25,12 @@ async def test_home_lists_once_the_first_rows_first(sessions: list[str], monkeyp
     from screens.home import FIRST_ROWS, HomeScreen
     from screens.registry import build_app
 
-    calls: list[tuple[int | None, bool]] = []
+    calls: list[tuple[int | None, bool, bool]] = []
     real_list = Store.list
 
-    def counting(self, *, limit=None, fresh=True):
-        calls.append((limit, fresh))
-        return real_list(self, limit=limit, fresh=fresh)
+    def counting(self, *, limit=None, fresh=True, every_file=False):
+        calls.append((limit, fresh, every_file))
+        return real_list(self, limit=limit, fresh=fresh, every_file=every_file)
 
     monkeypatch.setattr(Store, "list", counting)
     shown: list[tuple[int, bool]] = []
@@ -48,7 +48,7 @@ async def test_home_lists_once_the_first_rows_first(sessions: list[str], monkeyp
         await wait_for(pilot, lambda: table.row_count == COUNT)
         await workers_idle(app)
         await pilot.pause(0.3)
-        assert calls == [(FIRST_ROWS, False), (None, True)], "one quick look and one checked listing, once"
+        assert calls == [(FIRST_ROWS, False, False), (None, True, True)], "the rows as they are, then every file"
         assert shown == [(FIRST_ROWS, True), (COUNT, False)]
         newest = Store().list().sessions[0]
         assert table.coordinate_to_cell_key((0, 0)).row_key.value == newest.id

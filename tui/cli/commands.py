@@ -279,41 +279,9 @@ def _execute(
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
+    """export, import and resume (``list`` is tui/cli/sessions.py, which imports none of this)."""
     ctx = Context(config=None)
     return globals()[f"_sessions_{args.sessions_command}"](ctx, args)
-
-
-def _sessions_list(ctx: Context, args: argparse.Namespace) -> int:
-    listing = ctx.store.list()
-    if listing.notice:
-        _say(f"imgbench: {listing.notice}", file=sys.stderr)
-    for err in listing.errors:
-        _say(f"imgbench: warning: {err}", file=sys.stderr)
-    if args.json:
-        _print_json(
-            [
-                {
-                    "id": h.id,
-                    "name": h.name,
-                    "created_at": h.created_at,
-                    "models": h.models,
-                    "cases": h.cases,
-                    "runs": h.runs,
-                    "status": h.status,
-                    "scores": h.scores,
-                }
-                for h in listing.sessions
-            ]
-        )
-        return EXIT_OK
-    lines = [
-        f"{h.id}  {h.created_at[:16].replace('T', ' ')}  {count(h.cases, 'case')} x {count(len(h.models), 'model')}  "
-        f"{h.status.get('succeeded', 0)}/{h.runs} ok  {count(h.scores, 'score')}  {h.name}"
-        for h in listing.sessions
-    ]
-    if lines:
-        sys.stdout.write("\n".join(visible(line, one_line=True) for line in lines) + "\n")
-    return EXIT_OK
 
 
 def _sessions_export(ctx: Context, args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ HANDLERS: dict[str, str] = {
     "presets": "tui.cli.commands:cmd_presets",
     "models": "tui.cli.commands:cmd_models",
     "run": "tui.cli.commands:cmd_run",
-    "sessions": "tui.cli.commands:cmd_sessions",
+    "sessions": "tui.cli.sessions:cmd_sessions",
     "locate": "tui.cli.commands:cmd_locate",
     "keys": "tui.cli.keys:cmd_keys",
     "score": "tui.cli.score:cmd_score",
@@ -117,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     ssub = sessions.add_subparsers(dest="sessions_command", required=True, parser_class=_Parser)
     sl = ssub.add_parser("list", help="list sessions, newest first")
     sl.add_argument("--json", action="store_true")
+    sl.add_argument(
+        "--check",
+        action="store_true",
+        help="compare every session file with the index (shows a file edited without imgbench at once)",
+    )
     se = ssub.add_parser("export", help="write a session as one JSON document, a bundle, or a blind rater packet")
     se.add_argument("id")
     se.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")

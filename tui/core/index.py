@@ -1,14 +1,14 @@
 """The session index: ``index.sqlite3`` in the data dir, one row per session plus its raw verdict tallies.
 
 The JSON session files stay the truth; the index is a cache of them, so that listings, Home, the palette and the
-leaderboard read one small database instead of every file. ``Store`` updates a session's row in the same locked
-step as it writes the file. Every read first compares each file's (inode, mtime, size) with what the row was made
-from and re-reads the files that differ (a write killed between the file and the index, an older imgbench, a
-hand edit); a missing, corrupt or older-format index is rebuilt from the files, and says so in one line.
-Deleting it is always safe. A failure of the index itself never fails a session write: the next read repairs it.
+leaderboard read one small database instead of every file. ``Store`` marks a session pending here, writes its
+file, then puts its row, under the session's lock. A read first brings the rows up to date with the files
+(``index_fresh``: a quick check when nothing can have changed behind them, else every file's stamp); a missing,
+corrupt or older-format index is rebuilt from the files, and says so in one line. Deleting it is always safe.
+A failure of the index itself never fails a session write: the next read repairs it.
 
-Split by job: this module holds the connection, the rebuild and the reads; ``index_rows`` the tables and how a
-session becomes rows; ``index_fresh`` the stamps, the files on disk and the slim decode of a stale one;
+Split by job: this module holds the connection, the rebuild, the writes and the reads; ``index_rows`` the tables
+and how a session becomes rows; ``index_fresh`` whether the rows are fresh, and re-reading those that are not;
 ``index_queries`` the leaderboard's sums.
 """
 
@@ -20,21 +20,20 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import msgspec
-
-from tui.core.index_fresh import SESSION_FILE, Unreadable, on_disk, read_doc, stamp_of
+from tui.core.index_fresh import SESSION_FILE, Freshness, stamp_of
 from tui.core.index_rows import SCHEMA, Rows
-from tui.core.tallies import TALLY_VERSION, SessionSummary
 from tui.core.wording import count
+
+if TYPE_CHECKING:
+    from tui.core.tallies import SessionSummary
 
 INDEX_FILE = "index.sqlite3"
 # The layout of the tables; TALLY_VERSION is how tallies are computed. A change of either rebuilds the index.
-INDEX_SCHEMA = 2  # 2: the run moments s1, s2, sn, n2 in tallies
+INDEX_SCHEMA = 3  # 2: the run moments s1, s2, sn, n2 in tallies; 3: pending writes, the listing's columns
+TALLY_VERSION = 3  # as tui.core.tallies.TALLY_VERSION (checked by a test; importing it costs a listing ~40 ms)
 _FORMAT = f"{INDEX_SCHEMA}.{TALLY_VERSION}"
-
-_summaries_decoder = msgspec.json.Decoder(list[SessionSummary])
 T = TypeVar("T")
 
 
@@ -51,6 +50,7 @@ class SessionIndex:
         self._lock = threading.RLock()  # one connection, shared by the threads of this process
         self._found_corrupt = False
         self._rows = Rows()
+        self._fresh = Freshness(self.sessions_dir, self._rows, decode_full, self._in_transaction)
         self.notice: str | None = None  # the one line saying the index was rebuilt, for whoever shows it
 
     # -- the connection ---------------------------------------------------------------------------
@@ -86,7 +86,7 @@ class SessionIndex:
         if why is not None:
             with conn:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (_FORMAT,))
-            listed = self._refresh_all(conn)
+            listed = self._fresh.full(conn)
             if listed:  # a first session in a new data dir is not news
                 self.notice = f"session index {why}: rebuilt from {count(listed, 'session file')} ({self.file})"
         return conn
@@ -119,15 +119,18 @@ class SessionIndex:
                 self._conn.close()
                 self._conn = None
 
-    def _run(self, step: Callable[[sqlite3.Connection], T], *, refresh: bool) -> T:
-        """``step`` on the open index, brought up to date with the files first when ``refresh``. An index found
-        corrupt on the way is removed and rebuilt, and the step tried once more."""
+    def _run(self, step: Callable[[sqlite3.Connection], T], *, refresh: bool, every_file: bool = False) -> T:
+        """``step`` on the open index, brought up to date with the files first when ``refresh`` (checking every
+        file's stamp when ``every_file``, else the quick check). An index found corrupt on the way is removed and
+        rebuilt, and the step tried once more."""
         with self._lock:
             for attempt in (1, 2):
                 try:
                     conn = self._open()
-                    if refresh:
-                        self._refresh_all(conn)
+                    if every_file:
+                        self._fresh.full(conn)
+                    elif refresh:
+                        self._fresh.quick(conn)
                     return step(conn)
                 except sqlite3.DatabaseError as exc:
                     busy = isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
@@ -141,20 +144,37 @@ class SessionIndex:
         self._remove_files()
         self._found_corrupt = True
 
-    # -- writing ----------------------------------------------------------------------------------
-    def put(self, directory: str, doc: object, st: os.stat_result) -> None:
+    # -- writing (each under the session's lock, which the store holds) ------------------------------
+    def begin(self, directory: str) -> bool:
+        """Before the session file is written: its row is pending until ``put``, so a write killed in between (or
+        whose ``put`` failed) is re-read by the next read. False when the index could not say so."""
+        return self._guarded(lambda conn: conn.execute("INSERT OR IGNORE INTO pending VALUES (?)", (directory,)))
+
+    def put(self, directory: str, doc: object, st: os.stat_result) -> bool:
         """The row of a session just written (``doc`` is what was written, ``st`` the file's stat after)."""
-        self._guarded(lambda conn: self._in_transaction(conn, self._rows.put, directory, doc, stamp_of(st), None))
+        return self._guarded(lambda conn: self._in_transaction(conn, self._put, directory, doc, stamp_of(st)))
 
-    def forget(self, directory: str) -> None:
-        self._guarded(lambda conn: self._in_transaction(conn, self._rows.delete, directory))
+    def forget(self, directory: str) -> bool:
+        return self._guarded(lambda conn: self._in_transaction(conn, self._forget, directory))
 
-    def _guarded(self, step: Callable[[sqlite3.Connection], None]) -> None:
-        # The session file is already written: whatever the index says, a failure here must not fail the write.
-        # The row stays stale (its stamp no longer matches the file) and the next read re-reads that file.
-        with contextlib.suppress(sqlite3.Error, OSError):
+    def _put(self, conn: sqlite3.Connection, directory: str, doc: object, stamp: str) -> None:
+        self._rows.put(conn, directory, doc, stamp, None)
+        conn.execute("DELETE FROM pending WHERE dir = ?", (directory,))
+
+    def _forget(self, conn: sqlite3.Connection, directory: str) -> None:
+        self._rows.delete(conn, directory)
+        conn.execute("DELETE FROM pending WHERE dir = ?", (directory,))
+
+    def _guarded(self, step: Callable[[sqlite3.Connection], object]) -> bool:
+        # A failure here must not fail the session write: the store marks the sessions folder changed instead,
+        # which makes the next read check every file.
+        try:
             self._run(step, refresh=False)
-        self.notice = None  # a rebuild on the way to a write is the writer's business, not a listing's news
+        except (sqlite3.Error, OSError):
+            return False
+        finally:
+            self.notice = None  # a rebuild on the way to a write is the writer's business, not a listing's news
+        return True
 
     def _in_transaction(self, conn: sqlite3.Connection, fn: Callable[..., None], *args: object) -> None:
         conn.execute("BEGIN IMMEDIATE")
@@ -167,35 +187,16 @@ class SessionIndex:
             raise
         conn.execute("COMMIT")
 
-    # -- freshness --------------------------------------------------------------------------------
-    def _refresh_all(self, conn: sqlite3.Connection) -> int:
-        found = on_disk(self.sessions_dir)
-        known = dict(conn.execute("SELECT dir, stamp FROM sessions"))
-        gone = [d for d in known if d not in found]
-        stale = [(d, path) for d, (stamp, path) in found.items() if known.get(d) != stamp]
-        for start in range(0, max(len(stale), len(gone)), 500):  # one commit per batch, not one per session
-            self._in_transaction(conn, self._refresh_batch, gone[start : start + 500], stale[start : start + 500])
-        return len(found)
-
-    def _refresh_batch(self, conn: sqlite3.Connection, gone: list[str], stale: list[tuple[str, str]]) -> None:
-        for directory in gone:
-            self._rows.delete(conn, directory)
-        for directory, path in stale:
-            try:
-                doc, stamp = read_doc(path, self._decode_full)
-            except FileNotFoundError:
-                self._rows.delete(conn, directory)
-            except Unreadable as exc:
-                self._rows.put(conn, directory, None, exc.stamp, exc.reason)
-            else:
-                self._rows.put(conn, directory, doc, stamp, None)
-
     # -- reading ----------------------------------------------------------------------------------
     def summaries(
-        self, *, limit: int | None = None, refresh: bool = True
+        self, *, limit: int | None = None, refresh: bool = True, every_file: bool = False
     ) -> tuple[list[SessionSummary], list[tuple[Path, str]]]:
         """Newest first (up to ``limit``), and (file, one-line reason) of each session file that could not be read.
-        ``refresh=False`` trusts the rows as they are: the fastest first screenful, to be followed by a fresh read."""
+        ``refresh=False`` trusts the rows as they are: the fastest first screenful, to be followed by a fresh read;
+        ``every_file`` checks every file's stamp (an edit made without imgbench shows then)."""
+        import msgspec
+
+        from tui.core.tallies import SessionSummary
 
         def read(conn: sqlite3.Connection) -> tuple[bytes | None, list[tuple[str, str]]]:
             # One JSON array built in SQLite and decoded in one call: no Python work per row.
@@ -203,12 +204,30 @@ class SessionIndex:
             if limit is not None:
                 sql += f" LIMIT {int(limit)}"
             (joined,) = conn.execute(f"SELECT '[' || group_concat(summary, ',') || ']' FROM ({sql})").fetchone()
-            errors = conn.execute("SELECT dir, error FROM sessions WHERE error IS NOT NULL ORDER BY dir").fetchall()
-            return joined, errors
+            return joined, self._errors(conn)
 
-        joined, errors = self._run(read, refresh=refresh)
-        sessions = _summaries_decoder.decode(joined) if joined else []
-        return sessions, [(self.sessions_dir / d / SESSION_FILE, e) for d, e in errors]
+        joined, errors = self._run(read, refresh=refresh, every_file=every_file)
+        sessions = msgspec.json.decode(joined, type=list[SessionSummary]) if joined else []
+        return sessions, errors
+
+    def listing(
+        self, *, every_file: bool = False
+    ) -> tuple[list[tuple[str, str, str, int, int, int, int, int]], list[tuple[Path, str]]]:
+        """What ``sessions list`` prints, newest first, as plain columns (no decode): (id, created_at, name,
+        cases, models, succeeded runs, runs, scores); and the unreadable files, as ``summaries``."""
+
+        def read(conn: sqlite3.Connection) -> tuple[list[Any], list[tuple[Path, str]]]:
+            rows = conn.execute(
+                "SELECT id, created_at, name, n_cases, n_models, n_ok, n_runs, n_scores FROM sessions "
+                "WHERE summary IS NOT NULL ORDER BY created_at DESC, id DESC"
+            ).fetchall()
+            return rows, self._errors(conn)
+
+        return self._run(read, refresh=True, every_file=every_file)
+
+    def _errors(self, conn: sqlite3.Connection) -> list[tuple[Path, str]]:
+        errors = conn.execute("SELECT dir, error FROM sessions WHERE error IS NOT NULL ORDER BY dir").fetchall()
+        return [(self.sessions_dir / d / SESSION_FILE, e) for d, e in errors]
 
     def query(self, sql: str, params: Sequence[object] = (), *, refresh: bool = True) -> list[tuple[Any, ...]]:
         """The rows of a read-only query over the tables above, after bringing them up to date."""

@@ -6,16 +6,18 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import msgspec
-
-from tui.core.tallies import ALL_RATERS, run_moments, summarize, tally
-
+# msgspec and the tallies are imported when a row is written: a listing from fresh rows needs neither.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
     sid INTEGER PRIMARY KEY, dir TEXT NOT NULL UNIQUE, stamp TEXT NOT NULL, created_at TEXT NOT NULL,
-    id TEXT NOT NULL, summary BLOB, items BLOB, error TEXT);
-CREATE INDEX IF NOT EXISTS sessions_newest ON sessions (created_at DESC, id DESC);
+    id TEXT NOT NULL, name TEXT, n_cases INTEGER, n_models INTEGER, n_runs INTEGER, n_ok INTEGER,
+    n_scores INTEGER, error TEXT, summary BLOB);
+-- What `sessions list` prints, newest first, read from this index alone (never the wide rows).
+CREATE INDEX IF NOT EXISTS sessions_listing ON sessions (
+    created_at DESC, id DESC, name, n_cases, n_models, n_ok, n_runs, n_scores) WHERE summary IS NOT NULL;
+-- preset -> model -> item -> counts (all raters), msgpack: apart, so that the sessions rows stay narrow.
+CREATE TABLE IF NOT EXISTS session_items (sid INTEGER PRIMARY KEY, items BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS names (nid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS tallies (
     sid INTEGER NOT NULL, rater INTEGER NOT NULL, preset INTEGER NOT NULL, model INTEGER NOT NULL,
@@ -23,9 +25,8 @@ CREATE TABLE IF NOT EXISTS tallies (
     units INTEGER NOT NULL, runs INTEGER NOT NULL,
     s1 REAL NOT NULL, s2 REAL NOT NULL, sn REAL NOT NULL, n2 REAL NOT NULL,
     PRIMARY KEY (sid, rater, preset, model)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pending (dir TEXT PRIMARY KEY) WITHOUT ROWID;
 """
-_summary_encoder = msgspec.json.Encoder()
-_items_encoder = msgspec.msgpack.Encoder()
 
 
 class Rows:
@@ -41,12 +42,17 @@ class Rows:
 
     @staticmethod
     def delete(conn: sqlite3.Connection, directory: str) -> None:
-        conn.execute("DELETE FROM tallies WHERE sid = (SELECT sid FROM sessions WHERE dir = ?)", (directory,))
+        for table in ("tallies", "session_items"):
+            conn.execute(f"DELETE FROM {table} WHERE sid = (SELECT sid FROM sessions WHERE dir = ?)", (directory,))
         conn.execute("DELETE FROM sessions WHERE dir = ?", (directory,))
 
     def put(self, conn: sqlite3.Connection, directory: str, doc: Any, stamp: str, error: str | None) -> None:
         """The rows of ``doc`` (a ``Session`` or an ``IndexDoc``), or of an unreadable file (``doc`` None)."""
-        conn.execute("DELETE FROM tallies WHERE sid = (SELECT sid FROM sessions WHERE dir = ?)", (directory,))
+        import msgspec
+
+        from tui.core.tallies import ALL_RATERS, run_moments, summarize, tally
+
+        self.delete(conn, directory)
         if doc is None:
             conn.execute(
                 "INSERT OR REPLACE INTO sessions (dir, stamp, created_at, id, error) VALUES (?, ?, '', ?, ?)",
@@ -64,17 +70,23 @@ class Rows:
             if rater == ALL_RATERS:
                 nested.setdefault(preset, {}).setdefault(model, {})[item] = counts
         sid = conn.execute(
-            "INSERT OR REPLACE INTO sessions (dir, stamp, created_at, id, summary, items) VALUES (?, ?, ?, ?, ?, ?) "
-            "RETURNING sid",
+            "INSERT INTO sessions (dir, stamp, created_at, id, summary, name, n_cases, n_models, "
+            "n_runs, n_ok, n_scores) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING sid",
             (
                 directory,
                 stamp,
                 summary.created_at,
                 summary.id,
-                _summary_encoder.encode(summary).decode(),
-                _items_encoder.encode(nested),
+                msgspec.json.encode(summary).decode(),
+                summary.name,
+                summary.cases,
+                len(summary.models),
+                summary.runs,
+                summary.status.get("succeeded", 0),
+                summary.scores,
             ),
         ).fetchone()[0]
+        conn.execute("INSERT INTO session_items VALUES (?, ?)", (sid, msgspec.msgpack.encode(nested)))
         nid = {**self._name_ids(conn, {n for key in per_group for n in key if n != ALL_RATERS}), ALL_RATERS: 0}
         conn.executemany(
             "INSERT INTO tallies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

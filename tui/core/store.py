@@ -204,12 +204,13 @@ class Store:
             raise InputError(f"cannot read: {exc.strerror}", file=file) from None
         return decode_session(data, file=file)
 
-    def list(self, *, limit: int | None = None, fresh: bool = True) -> Listing:
+    def list(self, *, limit: int | None = None, fresh: bool = True, every_file: bool = False) -> Listing:
         """Sessions newest first, from the session index; a broken one is an error in the listing, never an
-        exception. ``fresh=False`` skips checking the index against the files: a quick first screenful."""
+        exception. ``fresh=False`` skips checking the index against the files: a quick first screenful;
+        ``every_file`` checks every file's stamp, so that an edit made without imgbench shows too."""
         if not self.sessions_dir.is_dir():
             return Listing([], [])
-        sessions, errors = self.index.summaries(limit=limit, refresh=fresh)
+        sessions, errors = self.index.summaries(limit=limit, refresh=fresh, every_file=every_file)
         notice, self.index.notice = self.index.notice, None
         return Listing(sessions, [InputError(reason, file=file) for file, reason in errors], notice)
 
@@ -220,15 +221,27 @@ class Store:
             self._write(session)
 
     def _write(self, session: Session, *, durable: bool = True) -> None:
-        """The file, then its row in the session index, under the session's lock (the callers hold it)."""
+        """The file, then its row in the session index, under the session's lock (the callers hold it): the
+        session is marked pending in the index first, so a write that never reaches the index is re-read."""
         session.updated_at = now_iso()
         file = self.session_file(session.id)
+        marked = self.index.begin(session.id)
+        if not marked:
+            self._folder_changed()
         atomic_write(file, encode_session(session), durable=durable)
         try:
             st = os.stat(file)
         except OSError:
-            return  # the index sees the file is not what its row says on its next read
-        self.index.put(session.id, session, st)
+            self._folder_changed()
+            return
+        if not self.index.put(session.id, session, st) and not marked:
+            self._folder_changed()  # (when marked, the pending mark makes the next read re-read this session)
+
+    def _folder_changed(self) -> None:
+        """The index could not be told of a write: a new time on the sessions folder makes every read check
+        every file until a full check has seen it (the index's quick check trusts an unchanged folder)."""
+        with contextlib.suppress(OSError):
+            os.utime(self.sessions_dir)
 
     def mutate(self, session_id: str, change: Callable[[Session], None], *, durable: bool = True) -> Session:
         """Re-read, apply ``change``, write: under the session's lock, so no other writer's work is lost.
