@@ -62,7 +62,7 @@ def _say_hidden(by_slot: bool, rater: str) -> None:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from tui.reports.report_tables import rate_cell
+    from tui.reports.cells import rate_cell  # not report_tables: that imports every table (judges, trust)
     from tui.scoring.leaderboard import leaderboard
 
     ctx = Context(config=None)

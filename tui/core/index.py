@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 INDEX_FILE = "index.sqlite3"
 # The layout of the tables; TALLY_VERSION is how tallies are computed. A change of either rebuilds the index.
-INDEX_SCHEMA = 3  # 2: the run moments s1, s2, sn, n2 in tallies; 3: pending writes, the listing's columns
+# 2: the run moments s1, s2, sn, n2 in tallies; 3: pending writes, the listing's columns; 4: tallies by rater, memo
+INDEX_SCHEMA = 4
 TALLY_VERSION = 3  # as tui.core.tallies.TALLY_VERSION (checked by a test; importing it costs a listing ~40 ms)
 _FORMAT = f"{INDEX_SCHEMA}.{TALLY_VERSION}"
 T = TypeVar("T")
@@ -86,6 +87,7 @@ class SessionIndex:
         if why is not None:
             with conn:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (_FORMAT,))
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
             listed = self._fresh.full(conn)
             if listed:  # a first session in a new data dir is not news
                 self.notice = f"session index {why}: rebuilt from {count(listed, 'session file')} ({self.file})"
@@ -229,6 +231,31 @@ class SessionIndex:
         errors = conn.execute("SELECT dir, error FROM sessions WHERE error IS NOT NULL ORDER BY dir").fetchall()
         return [(self.sessions_dir / d / SESSION_FILE, e) for d, e in errors]
 
-    def query(self, sql: str, params: Sequence[object] = (), *, refresh: bool = True) -> list[tuple[Any, ...]]:
-        """The rows of a read-only query over the tables above, after bringing them up to date."""
-        return self._run(lambda conn: conn.execute(sql, params).fetchall(), refresh=refresh)
+    def query(
+        self, sql: str, params: Sequence[object] = (), *, refresh: bool = True, memo: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """The rows of a read-only query over the tables above, after bringing them up to date. ``memo`` keeps
+        them in the index until the tallies change (a query over every session's tallies, asked again)."""
+        if not memo:
+            return self._run(lambda conn: conn.execute(sql, params).fetchall(), refresh=refresh)
+        return self._run(lambda conn: self._memo(conn, sql, params), refresh=refresh)
+
+    @staticmethod
+    def _memo(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        import json
+
+        key = json.dumps([sql, list(params)])
+        conn.execute("BEGIN")  # the generation and the rows from one snapshot
+        try:
+            found = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            generation = int(found[0]) if found else None
+            kept = conn.execute("SELECT generation, value FROM memo WHERE key = ?", (key,)).fetchone()
+            if kept is not None and kept[0] == generation:
+                return [tuple(row) for row in json.loads(kept[1])]
+            rows = conn.execute(sql, params).fetchall()
+        finally:
+            conn.execute("COMMIT")
+        if generation is not None:  # a writer since bumps the generation, so this is never taken for newer rows
+            with contextlib.suppress(sqlite3.Error):  # a cache of a cache: a busy index only costs the next read
+                conn.execute("INSERT OR REPLACE INTO memo VALUES (?, ?, ?)", (key, generation, json.dumps(rows)))
+        return rows

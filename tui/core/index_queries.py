@@ -33,7 +33,7 @@ def group_tallies(index: SessionIndex, rater: str, presets: Sequence[str] | None
         "SUM(s1), SUM(s2), SUM(sn), SUM(n2) FROM tallies t "
         f"JOIN names p ON p.nid = t.preset JOIN names m ON m.nid = t.model WHERE {where} GROUP BY t.preset, t.model"
     )
-    return [GroupTally(*row[:7], moments=tuple(row[7:])) for row in index.query(sql, params)]
+    return [GroupTally(*row[:7], moments=tuple(row[7:])) for row in index.query(sql, params, memo=True)]
 
 
 def session_counts(index: SessionIndex, rater: str, presets: Sequence[str]) -> tuple[dict[str, int], int]:
@@ -44,8 +44,10 @@ def session_counts(index: SessionIndex, rater: str, presets: Sequence[str]) -> t
         f"WHERE {where} GROUP BY t.model",
         params,
         refresh=False,
+        memo=True,
     )
-    (total,) = index.query(f"SELECT COUNT(DISTINCT sid) FROM tallies t WHERE {where}", params, refresh=False)[0]
+    sql = f"SELECT COUNT(DISTINCT sid) FROM tallies t WHERE {where}"
+    (total,) = index.query(sql, params, refresh=False, memo=True)[0]
     return dict(per_model), total
 
 

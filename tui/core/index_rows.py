@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 # msgspec and the tallies are imported when a row is written: a listing from fresh rows needs neither.
+BUMP_GENERATION = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
@@ -24,7 +25,11 @@ CREATE TABLE IF NOT EXISTS tallies (
     n_pass INTEGER NOT NULL, n_partial INTEGER NOT NULL, n_fail INTEGER NOT NULL, n_na INTEGER NOT NULL,
     units INTEGER NOT NULL, runs INTEGER NOT NULL,
     s1 REAL NOT NULL, s2 REAL NOT NULL, sn REAL NOT NULL, n2 REAL NOT NULL,
-    PRIMARY KEY (sid, rater, preset, model)) WITHOUT ROWID;
+    PRIMARY KEY (rater, preset, model, sid)) WITHOUT ROWID;
+-- The leaderboard reads one rater's rows in (preset, model) order; a session's rows go by sid.
+CREATE INDEX IF NOT EXISTS tallies_of_session ON tallies (sid);
+-- Query results kept until the tallies change (meta 'generation' counts every change of them).
+CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, generation INTEGER NOT NULL, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pending (dir TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
@@ -45,6 +50,7 @@ class Rows:
         for table in ("tallies", "session_items"):
             conn.execute(f"DELETE FROM {table} WHERE sid = (SELECT sid FROM sessions WHERE dir = ?)", (directory,))
         conn.execute("DELETE FROM sessions WHERE dir = ?", (directory,))
+        conn.execute(BUMP_GENERATION)
 
     def put(self, conn: sqlite3.Connection, directory: str, doc: Any, stamp: str, error: str | None) -> None:
         """The rows of ``doc`` (a ``Session`` or an ``IndexDoc``), or of an unreadable file (``doc`` None)."""
