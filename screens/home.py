@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,11 +23,27 @@ FIRST_ROWS = 60  # more than a tall terminal shows
 PAGE = 300  # rows added at a time (at start, and as the cursor nears the end)
 
 
+class _Row(NamedTuple):
+    """One line of the table: from the index's plain columns (the first rows) or from a summary (the rest)."""
+
+    id: str
+    created: str
+    name: str
+    ok: int
+    runs: int
+    scores: int
+
+    @classmethod
+    def of(cls, h: SessionSummary) -> _Row:
+        return cls(h.id, h.created_at, h.name, h.status.get("succeeded", 0), h.runs, h.scores)
+
+
 class HomeScreen(ScreenBase, Screen[None]):
     HELP_TITLE = "Home"
-    _shown: list[SessionSummary] = []  # what the table holds, in order
+    _shown: list[_Row] = []  # what the table holds, in order
     _all: list[SessionSummary] = []  # every session of the last listing, newest first
     _limit = 0  # how many rows the table has grown to (kept when the listing is refreshed)
+    _peeked: list[_Row] = []  # the first screenful, read before the first paint
     BINDINGS = [
         Binding("n", "new", "New", id="home.new", tooltip="New session"),
         Binding(
@@ -64,24 +82,44 @@ class HomeScreen(ScreenBase, Screen[None]):
         # was filled again under a dialog).
         for label, width in (("Created", 16), ("Name", 32), ("Runs", 7), ("Scored", 6)):
             table.add_column(label, width=width)
-        presets = self.query_one("#presets", OptionList)
-        for preset in self.app.ctx.catalog.presets.values():
-            tag = "i2i" if preset.mode == "i2i" else "t2i"
-            presets.add_option(Option(plain(f"{preset.id}  {tag}  {preset.title}"), id=preset.id))
         table.focus()
+        # The first screenful read here, before the first paint: a few ms from the index's plain columns (no
+        # rebuild, no check: the listing that follows checks every file and fills the rest).
+        from tui.core.index_open import open_index
+
+        self._peeked = [_Row(r[0], r[1], r[2], r[5], r[6], r[7]) for r in open_index().peek(FIRST_ROWS) or ()]
+        if self._peeked:
+            self._fill(self._peeked)
+        self.call_after_refresh(self._load_presets)
+
+    @work(thread=True, group="home-presets", description="Reading the presets", exit_on_error=False)
+    def _load_presets(self) -> None:
+        # Off the UI thread: parsing every preset file (~20 ms) would hold up the first paint.
+        options = [
+            Option(plain(f"{p.id}  {'i2i' if p.mode == 'i2i' else 't2i'}  {p.title}"), id=p.id)
+            for p in self.app.ctx.catalog.presets.values()
+        ]
+        self.app.call_from_thread(self._show_presets, options)
+
+    def _show_presets(self, options: list[Option]) -> None:
+        if self.is_attached:
+            self.query_one("#presets", OptionList).add_options(options)
 
     def on_screen_resume(self) -> None:
-        # Also sent when the screen is first shown: the one listing at start (mounting does not list again).
-        self.load_sessions()
+        # Also sent when the screen is first shown: the one listing at start (mounting does not list again),
+        # started once the screen is painted (a thread started before would hold the GIL the first paint needs).
+        self.call_after_refresh(self.load_sessions)
 
     @work(thread=True, exclusive=True, group="home-list", description="Listing sessions", exit_on_error=False)
     def load_sessions(self) -> None:
+        # Without the first screenful from on_mount (no index yet, or one to rebuild): the rows as the index
+        # holds them once it is open, then every session after every file has been checked against the index
+        # (a session changed by another process, or edited by hand, shows then).
         store = self.app.ctx.store
-        # The first screenful straight from the index as it stands, then every session once every file has been
-        # checked against the index (a session changed by another process, or edited by hand, shows then).
-        first = store.list(limit=FIRST_ROWS, fresh=False)
-        if first.sessions and not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_sessions, first.sessions, [], partial=True)
+        if not self._peeked:
+            first = [_Row.of(h) for h in store.list(limit=FIRST_ROWS, fresh=False).sessions]
+            if first and not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self._show_first, first)
         listing = store.list(every_file=True)
         if get_current_worker().is_cancelled:
             return  # a newer listing is on its way: this one must not overwrite it
@@ -89,15 +127,17 @@ class HomeScreen(ScreenBase, Screen[None]):
             self.app.call_from_thread(self.notify, listing.notice, timeout=8)
         self.app.call_from_thread(self._show_sessions, listing.sessions, [str(e) for e in listing.errors])
 
-    def _show_sessions(self, sessions: list[SessionSummary], errors: list[str], *, partial: bool = False) -> None:
+    def _show_first(self, rows: list[_Row]) -> None:
+        if self.is_attached:
+            self._fill(rows)
+            self._title()
+
+    def _show_sessions(self, sessions: list[SessionSummary], errors: list[str]) -> None:
         if not self.is_attached:
             return  # the app is closing
-        if not partial:
-            self._all = sessions
-        self._fill(sessions[: max(self._limit, min(len(sessions), PAGE))])
+        self._all = sessions
+        self._fill([_Row.of(h) for h in sessions[: max(self._limit, min(len(sessions), PAGE))]])
         self._title()
-        if partial:
-            return
         note = self.query_one("#session-errors", Static)
         note.update(
             plain(
@@ -113,7 +153,7 @@ class HomeScreen(ScreenBase, Screen[None]):
             table.clear()
             table.add_row("", "No sessions yet: n composes one", "", "", key="__empty__")
 
-    def _fill(self, rows: list[SessionSummary]) -> None:
+    def _fill(self, rows: list[_Row]) -> None:
         """The table shows ``rows``: what it already shows in the same order stays, the rest is added."""
         table = self.query_one("#sessions", DataTable)
         keep = table.cursor_row
@@ -125,11 +165,7 @@ class HomeScreen(ScreenBase, Screen[None]):
             shown, new = [], rows
         for h in new:
             table.add_row(
-                h.created_at[:16].replace("T", " "),
-                plain(h.name[:40]),
-                f"{h.status.get('succeeded', 0)}/{h.runs}",
-                str(h.scores),
-                key=h.id,
+                h.created[:16].replace("T", " "), plain(h.name[:40]), f"{h.ok}/{h.runs}", str(h.scores), key=h.id
             )
         self._shown = [*shown, *new]
         if rows:
@@ -145,7 +181,7 @@ class HomeScreen(ScreenBase, Screen[None]):
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
         # A DataTable of 10,000 rows costs seconds to build: rows come a page at a time, as the cursor gets there.
         if event.cursor_row >= len(self._shown) - 5 and len(self._shown) < len(self._all):
-            self._fill(self._all[: len(self._shown) + PAGE])
+            self._fill([_Row.of(h) for h in self._all[: len(self._shown) + PAGE]])
             self._title()
 
     @property

@@ -77,8 +77,14 @@ class ImgbenchApp(ReportsFailures, App[None]):
                 severity="warning",
                 timeout=15,
             )
+        # The preset files are parsed off the UI thread (~20 ms that would hold up the first paint), after it.
+        self.call_after_refresh(
+            self.run_worker, self._catalog_errors, thread=True, group="catalog", exit_on_error=False
+        )
+
+    def _catalog_errors(self) -> None:
         for err in self.ctx.catalog.errors:
-            self.notify(str(err), title="Preset skipped", severity="warning", timeout=10)
+            self.call_from_thread(self.notify, str(err), title="Preset skipped", severity="warning", timeout=10)
 
     def notify(
         self,

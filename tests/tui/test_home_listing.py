@@ -1,5 +1,5 @@
 """Home lists the sessions once at start (not on mount and again on the first resume), from the session index:
-the first screenful straight from the index, then all of them once the index is checked against the files."""
+the first screenful read before the first paint, then all of them once every file is checked against the index."""
 
 from __future__ import annotations
 
@@ -33,14 +33,23 @@ async def test_home_lists_once_the_first_rows_first(sessions: list[str], monkeyp
         return real_list(self, limit=limit, fresh=fresh, every_file=every_file)
 
     monkeypatch.setattr(Store, "list", counting)
-    shown: list[tuple[int, bool]] = []
-    real_show = HomeScreen._show_sessions
+    filled: list[tuple[int, bool]] = []  # (rows, whether from on_mount: before the screen's first paint)
+    real_fill, real_mount = HomeScreen._fill, HomeScreen.on_mount
+    mounting = [False]
 
-    def recording(self, items, errors, *, partial=False):
-        shown.append((len(items), partial))
-        return real_show(self, items, errors, partial=partial)
+    def recording(self, rows):
+        filled.append((len(rows), mounting[0]))
+        return real_fill(self, rows)
 
-    monkeypatch.setattr(HomeScreen, "_show_sessions", recording)
+    def mount(self):
+        mounting[0] = True
+        try:
+            real_mount(self)
+        finally:
+            mounting[0] = False
+
+    monkeypatch.setattr(HomeScreen, "_fill", recording)
+    monkeypatch.setattr(HomeScreen, "on_mount", mount)
     app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await at_home(app, pilot)
@@ -48,13 +57,25 @@ async def test_home_lists_once_the_first_rows_first(sessions: list[str], monkeyp
         await wait_for(pilot, lambda: table.row_count == COUNT)
         await workers_idle(app)
         await pilot.pause(0.3)
-        assert calls == [(FIRST_ROWS, False, False), (None, True, True)], "the rows as they are, then every file"
-        assert shown == [(FIRST_ROWS, True), (COUNT, False)]
+        assert calls == [(None, True, True)], "the first rows from the index alone, then one listing, every file"
+        assert filled == [(FIRST_ROWS, True), (COUNT, False)], "the first screenful in the table before a paint"
         newest = Store().list().sessions[0]
         assert table.coordinate_to_cell_key((0, 0)).row_key.value == newest.id
         assert [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(COUNT)] == [
             s.id for s in Store().list().sessions
         ], "the rest added after the first rows, in order, nothing twice"
+
+
+async def test_without_an_index_home_shows_the_rows_once_it_is_built(data_dir: Path) -> None:
+    from screens.registry import build_app
+
+    ids = write_sessions(data_dir, 20)  # no index yet: on_mount has nothing to read, the worker builds it
+    app = build_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await at_home(app, pilot)
+        table = app.screen.query_one("#sessions")
+        await wait_for(pilot, lambda: table.row_count == 20)
+        assert table.coordinate_to_cell_key((0, 0)).row_key.value == ids[-1]
 
 
 async def test_a_session_changed_by_another_process_shows_on_refresh(sessions: list[str]) -> None:

@@ -17,21 +17,13 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     return other(args)
 
 
-def _decode_full(data: bytes, file: str) -> object:
-    from tui.core.store import decode_session  # only for a stale file the slim decode cannot take
-
-    return decode_session(data, file=file)
-
-
 def sessions_list(args: argparse.Namespace) -> int:
-    from tui.core import paths
-    from tui.core.index import SessionIndex
+    from tui.core.index_open import open_index
     from tui.core.safe_text import visible
 
-    root = paths.data_dir()
-    if not (root / "sessions").is_dir():
+    index = open_index()
+    if not index.sessions_dir.is_dir():
         return EXIT_OK
-    index = SessionIndex(root, _decode_full)
     check = bool(getattr(args, "check", False))
     if args.json:
         return _print_json(index, check)

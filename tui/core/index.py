@@ -36,6 +36,10 @@ INDEX_SCHEMA = 4
 TALLY_VERSION = 3  # as tui.core.tallies.TALLY_VERSION (checked by a test; importing it costs a listing ~40 ms)
 _FORMAT = f"{INDEX_SCHEMA}.{TALLY_VERSION}"
 T = TypeVar("T")
+_LISTING = (
+    "SELECT id, created_at, name, n_cases, n_models, n_ok, n_runs, n_scores FROM sessions "
+    "WHERE summary IS NOT NULL ORDER BY created_at DESC, id DESC"
+)
 
 
 class SessionIndex:
@@ -213,19 +217,34 @@ class SessionIndex:
         return sessions, errors
 
     def listing(
-        self, *, every_file: bool = False
+        self, *, limit: int | None = None, refresh: bool = True, every_file: bool = False
     ) -> tuple[list[tuple[str, str, str, int, int, int, int, int]], list[tuple[Path, str]]]:
         """What ``sessions list`` prints, newest first, as plain columns (no decode): (id, created_at, name,
         cases, models, succeeded runs, runs, scores); and the unreadable files, as ``summaries``."""
 
         def read(conn: sqlite3.Connection) -> tuple[list[Any], list[tuple[Path, str]]]:
-            rows = conn.execute(
-                "SELECT id, created_at, name, n_cases, n_models, n_ok, n_runs, n_scores FROM sessions "
-                "WHERE summary IS NOT NULL ORDER BY created_at DESC, id DESC"
-            ).fetchall()
+            rows = conn.execute(_LISTING + (f" LIMIT {int(limit)}" if limit is not None else "")).fetchall()
             return rows, self._errors(conn)
 
-        return self._run(read, refresh=True, every_file=every_file)
+        return self._run(read, refresh=refresh, every_file=every_file)
+
+    def peek(self, limit: int) -> list[tuple[str, str, str, int, int, int, int, int]] | None:
+        """The newest ``limit`` rows of ``listing`` as the index holds them, or None when there is no index of
+        this format to read: never a rebuild, a check or a write, so that it can run before a first paint."""
+        if not self.file.is_file():
+            return None
+        try:
+            conn = sqlite3.connect(self.file, timeout=0.2)
+        except sqlite3.Error:
+            return None
+        try:
+            if self._format(conn) != _FORMAT:
+                return None
+            return conn.execute(f"{_LISTING} LIMIT {int(limit)}").fetchall()
+        except sqlite3.Error:
+            return None
+        finally:
+            conn.close()
 
     def _errors(self, conn: sqlite3.Connection) -> list[tuple[Path, str]]:
         errors = conn.execute("SELECT dir, error FROM sessions WHERE error IS NOT NULL ORDER BY dir").fetchall()
