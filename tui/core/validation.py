@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -55,6 +54,8 @@ def dotted(path: str) -> str:
 
 
 def suggest(word: str, options: Iterable[str]) -> str:
+    import difflib  # only for a misspelled name: every command imports this module
+
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
