@@ -183,12 +183,12 @@ Console(force_terminal=True, color_system="truecolor").print(Pixels.from_image_p
 """
 
 
-def _wall(argv: list[str]) -> tuple[float, float]:
+def _wall(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system, every thread) of one whole process."""
     import subprocess
 
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -200,9 +200,11 @@ def bench_d(folder: Path, reps: int) -> dict[str, float]:
     """Whole process and in process, from the same originals, best of ``reps`` (interleaved)."""
     from rich_pixels import Pixels
 
+    from tests.benchmarks.bench_support import installed_env
     from tui.imaging.ansi_blocks import ansi_lines
     from tui.imaging.decode import decode_small
 
+    env = installed_env(dict(os.environ))  # compiled bytecode, as installed: the same for imgbench and rich-pixels
     img = photo_like(2048, seed=99)
     out: dict[str, float] = {}
     for ext in ("png", "jpg"):
@@ -212,11 +214,11 @@ def bench_d(folder: Path, reps: int) -> dict[str, float]:
         chafa = shutil.which("chafa")
         times: dict[str, list[tuple[float, float]]] = {"ours": [], "chafa": [], "richpixels": []}
         for _ in range(reps):
-            times["ours"].append(_wall(ours_argv))
+            times["ours"].append(_wall(ours_argv, env))
             if chafa:
                 times["chafa"].append(_wall([chafa, "-f", "symbols", "--symbols", "vhalf", "--size", "80x40",
                                              "--colors", "full", str(original)]))  # fmt: skip
-            times["richpixels"].append(_wall([sys.executable, "-c", RICH_PIXELS_CLI, str(original)]))
+            times["richpixels"].append(_wall([sys.executable, "-c", RICH_PIXELS_CLI, str(original)], env))
         for name, values in times.items():
             out[f"{ext}_{name}_process"] = min(w for w, _ in values) * 1000 if values else float("nan")
             out[f"{ext}_{name}_cpu"] = min(c for _, c in values) * 1000 if values else float("nan")
