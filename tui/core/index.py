@@ -33,7 +33,7 @@ INDEX_FILE = "index.sqlite3"
 # The layout of the tables; TALLY_VERSION is how tallies are computed. A change of either rebuilds the index.
 # 2: the run moments s1, s2, sn, n2 in tallies; 3: pending writes, the listing's columns; 4: tallies by rater, memo
 INDEX_SCHEMA = 4
-TALLY_VERSION = 3  # as tui.core.tallies.TALLY_VERSION (checked by a test; importing it costs a listing ~40 ms)
+TALLY_VERSION = 4  # as tui.core.tallies.TALLY_VERSION (checked by a test; importing it costs a listing ~40 ms)
 _FORMAT = f"{INDEX_SCHEMA}.{TALLY_VERSION}"
 T = TypeVar("T")
 _LISTING = (
