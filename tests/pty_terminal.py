@@ -62,6 +62,43 @@ def key_bytes(key: str) -> bytes:
     raise KeyError(f"no terminal sends a key named {key!r}")
 
 
+def spawn_in_pty(
+    argv: list[str],
+    *,
+    cols: int,
+    rows: int,
+    env: dict[str, str],
+    cwd: str | Path | None = None,
+    pixels: tuple[int, int] = (0, 0),
+) -> tuple[int, subprocess.Popen[bytes]]:
+    """``argv`` on a new pty of that size (cells, and pixels when the terminal reports them): its master and process."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, *pixels))
+    proc = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True, cwd=cwd
+    )
+    os.close(slave)
+    return master, proc
+
+
+def read_until_closed(master: int, sink: Callable[[bytes], None]) -> threading.Thread:
+    """A daemon thread handing everything written to the pty to ``sink`` until the pty closes."""
+
+    def loop() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            sink(data)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    return thread
+
+
 class PtyApp:
     def __init__(
         self, argv: list[str], *, cols: int, rows: int, env: dict[str, str], cwd: str | Path | None = None
@@ -69,25 +106,8 @@ class PtyApp:
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self._lock = threading.Lock()
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        self.master = master
-        self.proc = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True, cwd=cwd
-        )
-        os.close(slave)
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self.received(data)
+        self.master, self.proc = spawn_in_pty(argv, cols=cols, rows=rows, env=env, cwd=cwd)
+        self._reader = read_until_closed(self.master, self.received)
 
     def received(self, data: bytes) -> None:
         """Output from the app, as it arrives (the reader thread's; a subclass may time it)."""

@@ -8,13 +8,9 @@ unwrapped from tmux's passthrough envelope, and the placeholder cells on the out
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
 import re
-import struct
 import subprocess
-import termios
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyte
+
+from tests.pty_terminal import read_until_closed, spawn_in_pty
 
 KITTY_035 = {"xtversion": "kitty(0.35.2)", "kitty": True, "da1": "\x1b[?62;c"}
 KITTY_026 = {"xtversion": "kitty(0.26.5)", "kitty": True, "da1": "\x1b[?62;c"}
@@ -177,25 +175,9 @@ class PtyClient:
 
     def __init__(self, outer: OuterTerminal, argv: list[str], env: dict[str, str]) -> None:
         self.outer = outer
-        master, slave = pty.openpty()
         pixels = (outer.cols * outer.cell[0], outer.rows * outer.cell[1])
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", outer.rows, outer.cols, *pixels))
-        self.master = master
-        io = {"stdin": slave, "stdout": slave, "stderr": slave}
-        self.proc = subprocess.Popen(argv, **io, env=env, start_new_session=True)
-        os.close(slave)
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self.outer.feed(data, self.type)
+        self.master, self.proc = spawn_in_pty(argv, cols=outer.cols, rows=outer.rows, env=env, pixels=pixels)
+        self._reader = read_until_closed(self.master, lambda data: self.outer.feed(data, self.type))
 
     def type(self, data: bytes) -> None:
         """Bytes from the outer terminal: answers, and keys as a terminal sends them."""
