@@ -106,6 +106,9 @@ def named_session(store: Store, *, cases: int = 3, blind: bool = True) -> Sessio
 GENERIC = {"image", "imagine"}  # parts of model names that are plain words of any image tool
 
 
+IMAGE_FIELDS = ("bytes", "width", "height")
+
+
 def identifying_needles(
     models: list[str], prices: dict[str, float], latencies: dict[str, float]
 ) -> list[re.Pattern[bytes]]:
@@ -120,10 +123,15 @@ def identifying_needles(
     needles = [re.compile(rb"(?<![a-z])" + re.escape(w.encode()) + rb"(?![a-z])", re.IGNORECASE) for w in sorted(words)]
     forms = [(v, (repr(v), f"{v:.2f}", f"{v:.3f}", f"{v:.4f}")) for v in prices.values()]
     forms += [(v, (repr(v), f"{v:.0f}", f"{v:.1f}", f"{v / 1000:.2f}")) for v in latencies.values()]
+    # An image's own numbers (its byte count and edges) are in every packet by design: a latency of 118 ms is not
+    # found in "bytes": 118.
+    own_fields = b"".join(rb"(?<!" + re.escape(f'"{f}": '.encode()) + rb")" for f in IMAGE_FIELDS)
     for _value, texts in forms:
         for text in set(texts):
             # bounded by what cannot continue a number, so 0.07 is not found in a timestamp's 20.071 nor 414 in a sha
-            needles.append(re.compile(rb"(?<![0-9A-Za-z.])" + re.escape(text.encode()) + rb"(?![0-9A-Za-z])"))
+            needles.append(
+                re.compile(rb"(?<![0-9A-Za-z.])" + own_fields + re.escape(text.encode()) + rb"(?![0-9A-Za-z])")
+            )
     return needles
 
 

@@ -75,6 +75,13 @@ def test_a_packet_names_no_model_anywhere_in_any_byte(data_dir, tmp_path, capsys
     assert b"google" not in b"".join(members.values()).lower()  # the EXIF of the JPEG output is gone too
 
 
+def test_a_latency_needle_finds_the_latency_but_not_an_image_of_as_many_bytes() -> None:
+    needles = identifying_needles([], {}, {"r-1": 118})
+    assert scan({"run": b'{"latency_ms": 118, "x": 1}'}, needles)
+    assert scan({"summary": b"took 0.12 s"}, needles)
+    assert scan({"image": b'{"bytes": 118, "width": 118, "height": 118, "sha": "a118"}'}, needles) == []
+
+
 def test_a_packet_keeps_what_a_rater_scores_and_nothing_that_tells_models_apart(data_dir, tmp_path, capsys) -> None:
     store = Store(data_dir)
     session = named_session(store)
