@@ -146,11 +146,12 @@ def test_previews_wait_while_a_runner_records_outputs_and_are_let_go_after(fast_
     session = _session(ctx)
     asyncio.run(Runner(ctx.store, ctx.registry, session).execute())
     calls = [c for c in maker.calls if c != "submit 0"]  # (building the session hands over its no references)
-    assert calls.count("submit 1") == 2 and calls[0] == "hold" and calls[-1] == "release", calls
+    assert calls.count("submit 1") == 2 and calls[0] == "hold", calls
     depth = 0
     for call in calls:  # never released more than held, never held twice over
         depth += {"hold": 1, "release": -1}.get(call, 0)
         assert depth in (0, 1), calls
+    assert depth == 0 and "release" in calls, calls  # let go in the end: the last call may be a late submit
     # (Not asserted: that an output is handed over while held. The writer may let go while the output is still
     # being written, before its run is recorded: previews then start a moment early, costing only speed.)
 

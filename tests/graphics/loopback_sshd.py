@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.graphics.xsupport import stop
+
 SSHD = "/usr/sbin/sshd"
 
 
@@ -80,9 +82,4 @@ def sshd(folder: Path) -> Iterator[Server]:
             time.sleep(0.05)
         yield Server(port, folder / "client_key", folder)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pyte
 
+from tests.graphics import pictures
+from tests.graphics.xsupport import stop
 from tests.pty_terminal import read_until_closed, spawn_in_pty
 
 KITTY_035 = {"xtversion": "kitty(0.35.2)", "kitty": True, "da1": "\x1b[?62;c"}
@@ -170,6 +172,16 @@ def remove_socket(name: str) -> None:
     (folder / name).unlink(missing_ok=True)
 
 
+def passthrough_tmux(tmp_path: Path, name: str) -> tuple[Path, str, Path]:
+    """For a preview through a private tmux: a four-colour picture, a socket name of the test's own and a tmux
+    config with passthrough on and no status line."""
+    path = tmp_path / "picture.png"
+    pictures.picture().save(path)
+    conf = tmp_path / "tmux.conf"
+    conf.write_text("set -g allow-passthrough on\nset -g status off\n")
+    return path, f"imgbench-{name}-{os.getpid()}", conf
+
+
 class PtyClient:
     """``argv`` (tmux's client, ssh -tt, …) in a pty that ``OuterTerminal`` plays."""
 
@@ -194,13 +206,7 @@ class PtyClient:
             time.sleep(0.1)
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+        stop(self.proc, grace=10)
         os.close(self.master)
 
 

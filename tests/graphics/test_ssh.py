@@ -124,11 +124,7 @@ def test_preview_in_tmux_over_ssh_reaches_kitty_as_placeholders(server, tmp_path
     from tests.graphics.outer_terminal import remove_socket
     from tests.graphics.test_tmux import _images
 
-    path = tmp_path / "p.png"
-    pictures.picture().save(path)
-    socket = f"imgbench-sshtmux-{os.getpid()}"
-    conf = tmp_path / "tmux.conf"
-    conf.write_text("set -g allow-passthrough on\nset -g status off\n")
+    path, socket, conf = ot.passthrough_tmux(tmp_path, "sshtmux")
     pane = f"echo hello; imgbench preview {path} --cols 20 --rows 10 2> {tmp_path}/err; echo after; sleep 60"
     tmux = f"tmux -L {socket} -f {conf} new-session '{pane}'"
     outer = ot.OuterTerminal(ot.KITTY_035)

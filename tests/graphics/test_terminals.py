@@ -106,13 +106,9 @@ def test_cli_preview_through_tmux_in_kitty_0_26(display, tmp_path: Path) -> None
     """Debian's kitty (no Unicode placeholders) around a real tmux with allow-passthrough on: imgbench preview places
     the image directly, through passthrough, at the pane's cursor (the row under 'hello'), and the text goes on
     under it."""
-    from tests.graphics.outer_terminal import remove_socket
+    from tests.graphics.outer_terminal import passthrough_tmux, remove_socket
 
-    path = tmp_path / "picture.png"
-    pictures.picture().save(path)
-    socket = f"imgbench-xkitty-{os.getpid()}"
-    conf = tmp_path / "tmux.conf"
-    conf.write_text("set -g allow-passthrough on\nset -g status off\n")
+    path, socket, conf = passthrough_tmux(tmp_path, "xkitty")
     inner = f"echo hello; imgbench preview {path} --cols 40 --rows 12 2>> {tmp_path}/err; echo after; sleep 60"
     command = ["tmux", "-L", socket, "-f", str(conf), "new-session", inner]
     try:

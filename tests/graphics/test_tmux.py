@@ -30,6 +30,15 @@ def _client(tmp_path: Path, profile: dict, command: str, passthrough: str = "on"
                          tmp=tmp_path)  # fmt: skip
 
 
+def _tui_at_home(tmp_path: Path, closing: list, profile: dict) -> ot.TmuxClient:
+    """The TUI in tmux in an outer terminal of ``profile``, on Home with a session of four-quadrant pictures."""
+    session_with_pictures(tmp_path)
+    client = _client(tmp_path, profile, "imgbench; sleep 60")
+    closing.append(client)
+    client.wait_for(lambda: None if "four quadrants" in client.outer.text() else "Home never showed the session", 40)
+    return client
+
+
 def _images(outer: ot.OuterTerminal) -> dict[int, tuple[int, int, int, int]]:
     """Each image's placeholder cells as (top, left, rows, cols); fails unless they form its grid exactly."""
     boxes, problem = _grids(outer)
@@ -167,11 +176,8 @@ def test_detection_in_tmux_asks_the_outer_terminal(tmp_path, closing, profile, p
 
 
 def test_review_and_zoom_through_tmux_draw_placeholders_in_their_tiles(tmp_path, closing) -> None:
-    session_with_pictures(tmp_path)
-    client = _client(tmp_path, ot.KITTY_035, "imgbench; sleep 60")
-    closing.append(client)
+    client = _tui_at_home(tmp_path, closing, ot.KITTY_035)
     outer = client.outer
-    client.wait_for(lambda: None if "four quadrants" in outer.text() else "Home never showed the session", 40)
     client.type(b"\r")  # Enter, as a terminal sends it: open the session (every run done: Review)
     if not GRAPHICS:
         client.wait_for(lambda: None if outer.text().count("▀") > 200 else "no half-blocks in Review", 30)
@@ -205,11 +211,8 @@ def test_review_and_zoom_through_tmux_draw_placeholders_in_their_tiles(tmp_path,
 
 
 def test_tui_through_tmux_in_kitty_0_26_uses_half_blocks_and_help_says_why(tmp_path, closing) -> None:
-    session_with_pictures(tmp_path)
-    client = _client(tmp_path, ot.KITTY_026, "imgbench; sleep 60")
-    closing.append(client)
+    client = _tui_at_home(tmp_path, closing, ot.KITTY_026)
     outer = client.outer
-    client.wait_for(lambda: None if "four quadrants" in outer.text() else "Home never showed the session", 40)
     client.type(b"\x1bOP")  # f1: help
     client.wait_for(lambda: None if "imgbench keys" in outer.text() else "no help", 20)
     client.type(b"\x1b[F")  # End: the caption under the table says how images are drawn

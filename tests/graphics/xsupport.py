@@ -78,6 +78,17 @@ class Display:
             time.sleep(0.3)
 
 
+def stop(proc: subprocess.Popen, grace: float = 5.0) -> None:
+    """Ask a helper process to end, then make it: a terminal or a server must not outlive its test."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
 @contextlib.contextmanager
 def xvfb() -> Iterator[Display]:
     number = 90 + os.getpid() % 400  # one display per test process
@@ -96,8 +107,7 @@ def xvfb() -> Iterator[Display]:
             time.sleep(0.05)
         yield display
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc, grace=10)
 
 
 def terminal_command(kind: str, command: list[str]) -> list[str]:
@@ -123,9 +133,4 @@ def terminal(display: Display, kind: str, command: list[str], env: dict[str, str
                        env=display.env, check=False, timeout=20, capture_output=True)  # fmt: skip
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)

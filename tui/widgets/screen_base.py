@@ -21,8 +21,11 @@ def _declared_order(cls: type) -> dict[str, int]:
 
 class ScreenBase(ReportsFailures):
     def _on_screen_resume(self, _event: object) -> None:
-        # Textual calls each class's own handler along the MRO: no super() here.
-        action_log.record("screen", getattr(self, "HELP_TITLE", type(self).__name__))
+        # Textual calls each class's own handler along the MRO: no super() here. Popping two screens at once
+        # (ctrl+g from Results) resumes the one between too, in its own queue, maybe after the one now on show:
+        # only the screen on show is logged.
+        if self.app.screen is self:
+            action_log.record("screen", getattr(self, "HELP_TITLE", type(self).__name__))
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
