@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import select
 import struct
 import subprocess
 import sys
@@ -81,11 +82,18 @@ def spawn_in_pty(
     return master, proc
 
 
-def read_until_closed(master: int, sink: Callable[[bytes], None]) -> threading.Thread:
-    """A daemon thread handing everything written to the pty to ``sink`` until the pty closes."""
+def read_until_closed(master: int, sink: Callable[[bytes], None]) -> Callable[[], None]:
+    """A thread handing everything written to the pty to ``sink`` until the pty closes; what it returns stops it.
+
+    Call that before closing ``master``: a reader still running when the fd is closed would read the next pty
+    opened under the same number, and steal its first frames from the next test's screen."""
+    stopping = threading.Event()
 
     def loop() -> None:
-        while True:
+        while not stopping.is_set():
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                continue
             try:
                 data = os.read(master, 65536)
             except OSError:
@@ -96,7 +104,13 @@ def read_until_closed(master: int, sink: Callable[[bytes], None]) -> threading.T
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
-    return thread
+
+    def stop() -> None:
+        stopping.set()
+        thread.join(5)
+        assert not thread.is_alive(), "the pty reader did not stop"
+
+    return stop
 
 
 class PtyApp:
@@ -107,7 +121,7 @@ class PtyApp:
         self.stream = pyte.ByteStream(self.screen)
         self._lock = threading.Lock()
         self.master, self.proc = spawn_in_pty(argv, cols=cols, rows=rows, env=env, cwd=cwd)
-        self._reader = read_until_closed(self.master, self.received)
+        self._stop_reading = read_until_closed(self.master, self.received)
 
     def received(self, data: bytes) -> None:
         """Output from the app, as it arrives (the reader thread's; a subclass may time it)."""
@@ -153,6 +167,7 @@ class PtyApp:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(10)
+        self._stop_reading()
         os.close(self.master)
 
 

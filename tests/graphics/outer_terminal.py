@@ -189,7 +189,7 @@ class PtyClient:
         self.outer = outer
         pixels = (outer.cols * outer.cell[0], outer.rows * outer.cell[1])
         self.master, self.proc = spawn_in_pty(argv, cols=outer.cols, rows=outer.rows, env=env, pixels=pixels)
-        self._reader = read_until_closed(self.master, lambda data: self.outer.feed(data, self.type))
+        self._stop_reading = read_until_closed(self.master, lambda data: self.outer.feed(data, self.type))
 
     def type(self, data: bytes) -> None:
         """Bytes from the outer terminal: answers, and keys as a terminal sends them."""
@@ -207,6 +207,7 @@ class PtyClient:
 
     def close(self) -> None:
         stop(self.proc, grace=10)
+        self._stop_reading()
         os.close(self.master)
 
 
