@@ -209,3 +209,29 @@ def test_the_checks_scorer_takes_machine_results_measured_on_the_image(data_dir,
     assert result.raters == {"baseline": ["checks"], "new": ["checks"]}
     assert m.paired is not None and (m.paired.rate_b, m.paired.rate_a) == (1.0, 0.0) and m.regressed
     assert {i.item_id for i in m.items} == {"c1"}  # c2's result measured another image
+
+
+def test_judge_prefix_has_one_definition_and_compare_takes_a_judge_pass_rater() -> None:
+    """The rater name a judge pass writes is what ``--scorer`` accepts, because both read one constant: a second
+    definition (it was in tui/scoring/compare.py and tui/core/judging.py) could drift from the first."""
+    import ast
+    from pathlib import Path
+
+    from tui.core.judging import judge_rater
+    from tui.scoring.compare import check_scorer
+
+    def assigned(node: ast.AST) -> list[ast.expr]:
+        if isinstance(node, ast.Assign):
+            return node.targets
+        return [node.target] if isinstance(node, ast.AnnAssign) else []
+
+    root = Path(__file__).resolve().parents[1]
+    defined = [
+        str(path.relative_to(root))
+        for package in ("tui", "screens", "providers")
+        for path in sorted((root / package).rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if any(isinstance(t, ast.Name) and t.id == "JUDGE_PREFIX" for t in assigned(node))
+    ]
+    assert defined == ["tui/core/model.py"]
+    assert check_scorer(judge_rater("demo:pixels")) == "judge:demo:pixels"

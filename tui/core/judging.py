@@ -30,7 +30,7 @@ from providers.retry import RetryPolicy
 from tui.core.budget import Budget, Estimate, refuse_above
 from tui.core.images import clean_png
 from tui.core.judge_cache import AnswerCache, cache_key, default_cache
-from tui.core.model import Case, JudgeRecord, Run, Score, Session, now_iso
+from tui.core.model import JUDGE_PREFIX, Case, JudgeRecord, Run, Score, Session, now_iso
 from tui.core.registry import Registry
 from tui.core.run_guard import held_keys
 from tui.core.safe_text import visible
@@ -39,7 +39,6 @@ from tui.core.tallies import parent_chains
 from tui.core.validation import InputError, suggest
 from tui.core.wording import count
 
-JUDGE_PREFIX = "judge:"
 ItemsMode = Literal["all", "unscored"]
 MAX_RAW = 4000  # characters of a raw answer kept on the score
 MAX_EVIDENCE = 300

@@ -231,12 +231,13 @@ class Run(msgspec.Struct):
 
 
 RaterKind = Literal["human", "judge"]
+JUDGE_PREFIX = "judge:"  # an AI judge's rater name is this + "PROVIDER:MODEL" (tui.core.judging.judge_rater)
 
 
 class JudgeRecord(msgspec.Struct, omit_defaults=True):
     """How an AI judge reached its verdicts on one output: which prompt, what it cost, what it said."""
 
-    judge: str  # "PROVIDER:MODEL" (the rater is "judge:" + this)
+    judge: str  # "PROVIDER:MODEL" (the rater is JUDGE_PREFIX + this)
     prompt_version: str
     prompt_hash: str  # sha256 of the judge's instructions and answer schema: a changed prompt is another judge
     demo: bool = False  # the offline demo judge: a stand-in from the pixels, not a model's opinion

@@ -27,14 +27,13 @@ from typing import Any
 
 import msgspec
 
-from tui.core.model import Case, ChecklistItem, Score, Session
+from tui.core.model import JUDGE_PREFIX, Case, ChecklistItem, Score, Session
 from tui.core.validation import InputError
 from tui.scoring.paired import MIN_CASES, PairedComparison, paired_comparisons
 from tui.scoring.raters import humans_only, machine_scores
 from tui.scoring.stats import Observation, Rate, Units, observations, rates
 
 BASE, NEW = "baseline", "new"
-JUDGE_PREFIX = "judge:"
 
 
 def check_scorer(scorer: str) -> str:
