@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Se
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from tui.core.budget import check_cap, usd
+from tui.core.budget import COMPOSE_CAP, check_cap, usd
 from tui.core.validation import InputError, OverBudget
 from tui.widgets.check_list import CheckList
 from tui.widgets.safe import plain
@@ -94,7 +94,7 @@ class ComposeScreen(ScreenBase, Screen[None]):
             yield Label("Session name  (optional: a numbered one is made)", classes="field-label")
             yield Input(placeholder="e.g. tier-a, new gateway", id="name")
             yield Label(
-                "Max cost in USD  (optional: not started above the estimate, stops sending at it)",
+                f"{COMPOSE_CAP}  (optional: not started above the estimate, stops sending at it)",
                 classes="field-label",
             )
             cap = defaults.max_cost
@@ -265,7 +265,7 @@ class ComposeScreen(ScreenBase, Screen[None]):
 
         def guard(session: Any) -> None:  # before the session is saved: a refusal leaves nothing
             estimates.append(estimate_runs(session, session.runs, ctx.registry))
-            refuse_above(estimates[0], cap)
+            refuse_above(estimates[0], cap, where=COMPOSE_CAP + " above, or empty it")
 
         try:
             session = build_session(

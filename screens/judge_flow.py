@@ -55,7 +55,9 @@ def _judge(screen: Screen, session_id: str, answer: str, then: Callable[[], obje
     spec = resolve_judge(ctx.registry, judge_id)
     judge_pass = JudgePass(ctx.store, ctx.store.load(session_id), spec)
     try:
-        estimate = judge_pass.guard(cap)
+        unscored = f"imgbench judge {session_id} --model {judge_id} --items unscored"
+        typed = f"the cap typed after the judge ({judge_id} 2.00), or leave it out for none"
+        estimate = judge_pass.guard(cap, where=typed, fewer=f"judge fewer items: {unscored}")
     except OverBudget as exc:
         app.call_from_thread(app.notify, visible(str(exc)), title="Not judged", severity="warning", timeout=15)
         return

@@ -14,7 +14,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
-from tui.core.budget import Budget, estimate_runs, refuse_above
+from tui.core.budget import COMPOSE_CAP, CONFIG_CAP, Budget, estimate_runs, refuse_above
 from tui.core.model import Run, Session, parse_iso
 from tui.core.runner import RunEvent, Runner, SessionNotSaved
 from tui.core.safe_text import visible
@@ -266,7 +266,11 @@ class RunScreen(ScreenBase, Screen[None]):
         if cap is None or self.runner is None or self.session is None:
             return
         estimate = estimate_runs(self.session, sending, self.app.ctx.registry)
-        refuse_above(estimate, cap)
+        if self.max_cost is not None:  # Compose's cap
+            refuse_above(estimate, cap, where=f"{COMPOSE_CAP} in Compose")
+        else:  # opened from Home: the config's cap, or a shell's for these runs alone
+            resume = f"imgbench sessions resume {self.session.id} --max-cost USD"
+            refuse_above(estimate, cap, where=CONFIG_CAP, fewer=f"send them with a cap of their own: {resume}")
         self.runner.budget = Budget(cap, estimate)
 
     def _on_event(self, event: RunEvent) -> None:

@@ -36,6 +36,10 @@ async def test_compose_refuses_above_its_max_cost_and_starts_under_it(servers, p
         screen.query_one("#prompt").text = "a red cube"
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: any("Max cost: the estimated cost $0.08" in m for m in _messages(app)))
+        refused = next(m for m in _messages(app) if "Max cost: the estimated cost" in m)
+        # The setting to change is this form's field, not the command line's flag.
+        assert "nothing was sent (raise Max cost in USD above, or empty it, or run fewer models" in refused
+        assert "--max-cost" not in refused
         assert isinstance(app.screen, ComposeScreen) and xai.calls() == []
         assert not (data_dir / "sessions").exists() or not any((data_dir / "sessions").iterdir())
 
@@ -71,3 +75,25 @@ async def test_the_run_screen_stops_sending_at_the_cap(servers, point, config_di
     assert len(router.calls("POST")) == 2
     assert sorted(r.status for r in runs) == ["interrupted"] * 3 + ["succeeded"] * 2
     assert all(r.error.kind == "budget" for r in runs if r.status == "interrupted")  # type: ignore[union-attr]
+
+
+async def test_a_session_opened_from_home_above_the_config_cap_names_the_config_key_and_the_flag(
+    servers, point, config_dir: Path, data_dir
+):
+    xai = servers("xai")
+    point("xai", xai)
+    (config_dir / "config.toml").write_text("[defaults]\nmax_cost = 0.05\n")
+    ctx = Context()
+    spec = SessionSpec(cases=[CaseSpec(prompt="a red cube")], models=[XAI], repeats=4)
+    session = build_session(spec, store=ctx.store, registry=ctx.registry, catalog=ctx.catalog)
+    app = build_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await at_home(app, pilot)
+        screen = RunScreen(session.id)  # as Home opens it: the config's cap
+        app.push_screen(screen)
+        await wait_for(pilot, lambda: any("is above the cap of $0.05" in m for m in _messages(app)))
+        refused = next(m for m in _messages(app) if "is above the cap" in m)
+    said = "nothing was sent (raise [defaults] max_cost in config.toml, or send them with a cap of their own: "
+    assert said in refused
+    assert f"imgbench sessions resume {session.id} --max-cost USD)" in refused
+    assert xai.calls("POST") == []

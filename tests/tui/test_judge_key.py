@@ -104,6 +104,9 @@ async def test_a_cap_below_the_estimate_sends_nothing(monkeypatch, session_id: s
             await wait_for(pilot, lambda: any(t == "Not judged" for t, _ in _messages(app)))
             said = dict(_messages(app))["Not judged"]
             assert "of 2 output(s) is above the cap of $0.0001;" in said and "nothing was sent" in said
+            # What to change here: the cap typed in the dialog; the command line's way to ask for less.
+            assert "(raise the cap typed after the judge (openai:gpt-4.1-mini 2.00), or leave it out for none" in said
+            assert f"imgbench judge {session_id} --model openai:gpt-4.1-mini --items unscored)" in said
             assert app.is_running
         assert server.judge_calls() == []
         assert [s.rater for s in Store(data_dir).load(session_id).scores] == ["ann"]

@@ -86,12 +86,21 @@ def estimate_runs(session: Session, runs: Iterable[Run], registry: Registry) -> 
     return Estimate(round(known, 6), len(per_run), per_run, unpriced)
 
 
-def refuse_above(estimate: Estimate, cap: float | None) -> None:
-    """OverBudget when the priced part alone is above the cap (the unpriced part can only add to it)."""
+# Where a cap is set, named in a refusal so that it says what to change: the command line's flag, the config's
+# default (a session opened from Home runs under it) and Compose's field (its label).
+CLI_CAP = "--max-cost"
+CONFIG_CAP = "[defaults] max_cost in config.toml"
+COMPOSE_CAP = "Max cost in USD"
+
+
+def refuse_above(estimate: Estimate, cap: float | None, *, where: str = CLI_CAP, fewer: str = "") -> None:
+    """OverBudget when the priced part alone is above the cap (the unpriced part can only add to it). ``where``
+    names the setting to raise (the flag, a field of a screen, the config key), ``fewer`` how to ask for less
+    when it is not the estimate's own (a screen that has no such flag)."""
     if cap is not None and estimate.known_usd > cap:
         raise OverBudget(
             f"the estimated cost {estimate.describe()} of {estimate.runs} {estimate.unit}(s) is above the cap of "
-            f"{usd(cap)}; nothing was sent (raise --max-cost, or {estimate.fewer})"
+            f"{usd(cap)}; nothing was sent (raise {where}, or {fewer or estimate.fewer})"
         )
 
 

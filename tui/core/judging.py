@@ -27,7 +27,7 @@ from providers.judge_base import PROMPT_VERSION as JUDGE_PROMPT_VERSION
 from providers.judge_base import Judge, JudgeAnswer, JudgeImage, JudgeRequest, Question, prompt_hash
 from providers.judge_catalog import apis_for, make_judge
 from providers.retry import RetryPolicy
-from tui.core.budget import Budget, Estimate, refuse_above
+from tui.core.budget import CLI_CAP, Budget, Estimate, refuse_above
 from tui.core.images import clean_png
 from tui.core.judge_cache import AnswerCache, cache_key, default_cache
 from tui.core.model import JUDGE_PREFIX, Case, JudgeRecord, Run, Score, Session, now_iso
@@ -196,11 +196,14 @@ class JudgePass:
             unit="output", fewer="judge fewer items: --items unscored",
         )  # fmt: skip
 
-    def guard(self, cap: float | None, planned: list[Planned] | None = None) -> Estimate:
-        """The estimate of what this pass would ask; OverBudget above the cap (nothing sent), else the pass runs
-        under the runner's ``Budget`` of that cap. The command line and the TUI both start a pass through this."""
+    def guard(
+        self, cap: float | None, planned: list[Planned] | None = None, *, where: str = CLI_CAP, fewer: str = ""
+    ) -> Estimate:
+        """The estimate of what this pass would ask; OverBudget above the cap (nothing sent; ``where`` and ``fewer``
+        say what to change, as ``refuse_above``), else the pass runs under the runner's ``Budget`` of that cap. The
+        command line and the TUI both start a pass through this."""
         estimate = self.estimate(planned)
-        refuse_above(estimate, cap)
+        refuse_above(estimate, cap, where=where, fewer=fewer)
         self.budget = Budget(cap, estimate) if cap is not None else None
         return estimate
 
