@@ -1,7 +1,8 @@
 """What a request will cost before it is sent, from providers/prices.toml: its per-image price, or the tokens it
 will use (the table's ``estimate`` counts) x the rates. None when any part is unknown: never guessed. A judge's
 question (``estimate_judge_request``) is priced the same way from the text sent, the images (the table's
-``judge_image_tokens`` each) and the answer (``judge_output_tokens_per_item``).
+``judge_image_tokens`` each) and the answer (``judge_output_tokens_per_item``); a thinking judge's thinking tokens
+cannot be known before it answers (``judge_thinks``): they are left out and said unknown.
 
 The token counts are the figures the table quotes (e.g. gpt-image output tokens per 1024² image by quality,
 scaled by pixel area; Gemini's tokens per image by size tier). Quality ``auto`` (or none asked) is estimated at
@@ -68,6 +69,13 @@ def estimate_request(
             return None
         tokens["image_input"] = math.ceil(per_ref * n_refs)
     return pricing.cost_from_tokens(provider, model, tokens)
+
+
+def judge_thinks(provider: str, model: str) -> bool:
+    """A thinking judge (the table's ``judge_thinks``): it is billed for tokens of its own choosing before it
+    answers, so ``estimate_judge_request`` prices the rest and the estimate says that part unknown."""
+    price = pricing.lookup(provider, model)
+    return price is not None and price.estimate.get("judge_thinks") is True
 
 
 def estimate_judge_request(provider: str, model: str, request: JudgeRequest) -> float | None:

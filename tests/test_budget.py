@@ -48,6 +48,10 @@ def test_the_estimate_says_what_it_does_not_know() -> None:
         Estimate(0.4, 12, unpriced={"a:x": 1, "b:y": 1}).describe() == "≥ $0.40 + 2 models without a price (a:x, b:y)"
     )
     assert Estimate(0.05, 3, unpriced={"a:x": 1}).describe() == "≥ $0.05 + 1 model without a price (a:x)"
+    thinking = Estimate(0.05, 3, unknown=("its thinking",))
+    assert thinking.describe() == "≥ $0.05 + its thinking" and thinking.to_dict()["unknown"] == ["its thinking"]
+    both = Estimate(0.05, 3, unpriced={"a:x": 1}, unknown=("its thinking",)).describe()
+    assert both == "≥ $0.05 + 1 model without a price (a:x) + its thinking"
     refuse_above(Estimate(0.4, 1, unpriced={"a:x": 1}), 0.4)  # the priced part is not above: it may start
     with pytest.raises(OverBudget, match=r"the estimated cost \$0.41 of 1 run\(s\) is above the cap of \$0.40"):
         refuse_above(Estimate(0.41, 1), 0.4)

@@ -10,7 +10,9 @@ import math
 import pytest
 
 from providers.estimate import CHARS_PER_TOKEN
-from tests.providers.judge_loopback import JudgeLoopback, asked_ids, question_text
+from providers.judge_base import ANSWER_SCHEMA
+from tests.providers.judge_loopback import JudgeLoopback, answer_text, asked_ids, question_text
+from tests.providers.loopback import Reply
 from tui.cli.main import EXIT_OK, EXIT_OVER_BUDGET, main
 from tui.core.budget import usd
 from tui.core.context import Context
@@ -18,7 +20,10 @@ from tui.core.judging import JudgePass, resolve_judge
 
 KEY = "PLANTED-KEY-judgebudget-0123456789"
 PRICED = "openai:gpt-4.1-mini"  # prices.toml: $0.40 / $1.60 per 1M, 2489 tokens an image, 60 per item answered
-OPENROUTER = "openrouter:openai/gpt-4o-mini"  # no price in the table; each loopback answer reports $0.00123
+OPENROUTER = "openrouter:qwen/qwen2.5-vl-72b-instruct"  # no price in the table; each loopback answer reports $0.00123
+# The other judges the README names, priced in the table (its sources there): rates per 1M and an image's tokens.
+OPENROUTER_PRICED = "openrouter:openai/gpt-4o-mini"  # $0.15 / $0.60, 48169 tokens an image at most
+GEMINI = "gemini:gemini-2.5-flash"  # $0.30 / $2.50, 2322 tokens an image at most; thinks: that part unknown
 CHECKS = ["a red cube", "a wooden table", "soft light"]
 
 
@@ -47,7 +52,7 @@ def server(monkeypatch):
     def start(flavour: str) -> JudgeLoopback:
         srv = JudgeLoopback(flavour).start()
         started.append(srv)
-        name = {"judge_openai": "OPENAI", "judge_openrouter": "OPENROUTER"}[flavour]
+        name = {"judge_openai": "OPENAI", "judge_openrouter": "OPENROUTER", "judge_gemini": "GEMINI"}[flavour]
         monkeypatch.setenv(f"IMGBENCH_{name}_BASE_URL", srv.base_url)
         monkeypatch.setenv(f"{name}_API_KEY", KEY)
         return srv
@@ -107,6 +112,49 @@ def test_the_estimate_prices_the_questions_as_they_are_sent(outputs, server, cap
     assert fresh.estimate().known_usd == pytest.approx(total, abs=1e-6) and fresh.estimate().unit == "output"
 
 
+def test_the_other_judges_are_priced_from_what_is_sent(six_outputs, server, capsys) -> None:
+    """openrouter:openai/gpt-4o-mini from the chat text sent, as gpt-4.1-mini above; gemini:gemini-2.5-flash from
+    its systemInstruction and parts, its thinking said unknown, and each answer's recorded cost from its usage."""
+    srv = server("judge_openrouter")
+    code, _, err = _cli(capsys, "judge", six_outputs, "--model", OPENROUTER_PRICED)
+    assert code == EXIT_OK, err
+    total = 0.0
+    for rec in srv.judge_calls():
+        body = rec.json
+        chars = len(body["messages"][0]["content"]) + len(question_text(rec))
+        chars += len(json.dumps(body["response_format"]["json_schema"]["schema"]))
+        total += ((math.ceil(chars / CHARS_PER_TOKEN) + 48169) * 0.15 + 60 * len(asked_ids(rec)) * 0.60) / 1e6
+    assert f"estimated cost: {usd(total)}\n" in err and total > 0.04  # six images at ~$0.0072 each
+    assert _first_pass(six_outputs, OPENROUTER_PRICED).known_usd == pytest.approx(total, abs=1e-6)
+
+    srv = server("judge_gemini")
+    usage = {"promptTokenCount": 3400, "candidatesTokenCount": 180, "thoughtsTokenCount": 1000, "totalTokenCount": 4580}
+    ids = [item.id for item in Context().store.load(six_outputs).cases[0].checklist]
+    answer = {"content": {"role": "model", "parts": [{"text": answer_text(ids, {})}]}, "finishReason": "STOP"}
+    srv.script("POST", "/v1beta/models/", *[Reply(json={"candidates": [answer], "usageMetadata": usage})] * 6)
+    code, _, err = _cli(capsys, "judge", six_outputs, "--model", GEMINI)
+    assert code == EXIT_OK, err
+    total = 0.0
+    for rec in srv.judge_calls():
+        chars = len(rec.json["systemInstruction"]["parts"][0]["text"]) + len(question_text(rec))
+        chars += len(json.dumps(ANSWER_SCHEMA))  # the schema the estimate counts (Gemini's is its translation)
+        total += ((math.ceil(chars / CHARS_PER_TOKEN) + 2322) * 0.30 + 60 * len(asked_ids(rec)) * 2.50) / 1e6
+    thinking = f"the thinking tokens of {GEMINI} (billed as output, not known before it answers)"
+    assert f"estimated cost: ≥ {usd(total)} + {thinking}\n" in err
+    assert _first_pass(six_outputs, GEMINI).known_usd == pytest.approx(total, abs=1e-6)
+    scored = Context().store.load(six_outputs)
+    records = [s.judge for s in scored.scores if s.rater == f"judge:{GEMINI}"]
+    assert len(records) == 6  # the thoughts are billed: 3400 x $0.30 + (180 + 1000) x $2.50 per 1M
+    assert all(r is not None and r.cost_usd == pytest.approx((3400 * 0.30 + 1180 * 2.50) / 1e6) for r in records)
+
+
+def _first_pass(session_id: str, judge: str):
+    """The estimate of a first pass of ``judge`` (no answer cached)."""
+    ctx = Context()
+    spec = resolve_judge(ctx.registry, judge)
+    return JudgePass(ctx.store, ctx.store.load(session_id), spec, cache=_EmptyCache()).estimate()
+
+
 class _EmptyCache:
     """Nothing cached: the estimate of a first pass (the real cache now has the answers of the pass above)."""
 
@@ -135,7 +183,7 @@ def test_at_the_cap_it_stops_sending_and_a_later_pass_asks_the_rest(six_outputs,
     srv = server("judge_openrouter")
     code, _, err = _cli(capsys, "judge", six_outputs, "--model", OPENROUTER, "--max-cost", "0.003")
     # Unpriced: it starts (the estimate says so); one question at a time, $0.00123 each: after three, $0.00369.
-    assert "estimated cost: ≥ $0.00 + 1 model without a price (openrouter:openai/gpt-4o-mini) (cap $0.003)" in err
+    assert f"estimated cost: ≥ $0.00 + 1 model without a price ({OPENROUTER}) (cap $0.003)" in err
     assert code == EXIT_OVER_BUDGET, err
     assert len(srv.judge_calls()) == 3
     assert "stopped at the spending cap of $0.003 ($0.004 recorded): 3 outputs not judged in full" in err

@@ -50,18 +50,26 @@ class Estimate:
     unpriced: dict[str, int] = field(default_factory=dict)  # model (or judge) -> runs without a price
     unit: str = "run"  # what ``runs`` counts: "run", or "output" for a judge pass
     fewer: str = "run fewer models, cases or repeats"  # how to ask for less, said in a refusal
+    unknown: tuple[str, ...] = ()  # parts of a priced bill no one can know before sending (a judge's thinking)
 
     def describe(self) -> str:
-        """The estimate as said to a person: $0.40, or ≥ $0.40 + 2 models without a price (a, b); never guessed."""
-        if not self.unpriced:
+        """The estimate as said to a person: $0.40, or ≥ $0.40 + 2 models without a price (a, b), and any part that
+        cannot be known before sending; never guessed."""
+        parts = list(self.unknown)
+        if self.unpriced:
+            models = list(self.unpriced)
+            shown = ", ".join(models[:3]) + (" …" if len(models) > 3 else "")
+            plural = "model" if len(models) == 1 else "models"
+            parts.insert(0, f"{len(models)} {plural} without a price ({shown})")
+        if not parts:
             return usd(self.known_usd)
-        models = list(self.unpriced)
-        shown = ", ".join(models[:3]) + (" …" if len(models) > 3 else "")
-        plural = "model" if len(models) == 1 else "models"
-        return f"≥ {usd(self.known_usd)} + {len(models)} {plural} without a price ({shown})"
+        return f"≥ {usd(self.known_usd)} + " + " + ".join(parts)
 
     def to_dict(self) -> dict[str, object]:
-        return {"known_usd": round(self.known_usd, 6), "runs": self.runs, "unpriced": self.unpriced}
+        out: dict[str, object] = {"known_usd": round(self.known_usd, 6), "runs": self.runs, "unpriced": self.unpriced}
+        if self.unknown:
+            out["unknown"] = list(self.unknown)
+        return out
 
 
 def estimate_runs(session: Session, runs: Iterable[Run], registry: Registry) -> Estimate:

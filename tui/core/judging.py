@@ -167,6 +167,12 @@ class JudgePass:
             return 0.0
         return estimate_judge_request(self.spec.judge.name, self.spec.model, request)
 
+    def thinks(self) -> bool:
+        """A thinking judge: billed for thinking tokens that no estimate can know (providers/estimate.py)."""
+        from providers.estimate import judge_thinks
+
+        return not self.spec.judge.demo and judge_thinks(self.spec.judge.name, self.spec.model)
+
     def estimate(self, planned: list[Planned] | None = None) -> Estimate:
         """What the pass would cost at most: per output, one question per level of the checklist's parent chains
         (the parent rule may spare some), the items the cache has left out; each output's references sent too."""
@@ -191,9 +197,11 @@ class JudgePass:
             per_run[p.run.id] = total
         unpriced = sum(1 for c in per_run.values() if c is None)
         known = round(sum(c for c in per_run.values() if c is not None), 6)
+        thinking = self.thinks() and unpriced < len(per_run)
+        unknown = (f"the thinking tokens of {self.spec.judge_id} (billed as output, not known before it answers)",)
         return Estimate(
             known, len(per_run), per_run, {self.spec.judge_id: unpriced} if unpriced else {},
-            unit="output", fewer="judge fewer items: --items unscored",
+            unit="output", fewer="judge fewer items: --items unscored", unknown=unknown if thinking else (),
         )  # fmt: skip
 
     def guard(
