@@ -10,7 +10,6 @@ them), so the whole process costs little more than the decode itself.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -22,6 +21,8 @@ from tui.core.safe_text import visible
 from tui.core.validation import InputError
 
 if TYPE_CHECKING:
+    import argparse
+
     from rich.console import Console
 
     from tui.imaging.graphics import Detection

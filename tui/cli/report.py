@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -12,6 +11,10 @@ from tui.core.context import Context
 from tui.core.safe_text import visible
 from tui.core.validation import InputError
 from tui.core.wording import count
+
+TYPE_CHECKING = False  # not typing's: it imports re
+if TYPE_CHECKING:
+    import argparse
 
 _SUFFIX_FORMAT = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
 

@@ -3,10 +3,14 @@ session model, no msgspec: 10,000 sessions in well under 100 ms); export, import
 
 from __future__ import annotations
 
-import argparse
+import os
 import sys
 
 from tui.cli.main import EXIT_OK
+
+TYPE_CHECKING = False  # not typing's: it imports re
+if TYPE_CHECKING:
+    import argparse
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
@@ -19,36 +23,27 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 def sessions_list(args: argparse.Namespace) -> int:
     from tui.core.index_open import open_index
-    from tui.core.safe_text import visible
 
     index = open_index()
-    if not index.sessions_dir.is_dir():
+    if not os.path.isdir(index.sessions_name):
         return EXIT_OK
     check = bool(getattr(args, "check", False))
     if args.json:
         return _print_json(index, check)
-    rows, errors = index.listing(every_file=check)
+    text, errors = index.listing_text(every_file=check)
     _warn(index, errors)
-    lines = []
-    for sid, created, name, cases, models, ok, runs, scores in rows:
-        line = (
-            f"{sid}  {created[:16].replace('T', ' ')}  {cases} case{'' if cases == 1 else 's'} x "
-            f"{models} model{'' if models == 1 else 's'}  {ok}/{runs} ok  {scores} score{'' if scores == 1 else 's'}"
-            f"  {name}"
-        )
-        # isprintable() is False for every control character visible() marks (and for a few it leaves alone):
-        # the regex only runs on the rare line that needs it.
-        lines.append(line if line.isprintable() else visible(line, one_line=True))
-    if lines:
-        sys.stdout.write("\n".join(lines) + "\n")
+    if text:
+        sys.stdout.write(text + "\n")
     return EXIT_OK
 
 
 def _warn(index, errors) -> None:
-    from tui.core.safe_text import visible
-    from tui.core.validation import InputError
-
     notice, index.notice = index.notice, None
+    if not notice and not errors:
+        return  # (the usual listing: nothing to word, so neither module below is imported)
+    from tui.core.errors import InputError
+    from tui.core.safe_text import visible
+
     if notice:
         print(visible(f"imgbench: {notice}", one_line=True), file=sys.stderr)
     for file, reason in errors:

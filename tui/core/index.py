@@ -17,25 +17,30 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import threading
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from _thread import RLock  # threading's RLock, without threading's imports
 
 from tui.core.index_fresh import SESSION_FILE, Freshness, stamp_of
 from tui.core.index_rows import SCHEMA, Rows
 from tui.core.wording import count
 
+# Not typing's TYPE_CHECKING, nor pathlib at import: `sessions list` would pay for their imports (re among them).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+    from typing import Any, TypeVar
+
     from tui.core.tallies import SessionSummary
+
+    T = TypeVar("T")
 
 INDEX_FILE = "index.sqlite3"
 # The layout of the tables; TALLY_VERSION is how tallies are computed. A change of either rebuilds the index.
-# 2: the run moments s1, s2, sn, n2 in tallies; 3: pending writes, the listing's columns; 4: tallies by rater, memo
-INDEX_SCHEMA = 4
+# 2: the run moments s1, s2, sn, n2 in tallies; 3: pending writes, the listing's columns; 4: tallies by rater, memo;
+# 5: the listing's line
+INDEX_SCHEMA = 5
 TALLY_VERSION = 4  # as tui.core.tallies.TALLY_VERSION (checked by a test; importing it costs a listing ~40 ms)
 _FORMAT = f"{INDEX_SCHEMA}.{TALLY_VERSION}"
-T = TypeVar("T")
 _LISTING = (
     "SELECT id, created_at, name, n_cases, n_models, n_ok, n_runs, n_scores FROM sessions "
     "WHERE summary IS NOT NULL ORDER BY created_at DESC, id DESC"
@@ -46,17 +51,32 @@ class SessionIndex:
     """``decode_full`` is the store's migrating decoder (bytes, file -> Session, or InputError), for a file
     the slim decode cannot take (an older schema, or a broken file whose reason it words)."""
 
-    def __init__(self, root: Path, decode_full: Callable[[bytes, str], object]) -> None:
-        self.root = root
-        self.file = root / INDEX_FILE
-        self.sessions_dir = root / "sessions"
+    def __init__(self, root: os.PathLike[str] | str, decode_full: Callable[[bytes, str], object]) -> None:
+        self.root_name = os.fspath(root)
+        self.file_name = os.path.join(self.root_name, INDEX_FILE)
+        self.sessions_name = os.path.join(self.root_name, "sessions")
         self._decode_full = decode_full
         self._conn: sqlite3.Connection | None = None
-        self._lock = threading.RLock()  # one connection, shared by the threads of this process
+        self._lock = RLock()  # one connection, shared by the threads of this process
         self._found_corrupt = False
         self._rows = Rows()
-        self._fresh = Freshness(self.sessions_dir, self._rows, decode_full, self._in_transaction)
+        self._fresh = Freshness(self.sessions_name, self._rows, decode_full, self._in_transaction)
         self.notice: str | None = None  # the one line saying the index was rebuilt, for whoever shows it
+
+    # The same places as Paths, for callers that work in them (the listing itself works in the names above).
+    @property
+    def root(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.root_name)
+
+    @property
+    def file(self) -> Path:
+        return self.root / INDEX_FILE
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.root / "sessions"
 
     # -- the connection ---------------------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
@@ -65,10 +85,10 @@ class SessionIndex:
         why = "corrupt" if self._found_corrupt else None
         self._found_corrupt = False
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            if why is None and not self.file.exists():
+            os.makedirs(self.root_name, exist_ok=True)
+            if why is None and not os.path.exists(self.file_name):
                 why = "missing"
-            conn = self._connect(self.file)
+            conn = self._connect(self.file_name)
             found = self._format(conn)
             if found is None:
                 why = why or "missing"  # just made (here, or by another process starting at the same time)
@@ -76,12 +96,12 @@ class SessionIndex:
                 conn.close()
                 self._remove_files()
                 why = "made by another version"
-                conn = self._connect(self.file)
+                conn = self._connect(self.file_name)
         except sqlite3.DatabaseError:
             why = why or "corrupt"
             self._remove_files()
             try:
-                conn = self._connect(self.file)
+                conn = self._connect(self.file_name)
             except sqlite3.Error:  # an unwritable data dir: an index in memory, for this process only
                 conn = self._connect(":memory:")
         except OSError:
@@ -117,7 +137,7 @@ class SessionIndex:
     def _remove_files(self) -> None:
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(OSError):  # gone already, or never a file (then it cannot be opened either)
-                os.unlink(f"{self.file}{suffix}")
+                os.unlink(f"{self.file_name}{suffix}")
 
     def close(self) -> None:
         with self._lock:
@@ -228,13 +248,24 @@ class SessionIndex:
 
         return self._run(read, refresh=refresh, every_file=every_file)
 
+    def listing_text(self, *, every_file: bool = False) -> tuple[str, list[tuple[Path, str]]]:
+        """What ``sessions list`` prints (each session's line, newest first, joined by newlines; "" for none),
+        and the unreadable files, as ``summaries``."""
+
+        def read(conn: sqlite3.Connection) -> tuple[str, list[tuple[Path, str]]]:
+            sql = "SELECT line FROM sessions WHERE summary IS NOT NULL ORDER BY created_at DESC, id DESC"
+            (text,) = conn.execute(f"SELECT group_concat(line, char(10)) FROM ({sql})").fetchone()
+            return text or "", self._errors(conn)
+
+        return self._run(read, refresh=True, every_file=every_file)
+
     def peek(self, limit: int) -> list[tuple[str, str, str, int, int, int, int, int]] | None:
         """The newest ``limit`` rows of ``listing`` as the index holds them, or None when there is no index of
         this format to read: never a rebuild, a check or a write, so that it can run before a first paint."""
-        if not self.file.is_file():
+        if not os.path.isfile(self.file_name):
             return None
         try:
-            conn = sqlite3.connect(self.file, timeout=0.2)
+            conn = sqlite3.connect(self.file_name, timeout=0.2)
         except sqlite3.Error:
             return None
         try:

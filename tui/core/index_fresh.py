@@ -23,10 +23,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not typing's: a listing from fresh rows would import re with it
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from tui.core.index_rows import Rows
     from tui.core.tallies import IndexDoc
 

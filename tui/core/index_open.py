@@ -3,14 +3,16 @@ list``, Home's first rows): the store, the model and msgspec are imported only i
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tui.core import paths
 from tui.core.index import SessionIndex
 
+TYPE_CHECKING = False  # not typing's, nor pathlib: `sessions list` imports neither
+if TYPE_CHECKING:
+    from pathlib import Path
+
 
 def open_index(root: Path | None = None) -> SessionIndex:
-    return SessionIndex(root or paths.data_dir(), _decode_full)
+    return SessionIndex(root or paths.data_dir_name(), _decode_full)
 
 
 def _decode_full(data: bytes, file: str) -> object:

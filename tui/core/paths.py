@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+TYPE_CHECKING = False  # not typing's, nor pathlib at import: `sessions list` reads the data dir's name alone
+if TYPE_CHECKING:
+    from pathlib import Path
 
 APP_NAME = "imgbench"
 
 
 def _override(var: str) -> Path | None:
     value = os.environ.get(var)
-    return Path(value).expanduser() if value else None
+    if not value:
+        return None
+    from pathlib import Path
+
+    return Path(value).expanduser()
 
 
 def config_dir() -> Path:
@@ -27,6 +34,14 @@ def data_dir() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False)
+
+
+def data_dir_name() -> str:
+    """``data_dir()`` as a string: without pathlib's imports when the environment names it as it is."""
+    value = os.environ.get("IMGBENCH_DATA_DIR")
+    if value and not value.startswith("~"):
+        return value
+    return str(data_dir())
 
 
 def cache_dir() -> Path:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+TYPE_CHECKING = False  # not typing's, nor pathlib at import: `sessions list` counts with this module
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def count(n: int, word: str, plural: str | None = None) -> str:
