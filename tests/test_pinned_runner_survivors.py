@@ -5,6 +5,7 @@ session write's retry schedule when the disk refuses, the give-up at close, and 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,155 @@ def test_cancelling_everything_the_moment_the_first_run_starts_ends_the_runner_n
     done = asyncio.run(runner[0].execute())  # no CancelledError out of the runner
     statuses = [r.status for r in done.runs]
     assert "cancelled" in statuses and "succeeded" not in statuses and "running" not in statuses, statuses
+
+
+def test_an_image_whose_fsync_fails_is_still_recorded_as_written(fast_demo: Path, monkeypatch) -> None:
+    # An EIO from fsync leaves the bytes as the kernel has them: nothing better to do than record the run.
+    ctx = Context()
+    session = _session(ctx)
+
+    def refuse(_session_id: str, _image: Any) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(ctx.store, "fsync_output", refuse)
+    done = asyncio.run(Runner(ctx.store, ctx.registry, session).execute())
+    assert [r.status for r in done.runs] == ["succeeded", "succeeded"]
+    assert [(r.status, len(r.images)) for r in ctx.store.load(session.id).runs] == [("succeeded", 1)] * 2
+
+
+def _most_at_once(ctx: Context, session: Session, **runner: Any) -> int:
+    """Run the session; the most runs that were running at the same moment, as the listener saw them."""
+    running: set[str] = set()
+    most = [0]
+
+    def listener(event: RunEvent) -> None:
+        if event.kind == "started":
+            running.add(event.run.id)
+            most[0] = max(most[0], len(running))
+        elif event.kind == "finished":
+            running.discard(event.run.id)
+
+    done = asyncio.run(Runner(ctx.store, ctx.registry, session, listener=listener, **runner).execute())
+    assert {r.status for r in done.runs} == {"succeeded"}
+    return most[0]
+
+
+def _demo_config(config_dir: Path, concurrency: int) -> None:
+    (config_dir / "config.toml").write_text(f"[providers.demo]\nlatency_ms = 150\nconcurrency = {concurrency}\n")
+
+
+def test_a_concurrency_of_one_runs_one_run_at_a_time(config_dir: Path) -> None:
+    _demo_config(config_dir, 8)
+    ctx = Context()
+    session = _session(ctx, ("demo:mosaic", "demo:aurora", "demo:sketch"))
+    assert _most_at_once(ctx, session, concurrency=1) == 1
+    session = _session(ctx, ("demo:mosaic", "demo:aurora", "demo:sketch"))
+    assert _most_at_once(ctx, session, concurrency=3) == 3  # (the test can see overlap)
+
+
+def test_a_hand_edited_negative_session_concurrency_runs_one_at_a_time(config_dir: Path) -> None:
+    _demo_config(config_dir, 8)
+    ctx = Context()
+    session = _session(ctx, ("demo:mosaic", "demo:aurora", "demo:sketch"))
+    file = ctx.store.session_file(session.id)
+    doc = json.loads(file.read_text())
+    doc["concurrency"] = -5
+    file.write_text(json.dumps(doc))
+    session = ctx.store.load(session.id)
+    assert session.concurrency == -5
+    assert _most_at_once(ctx, session) == 1
+
+
+def test_a_provider_with_a_concurrency_of_one_gets_one_request_at_a_time(config_dir: Path) -> None:
+    _demo_config(config_dir, 1)
+    ctx = Context()
+    session = _session(ctx, ("demo:mosaic", "demo:aurora", "demo:sketch"))
+    assert _most_at_once(ctx, session, concurrency=8) == 1
+
+
+def test_an_offline_session_never_sets_up_tls(fast_demo: Path, monkeypatch) -> None:
+    # The demo runs where no CA bundle can be read (an offline machine, a broken certifi): only HTTP providers
+    # build the shared client.
+    import providers.http
+
+    def unreadable() -> None:
+        raise OSError(2, "No such file or directory: cacert.pem")
+
+    monkeypatch.setattr(providers.http, "ssl_context", unreadable)
+    monkeypatch.setattr(providers.http, "make_client", unreadable)
+    ctx = Context()
+    done = asyncio.run(Runner(ctx.store, ctx.registry, _session(ctx)).execute())
+    assert [r.status for r in done.runs] == ["succeeded", "succeeded"]
+
+
+class _Clock:
+    """``time`` as the runner module sees it: perf_counter reads the given instants, one a call."""
+
+    def __init__(self, *instants: float) -> None:
+        self.instants = list(instants)
+
+    def perf_counter(self) -> float:
+        return self.instants.pop(0)
+
+
+def test_a_run_records_its_latency_and_first_byte_in_milliseconds_of_the_attempt(fast_demo: Path, monkeypatch) -> None:
+    ctx = Context()
+    session = _session(ctx, ("demo:mosaic",))
+    clock = _Clock(100.0, 100.25, 100.5)  # the attempt starts, its first byte, its answer
+    monkeypatch.setattr(runner_module, "time", clock)
+    done = asyncio.run(Runner(ctx.store, ctx.registry, session).execute())
+    assert not clock.instants
+    assert [(r.ttfb_ms, r.latency_ms) for r in done.runs] == [(250.0, 500.0)]
+    assert [(r.ttfb_ms, r.latency_ms) for r in ctx.store.load(session.id).runs] == [(250.0, 500.0)]
+
+
+def test_a_run_is_recorded_finished_only_after_its_image_is_synced(fast_demo: Path, monkeypatch) -> None:
+    # A power cut right after the session write must never leave a finished run whose image is not on disk.
+    ctx = Context()
+    session = _session(ctx, ("demo:mosaic",))
+    log: list[str] = []
+    real_sync, real_mutate = ctx.store.fsync_output, ctx.store.mutate
+
+    def slow_sync(session_id: str, image: Any) -> None:
+        import time
+
+        time.sleep(0.3)  # a slow disk: the writer must wait for it, not race it
+        real_sync(session_id, image)
+        log.append("image synced")
+
+    def mutate(session_id: str, change: Any, *, durable: bool = True) -> Session:
+        written = real_mutate(session_id, change, durable=durable)
+        log.append(f"session written: {[r.status for r in written.runs]}")
+        return written
+
+    monkeypatch.setattr(ctx.store, "fsync_output", slow_sync)
+    monkeypatch.setattr(ctx.store, "mutate", mutate)
+    asyncio.run(Runner(ctx.store, ctx.registry, session).execute())
+    finished = log.index("session written: ['succeeded']")
+    assert "image synced" in log[:finished], log
+
+
+def test_previews_are_let_go_once_what_finished_is_recorded_while_other_runs_go_on(
+    fast_demo: Path, monkeypatch
+) -> None:
+    maker = _RecordingPreviews()
+    monkeypatch.setattr(previews, "_maker", maker)
+    ctx = Context()
+    session = _session(ctx)
+    provider, _ = ctx.registry.resolve("demo:aurora")
+    real_generate = provider.generate
+
+    async def aurora_is_slow(request: Any, call: Any) -> Any:
+        if request.model == "aurora":
+            await asyncio.sleep(1.0)
+        return await real_generate(request, call)
+
+    monkeypatch.setattr(provider, "generate", aurora_is_slow)
+    slow_run = next(r.id for r in session.runs if r.model == "demo:aurora")
+
+    def listener(event: RunEvent) -> None:
+        if event.kind == "finished" and event.run.id == slow_run:
+            maker.calls.append("slow run finished")
+
+    asyncio.run(Runner(ctx.store, ctx.registry, session, listener=listener).execute())
+    assert "release" in maker.calls[: maker.calls.index("slow run finished")], maker.calls

@@ -91,3 +91,103 @@ def test_recovery_sweeps_half_written_temp_files_from_every_folder_of_a_session(
         path.write_bytes(b"half")
     ctx.store.recover_interrupted(session_id)
     assert [p.exists() for p in strays] == [False, False, False] and keep.exists()
+
+
+def test_a_session_file_of_an_older_schema_is_read_and_written_back_as_the_current_one(fast_demo) -> None:
+    # Moving the number up is what makes an older imgbench refuse the file instead of dropping what it cannot read.
+    ctx = Context()
+    session_id = _stored(ctx)
+    file = ctx.store.session_file(session_id)
+    doc = json.loads(file.read_text())
+    doc["schema_version"] = 1
+    file.write_text(json.dumps(doc))
+    assert ctx.store.load(session_id).schema_version == SCHEMA_VERSION
+    ctx.store.mutate(session_id, lambda s: setattr(s, "name", "renamed"))
+    assert json.loads(file.read_text()).get("schema_version") != 1  # (the current number is left out: its default)
+    assert ctx.store.load(session_id).schema_version == SCHEMA_VERSION
+
+
+def test_a_session_file_is_indented_one_space_a_level(fast_demo) -> None:
+    # Readable by hand and in a diff, and small: a thousand-run session writes several levels deep on every line.
+    ctx = Context()
+    text = ctx.store.session_file(_stored(ctx)).read_text()
+    lines = text.splitlines()
+    assert lines[0] == "{" and lines[1].startswith(' "') and lines[-1] == "}"
+    depth = 0
+    for line in lines:
+        stripped = line.lstrip(" ")
+        if stripped[:1] in "}]":
+            depth -= 1
+        assert len(line) - len(stripped) == depth, line
+        if stripped.rstrip(",")[-1:] in "{[":
+            depth += 1
+
+
+# -- writes the session index could not record: the sessions folder's new time makes readers check every file ----
+class _Killed(BaseException):
+    """The writer's process dying where this is raised."""
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch):
+    """Every folder change is old enough for a quick read to trust (as it is a second later)."""
+    import time
+
+    import tui.core.index_fresh as fresh
+
+    monkeypatch.setattr(fresh, "_now_ns", lambda: time.time_ns() + 2 * fresh.SETTLE_NS)
+
+
+def _listed_names(data_dir) -> set[str]:
+    reader = Store(data_dir)  # another process's first read
+    try:
+        return {s.name for s in reader.list().sessions}
+    finally:
+        reader.index.close()
+
+
+def test_a_write_killed_after_an_index_that_could_not_mark_it_is_still_seen(
+    data_dir, settled, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.robustness.support import realistic_session
+
+    store = Store(data_dir)
+    session = realistic_session(0)
+    store.save(session)
+    assert _listed_names(data_dir) == {session.name}
+    monkeypatch.setattr(store.index, "begin", lambda directory: False)  # a locked or broken index
+
+    def killed(*_args: object) -> bool:
+        raise _Killed
+
+    monkeypatch.setattr(store.index, "put", killed)
+    with pytest.raises(_Killed):
+        store.mutate(session.id, lambda s: setattr(s, "name", "written, then killed"))
+    assert _listed_names(data_dir) == {"written, then killed"}
+
+
+def test_a_read_between_the_folder_mark_and_an_unrecorded_write_does_not_hide_the_write(
+    data_dir, settled, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import tui.core.store as store_module
+    from tests.robustness.support import realistic_session
+
+    store = Store(data_dir)
+    session = realistic_session(0)
+    store.save(session)
+    assert _listed_names(data_dir) == {session.name}
+    monkeypatch.setattr(store.index, "begin", lambda directory: False)
+    monkeypatch.setattr(store.index, "put", lambda directory, doc, st: False)
+    real_write = store_module.atomic_write
+
+    def write_after_a_read(path, data, **kw) -> None:
+        if path.name == "session.json":
+            assert _listed_names(data_dir) == {session.name}  # another process reads while this one writes
+            time.sleep(0.05)  # a new file-time tick for whatever changes next
+        real_write(path, data, **kw)
+
+    monkeypatch.setattr(store_module, "atomic_write", write_after_a_read)
+    store.mutate(session.id, lambda s: setattr(s, "name", "written past the index"))
+    assert _listed_names(data_dir) == {"written past the index"}

@@ -44,6 +44,7 @@ class Outcome:
     killed: int = 0
     timeouts: int = 0
     survivors: list[tuple[str, int, str, str]] = field(default_factory=list)  # operator, line, text, why (if equiv.)
+    mutated: list[str] = field(default_factory=list)  # each survivor's line as the mutant reads, from its diff
     seconds: float = 0.0
 
     @property
@@ -76,7 +77,9 @@ def _sample(db: Path, keep: int, seed: int) -> None:
         pending = [
             row[0]
             for row in con.execute(
-                "SELECT job_id FROM work_items WHERE job_id NOT IN (SELECT job_id FROM work_results) ORDER BY job_id"
+                # By what each mutant is, not by its job id (a fresh uuid each init): the same seed, the same sample.
+                "SELECT s.job_id FROM mutation_specs s WHERE s.job_id NOT IN (SELECT job_id FROM work_results) "
+                "ORDER BY s.module_path, s.operator_name, s.occurrence"
             )
         ]
         if keep <= 0 or len(pending) <= keep:
@@ -84,6 +87,12 @@ def _sample(db: Path, keep: int, seed: int) -> None:
         drop = sorted(set(pending) - set(random.Random(seed).sample(pending, keep)))
         con.executemany("DELETE FROM mutation_specs WHERE job_id = ?", [(j,) for j in drop])
         con.executemany("DELETE FROM work_items WHERE job_id = ?", [(j,) for j in drop])
+
+
+def _mutated_line(diff: str) -> str:
+    """The line the mutant wrote (the first added line of its diff): shows which of a line's numbers or operators."""
+    added = [line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    return added[0] if added else "?"
 
 
 def _equivalents() -> list[dict[str, str]]:
@@ -111,10 +120,11 @@ def run_target(module: str, tests: list[str], *, sample: int, seed: int, timeout
         equivalents = [e for e in _equivalents() if e["module"] == module]
         with sqlite3.connect(db) as con:
             rows = con.execute(
-                "SELECT s.operator_name, s.start_pos_row, r.worker_outcome, r.test_outcome FROM mutation_specs s "
-                "JOIN work_results r ON r.job_id = s.job_id"
+                "SELECT s.operator_name, s.start_pos_row, r.worker_outcome, r.test_outcome, r.diff "
+                "FROM mutation_specs s JOIN work_results r ON r.job_id = s.job_id "
+                "ORDER BY s.start_pos_row, s.operator_name, s.occurrence"
             ).fetchall()
-    for operator, row, worker, test in rows:
+    for operator, row, worker, test, diff in rows:
         if worker == "SKIPPED":
             continue
         outcome.run += 1
@@ -126,6 +136,7 @@ def run_target(module: str, tests: list[str], *, sample: int, seed: int, timeout
             text = lines[row - 1].strip() if 0 < row <= len(lines) else "?"
             why = next((e["why"] for e in equivalents if e["operator"] == operator and e["line"] == text), "")
             outcome.survivors.append((operator, row, text, why))
+            outcome.mutated.append(_mutated_line(diff or ""))
     outcome.seconds = time.monotonic() - started
     return outcome
 
@@ -151,8 +162,8 @@ def main() -> int:
         score = f"{result.score:.0%}" if result.score is not None else "n/a"
         print(f"{result.module}: {score} ({result.killed + result.timeouts} killed of {result.run - result.equivalent};"
               f" {result.equivalent} equivalent) in {result.seconds:.0f} s", flush=True)  # fmt: skip
-        for operator, row, text, why in result.survivors:
-            reason = f"  ({why})" if why else ""
+        for (operator, row, text, why), mutated in zip(result.survivors, result.mutated, strict=True):
+            reason = f"  ({why})" if why else f"\n        as mutated: {mutated}"
             print(f"    {'equivalent' if why else 'SURVIVED'} {operator} line {row}: {text}{reason}")
     killed = sum(r.killed + r.timeouts for r in results)
     counted = sum(r.run - r.equivalent for r in results)

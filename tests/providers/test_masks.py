@@ -143,6 +143,19 @@ def test_openai_gets_the_mask_as_its_own_part(servers, point, files) -> None:
     validate_openai("CreateImageEditRequest", multipart_as_schema_object(parts))
 
 
+def test_a_session_read_back_from_its_file_sends_the_mask_once_as_the_mask(servers, point, files) -> None:
+    # A resume (or any later process) runs the session as decoded from its file, whose role strings are not the
+    # literals the code compares them with: the mask must still go out as the mask only, never as another image.
+    server = servers("openai")
+    point("openai", server)
+    ref_data, mask_data = png_bytes(SIZE), mask_png()
+    ctx, built = build(["openai:gpt-image-2"], [files("ref.png", ref_data)], files("mask.png", mask_data))
+    done = execute(ctx, ctx.store.load(built.id))
+    assert done.runs[0].status == "succeeded", done.runs[0].error
+    parts = server.requests[0].form()
+    assert [(n, v) for n, v, f in parts if f] == [("image", ref_data), ("mask", mask_data)]
+
+
 def test_the_demo_takes_a_mask_so_the_flow_can_be_tried_offline(files, fast_demo) -> None:
     ctx, session = build(["demo:mosaic"], [files("ref.png", png_bytes(SIZE))], files("mask.png", mask_png()))
     assert execute(ctx, session).runs[0].status == "succeeded"
