@@ -8,7 +8,7 @@ import pytest
 
 from tui.core.compose import CaseSpec, SessionSpec, build_session
 from tui.core.context import Context
-from tui.core.model import SCHEMA_VERSION
+from tui.core.model import SCHEMA_VERSION, Session
 from tui.core.store import Store
 from tui.core.validation import InputError
 
@@ -146,16 +146,22 @@ def _listed_names(data_dir) -> set[str]:
         reader.index.close()
 
 
-def test_a_write_killed_after_an_index_that_could_not_mark_it_is_still_seen(
-    data_dir, settled, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _listed_then_unindexed(data_dir, monkeypatch: pytest.MonkeyPatch) -> tuple[Store, Session]:
+    """A saved session another process has listed, then an index that can mark no write (locked or broken)."""
     from tests.robustness.support import realistic_session
 
     store = Store(data_dir)
     session = realistic_session(0)
     store.save(session)
     assert _listed_names(data_dir) == {session.name}
-    monkeypatch.setattr(store.index, "begin", lambda directory: False)  # a locked or broken index
+    monkeypatch.setattr(store.index, "begin", lambda directory: False)
+    return store, session
+
+
+def test_a_write_killed_after_an_index_that_could_not_mark_it_is_still_seen(
+    data_dir, settled, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, session = _listed_then_unindexed(data_dir, monkeypatch)
 
     def killed(*_args: object) -> bool:
         raise _Killed
@@ -172,13 +178,8 @@ def test_a_read_between_the_folder_mark_and_an_unrecorded_write_does_not_hide_th
     import time
 
     import tui.core.store as store_module
-    from tests.robustness.support import realistic_session
 
-    store = Store(data_dir)
-    session = realistic_session(0)
-    store.save(session)
-    assert _listed_names(data_dir) == {session.name}
-    monkeypatch.setattr(store.index, "begin", lambda directory: False)
+    store, session = _listed_then_unindexed(data_dir, monkeypatch)
     monkeypatch.setattr(store.index, "put", lambda directory, doc, st: False)
     real_write = store_module.atomic_write
 
