@@ -125,6 +125,38 @@ def test_a_region_set_in_zoom_takes_the_presets_place(tmp_path) -> None:
     assert "region set in Zoom" in result.summary
 
 
+def test_the_difference_is_measured_in_the_ocr_process_not_beside_the_screen(tmp_path, monkeypatch) -> None:
+    """Pixels compared in this process hold the TUI's GIL: with this process's ImageChops broken the preserve check
+    still measures (in the OCR process), a hostile reference is refused there, and this process measures only when
+    that process cannot answer."""
+    from PIL import ImageChops
+
+    from tui.imaging import ocr
+
+    def not_here(*_a, **_k):
+        raise AssertionError("the difference was computed in the TUI's process")
+
+    monkeypatch.setattr(ImageChops, "difference", not_here)
+    check = MachineCheck("preserve", max_changed=0.05, region=REGION)
+    result = _one(Store(tmp_path / "a"), check, OUTSIDE, reference=REF)
+    assert (result.outcome, result.region) == ("fail", REGION) and ocr.reader_pid() is not None
+    assert result.measured == pytest.approx(1600 / (20000 - 60 * 60), abs=1e-4)
+    store = Store(tmp_path / "b")
+    session = stored_session(store, {"c1": check}, [OUTSIDE], reference=REF)
+    store.abspath(session.id, session.cases[0].references[0].path).write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    broken = check_queue.check_run(store, session.id, "r-0")[0]
+    assert broken.outcome == "error" and broken.summary.startswith("cannot compare with the reference")
+
+    monkeypatch.undo()
+
+    def gone(*_a, **_k):
+        raise OSError("the OCR process stopped answering")
+
+    monkeypatch.setattr(ocr, "diff_apart", gone)
+    here = _one(Store(tmp_path / "c"), check, OUTSIDE, reference=REF)
+    assert (here.outcome, here.measured) == (result.outcome, result.measured)
+
+
 def test_no_reference_or_a_broken_image_is_an_error_result_not_a_crash(tmp_path) -> None:
     store = Store(tmp_path / "data")
     assert _one(store, MachineCheck("preserve", max_changed=0.1), png((8, 8))).outcome == "error"

@@ -168,6 +168,23 @@ def test_a_version_1_session_reads_as_version_2_without_checks() -> None:
     assert session.cases[0].checklist[0].machine is None
 
 
+def test_a_current_session_file_names_its_version_and_reads_without_migrating(monkeypatch) -> None:
+    """The current version equals the struct's default, which omit_defaults would leave out; a file without one is
+    read as version 1, through the migrating path (3x slower: every load by the TUI and the check queue)."""
+    from tui.core import store as store_module
+    from tui.core.model import SCHEMA_VERSION
+
+    data = encode_session(_session(results=[RESULT]))
+    assert json.loads(data)["schema_version"] == SCHEMA_VERSION == 2
+    assert data.decode().split("\n")[1] == f' "schema_version": {SCHEMA_VERSION},'  # once, and first
+
+    def no_migration(doc, *, file):
+        raise AssertionError(f"{file} took the migrating path")
+
+    monkeypatch.setattr(store_module, "migrate", no_migration)
+    assert decode_session(data, file="s.json").runs[0].checks == [RESULT]
+
+
 @pytest.mark.parametrize(
     ("change", "key"),
     [

@@ -78,7 +78,7 @@ def _size(check: MachineCheck, run: Run, path: Path) -> tuple[CheckResult, str]:
 
 
 def _preserve(check: MachineCheck, run: Run, path: Path, reference: Path | None) -> tuple[CheckResult, str]:
-    from tui.imaging.diff import DEFAULT_THRESHOLD, diff_files
+    from tui.imaging.diff import DEFAULT_THRESHOLD
     from tui.imaging.thumbs import ThumbnailError
 
     if reference is None:
@@ -90,15 +90,29 @@ def _preserve(check: MachineCheck, run: Run, path: Path, reference: Path | None)
         where = "of the whole image (no edit region)"
     delta = DEFAULT_THRESHOLD if check.delta is None else check.delta
     try:
-        diff = diff_files(path, reference, threshold=delta, region=region, heatmap=False)  # type: ignore[arg-type]
+        figures = _difference(path, reference, delta, region)
     except ThumbnailError as exc:
         raise CannotMeasure(f"cannot compare with the reference: {exc}") from None
-    changed = diff.changed if diff.changed_outside is None else diff.changed_outside
+    changed = figures["changed"] if figures["changed_outside"] is None else figures["changed_outside"]
     limit = check.max_changed if check.max_changed is not None else 0.0
     ok = changed <= limit + 1e-9
     summary = f"{changed:.1%} changed {where}, at most {limit:.1%} allowed (Δ>{delta})"
+    shown = tuple(figures["region"]) if figures["region"] is not None else None
     return CheckResult("", "preserve", "pass" if ok else "fail", summary, measured=round(changed, 4),
-                       expected=limit, region=diff.region), PIXELS  # fmt: skip
+                       expected=limit, region=shown), PIXELS  # fmt: skip
+
+
+def _difference(path: Path, reference: Path, delta: int, region: object) -> dict:
+    """The difference's figures, measured in the OCR process (two decodes and the ImageChops passes held the
+    TUI's GIL in pieces); here only when that process cannot answer, so the check still measures."""
+    from tui.imaging import ocr
+    from tui.imaging.diff import diff_files
+
+    try:
+        return ocr.diff_apart(path, reference, threshold=delta, region=region)
+    except OSError:
+        diff = diff_files(path, reference, threshold=delta, region=region, heatmap=False)  # type: ignore[arg-type]
+        return {"changed": diff.changed, "changed_outside": diff.changed_outside, "region": diff.region}
 
 
 def read_text(path: Path, cache: dict[Path, list[str]] | None = None) -> list[str]:

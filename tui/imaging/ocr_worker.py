@@ -1,5 +1,7 @@
-"""The OCR reading process: RapidOCR in a child process of its own, so its Python and numpy never hold the GIL of
-the process that draws the TUI (in-process, reads held frames for 200-600 ms: tests/benchmarks/bench_checks.py).
+"""The measuring process: RapidOCR, and the preserve check's pixel difference, in a child process of its own, so
+their Python, numpy and Pillow never hold the GIL of the process that draws the TUI (in-process, OCR reads held
+frames for 200-600 ms: tests/benchmarks/bench_checks.py; the preserve check's two decodes, EXIF reads and
+ImageChops passes held it for tens of milliseconds an output, in pieces).
 
 The child is tied to its parent so that it can never outlive it or keep anything of it open:
 
@@ -12,9 +14,12 @@ The child is tied to its parent so that it can never outlive it or keep anything
 - **it runs below the screen**: ``nice`` 10 and Linux's batch policy, and the engine uses every core but one
   (``engine_threads``); beside the TUI (``Reader(idle=True)``) it takes the idle policy instead: it gets a core
   only when nothing else wants it, so a busy machine slows the checks, never the screen;
-- **one read at a time**, a JSON line each way: ``{"path": …}``, then ``{"lines": […]}`` or ``{"error": kind,
-  "message": …}``. The image is opened and checked in the child (``decode.open_image``): a hostile file is
-  decoded away from the TUI's process too.
+- **one request at a time**, a JSON line each way: ``{"path": …}`` (read the text), then ``{"lines": […]}``; or
+  ``{"diff": {"output": …, "reference": …, "threshold": …, "region": …}}`` (``tui.imaging.diff.diff_files``
+  without a heat map), then ``{"changed": …, "changed_inside": …, "changed_outside": …, "region": …, "size": …}``;
+  either way ``{"error": kind, "message": …}`` when it could not. The images are opened and checked in the child
+  (``decode.open_image``): a hostile file is decoded away from the TUI's process too. A difference needs no OCR
+  engine, so it is measured even where the engine cannot load.
 
 ``Reader`` is the parent's side: started on the first read (loading the engine takes a second or two), kept for
 the process, replaced when it died; the atexit hook ends it. ``python -m tui.imaging.ocr_worker PARENT_PID`` is
@@ -85,15 +90,15 @@ class Reader:
             cwd=root,
         )
 
-    def read(self, path: Path) -> list[str]:
-        """The lines read in the image at ``path``. ``ReadFailed`` for what the child reported; ``OSError`` when
-        the child cannot be started or stopped answering (it is ended and a fresh one starts next time)."""
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One request, one reply object. ``ReadFailed`` for what the child reported; ``OSError`` when the child
+        cannot be started or stopped answering (it is ended and a fresh one starts next time)."""
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self._proc = self._start()
             proc = self._proc
             try:
-                proc.stdin.write(json.dumps({"path": str(path)}).encode() + b"\n")
+                proc.stdin.write(json.dumps(request).encode() + b"\n")
                 proc.stdin.flush()
                 line = _read_line(proc.stdout, READ_TIMEOUT_S)
             except (OSError, ValueError, TimeoutError) as exc:
@@ -107,10 +112,24 @@ class Reader:
             raise ReadFailed("failed", "the OCR process answered something that is not an object")
         if "error" in reply:
             raise ReadFailed(str(reply.get("error")), str(reply.get("message", ""))[:500])
-        lines = reply.get("lines")
+        return reply
+
+    def read(self, path: Path) -> list[str]:
+        """The lines read in the image at ``path`` (``_ask``'s errors)."""
+        lines = self._ask({"path": str(path)}).get("lines")
         if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
             raise ReadFailed("failed", "the OCR process answered without lines")
         return lines
+
+    def diff(self, output: Path, reference: Path, *, threshold: int, region: Any = None) -> dict[str, Any]:
+        """``diff_files`` of the two images (no heat map), measured in the child: its figures as a dict
+        (``changed``, ``changed_inside``, ``changed_outside``, ``region``, ``size``); ``_ask``'s errors."""
+        request = {"output": str(output), "reference": str(reference), "threshold": threshold,
+                   "region": list(region) if region is not None else None}  # fmt: skip
+        reply = self._ask({"diff": request})
+        if not isinstance(reply.get("changed"), int | float) or not isinstance(reply.get("size"), list):
+            raise ReadFailed("failed", "the OCR process answered without the difference")
+        return reply
 
     def _end(self, proc: Any) -> None:
         import contextlib
@@ -242,6 +261,34 @@ def _answer(path: str) -> dict[str, Any]:
         return {"error": "failed", "message": f"{type(exc).__name__}: {exc}"}
 
 
+def _answer_diff(request: Any) -> dict[str, Any]:
+    from tui.imaging.decode import ThumbnailError
+    from tui.imaging.diff import diff_files
+
+    try:
+        region = request.get("region")
+        diff = diff_files(Path(request["output"]), Path(request["reference"]), threshold=int(request["threshold"]),
+                          region=tuple(region) if region is not None else None, heatmap=False)  # fmt: skip
+    except ThumbnailError as exc:
+        return {"error": "image", "message": str(exc)}
+    except Exception as exc:  # a malformed request or Pillow failing on one pair must not end the process
+        return {"error": "failed", "message": f"{type(exc).__name__}: {exc}"}
+    return {"changed": diff.changed, "changed_inside": diff.changed_inside, "changed_outside": diff.changed_outside,
+            "region": list(diff.region) if diff.region is not None else None, "size": list(diff.size)}  # fmt: skip
+
+
+def _reply(raw: bytes) -> dict[str, Any]:
+    try:
+        request = json.loads(raw)
+    except ValueError:
+        request = None
+    if isinstance(request, dict) and isinstance(request.get("path"), str):
+        return _answer(request["path"])
+    if isinstance(request, dict) and isinstance(request.get("diff"), dict):
+        return _answer_diff(request["diff"])
+    return {"error": "failed", "message": "not a request"}
+
+
 def main(argv: list[str]) -> int:
     parent = int(argv[0]) if argv and argv[0].isdigit() else os.getppid()
     _die_with_parent(parent)
@@ -251,13 +298,7 @@ def main(argv: list[str]) -> int:
     os.dup2(quiet, 1)  # a library's print goes nowhere, never into the replies
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (for the process's life)
     for raw in sys.stdin.buffer:  # the end of stdin: the parent is done, or gone
-        try:
-            request = json.loads(raw)
-            path = request["path"] if isinstance(request, dict) else None
-        except (ValueError, KeyError):
-            path = None
-        reply = _answer(path) if isinstance(path, str) else {"error": "failed", "message": "not a request"}
-        replies.write(json.dumps(reply, ensure_ascii=False).encode() + b"\n")
+        replies.write(json.dumps(_reply(raw), ensure_ascii=False).encode() + b"\n")
     return 0
 
 
