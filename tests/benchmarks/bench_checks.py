@@ -11,7 +11,8 @@ meanwhile, side by side with the same TUI idle (the baseline):
     .venv/bin/python tests/benchmarks/bench_checks.py [--skip-load]
 
 Target (issue 14): every frame under 100 ms while the checks run. The load average is printed: on a machine
-already busy the idle baseline itself holds frames, and the ratios say what the checks add.
+already busy the idle baseline itself holds frames, and the ratios say what the checks add. Per key, the TUI's time
+on a core and its time waiting for one (schedstat) say whether a slow frame was imgbench's work or the machine's.
 """
 
 from __future__ import annotations
@@ -136,6 +137,16 @@ def _pty(root: Path, load: int) -> None:
         f"their checks done {r['checks_s']:.1f} s after the start; OCR processes: {r['ocr_children']}"
     )
     _table("key-to-frame latency (ms)", r["idle"], r["busy"])
+    for name, said in (("idle", "idle"), ("busy", "checks running")):
+        keys = r[f"{name}_sched"]
+        run, wait = [k[1] for k in keys], [k[2] for k in keys]
+        slow = [k for k in keys if k[0] > 100]
+        waited = sum(1 for k in slow if k[2] > k[1])
+        print(
+            f"    {said}: per key the TUI ran {_p(run, 50):.0f} ms (p95 {_p(run, 95):.0f}) and waited for a core"
+            f" {_p(wait, 50):.0f} ms (p95 {_p(wait, 95):.0f}); of {len(slow)} keys over 100 ms, {waited} waited"
+            " longer than they ran"
+        )
     idle_cpu, busy_cpu = r["idle_cpu"] * 100, r["busy_cpu"] * 100
     print(f"    the TUI process's own CPU: {idle_cpu:.0f} % of a core idle, {busy_cpu:.0f} % while the checks run")
     worst = max(r["busy"])

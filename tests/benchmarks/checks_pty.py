@@ -3,7 +3,9 @@ gateway that answers with the cat3 poster (1024², three OCR items and more each
 person would; the checks then run in that process's background queue (OCR in its reading process). Meanwhile
 Review is open and a key that moves the checklist cursor is sent every ~0.2 s, each after a moment of quiet; the
 time from the key to the first bytes of the frame that answers it is the frame's latency. The same probe once the
-checks are done is the idle baseline, on the same screen of the same process.
+checks are done is the idle baseline, on the same screen of the same process. Across each key the TUI process's
+threads' time on a core and time runnable but waiting for one are read from Linux's schedstat: what of a slow frame
+is imgbench's own work and what is the machine's other work.
 """
 
 from __future__ import annotations
@@ -67,8 +69,23 @@ def _load(path: Path) -> dict:
     return {}
 
 
-def _probe(app: TimedPty, until, keys=(b"j", b"k"), seconds: float | None = None) -> list[float]:
-    """Key-to-frame latencies (ms) until ``until()`` holds (or for ``seconds``)."""
+def sched_ms(pid: int) -> tuple[float, float]:
+    """Milliseconds the process's threads have run on a core, and waited runnable for one (Linux's schedstat):
+    across one key, what the TUI's own work took and what the machine's other work kept it waiting."""
+    run = wait = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "schedstat").read_text().split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        run, wait = run + int(fields[0]), wait + int(fields[1])
+    return run / 1e6, wait / 1e6
+
+
+def _probe(app: TimedPty, until, keys=(b"j", b"k"), seconds: float | None = None,
+           sched: list[tuple[float, float, float]] | None = None) -> list[float]:  # fmt: skip
+    """Key-to-frame latencies (ms) until ``until()`` holds (or for ``seconds``); with ``sched``, each key's
+    (latency, ms run, ms waited for a core) is appended to it."""
     latencies: list[float] = []
     end = time.perf_counter() + (seconds or 0)
     turn = 0
@@ -76,6 +93,7 @@ def _probe(app: TimedPty, until, keys=(b"j", b"k"), seconds: float | None = None
         time.sleep(GAP_S * random.uniform(0.5, 1.5))
         while app.arrivals and time.perf_counter() - app.arrivals[-1] < QUIET_S:
             time.sleep(0.01)
+        before = sched_ms(app.proc.pid) if sched is not None else (0.0, 0.0)
         sent = time.perf_counter()
         app.send(keys[turn % len(keys)])
         turn += 1
@@ -86,6 +104,9 @@ def _probe(app: TimedPty, until, keys=(b"j", b"k"), seconds: float | None = None
             time.sleep(0.001)
         after = [t for t in app.arrivals[-50:] if t > sent]
         latencies.append(((after[0] if after else sent + GIVE_UP_S) - sent) * 1000)
+        if sched is not None:
+            run, wait = sched_ms(app.proc.pid)
+            sched.append((latencies[-1], run - before[0], wait - before[1]))
     return latencies
 
 
@@ -144,15 +165,18 @@ def measure(root: Path, *, load: int = 0) -> dict[str, object]:
             return now >= RUNS
 
         cpu, t = _cpu_s(app.proc.pid), time.perf_counter()
-        busy = _probe(app, all_checked)
+        busy_sched: list[tuple[float, float, float]] = []
+        busy = _probe(app, all_checked, sched=busy_sched)
         busy_cpu = (_cpu_s(app.proc.pid) - cpu) / (time.perf_counter() - t)
         checks_s = last_check[0] - started
         children = _ocr_children(app.proc.pid)
         cpu, t = _cpu_s(app.proc.pid), time.perf_counter()
-        idle = _probe(app, None, seconds=15.0)
+        idle_sched: list[tuple[float, float, float]] = []
+        idle = _probe(app, None, seconds=15.0, sched=idle_sched)
         idle_cpu = (_cpu_s(app.proc.pid) - cpu) / (time.perf_counter() - t)
         return {"busy": busy, "idle": idle, "runs_s": runs_s, "checks_s": checks_s, "ocr_children": children,
-                "busy_cpu": busy_cpu, "idle_cpu": idle_cpu}  # fmt: skip
+                "busy_cpu": busy_cpu, "idle_cpu": idle_cpu, "busy_sched": busy_sched,
+                "idle_sched": idle_sched}  # fmt: skip
     finally:
         for b in burners:
             b.kill()
