@@ -62,6 +62,18 @@ class ResultsScreen(ScreenBase, Screen[None]):
 
         return bool(self.session and names_hidden(self.session, self.app.ctx.rater))
 
+    def _names_hidden_now(self) -> bool:
+        """``hidden`` before the first load has finished too (a key pressed at once): read from the store then,
+        and when the session cannot be read, hidden: never a report with names by default."""
+        if self.session is not None:
+            return self.hidden
+        from tui.scoring.blind import names_hidden
+
+        try:
+            return names_hidden(self.app.ctx.store.load(self.session_id), self.app.ctx.rater)
+        except Exception:  # the load worker reports why through the error path; here only: ask, to be safe
+            return True
+
     @work(thread=True, exclusive=True, group="results", description="Computing results", exit_on_error=False)
     def load(self) -> None:
         from tui.reports.report import report_data
@@ -146,7 +158,7 @@ class ResultsScreen(ScreenBase, Screen[None]):
 
     def _ask_blind(self, what: str, write) -> None:
         """Straight on when the names may show; for a blind session not revealed to this rater, ask first."""
-        if not self.hidden:
+        if not self._names_hidden_now():
             write(False)
             return
         from screens.reveal_prompt import NAMES

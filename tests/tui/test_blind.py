@@ -74,3 +74,32 @@ async def test_blind_tier_a_reveals_nothing_until_scored(blind_session: str, dat
     session = Store(data_dir).load(session_id)
     assert len(session.scores) == 18
     assert all(s.blind and s.rater == "bo" for s in session.scores)
+
+
+async def test_a_report_key_pressed_before_results_load_still_asks_blind(blind_session: str, monkeypatch):
+    """Found by the pty walk under load: Results' ``hidden`` was False until its load worker finished, so ``m``
+    pressed at once wrote a report with the model names and never asked."""
+    import threading
+
+    import tui.reports.report_tables as report_tables
+    from screens.reveal_prompt import RevealPromptScreen
+
+    release = threading.Event()
+    real = report_tables.report_tables
+
+    def held(*args, **kwargs):
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report_tables, "report_tables", held)
+    app = build_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await at_home(app, pilot)
+        app.push_screen(ResultsScreen(blind_session))
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        assert app.screen.session is None, "the load is held: the key comes before it"
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, RevealPromptScreen))
+        release.set()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
