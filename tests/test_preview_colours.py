@@ -23,7 +23,7 @@ def test_every_pixel_colour_is_the_colour_rich_parses(rgbs: list[tuple[int, int,
     img = Image.new("RGB", (width, height))
     img.putdata(rgbs + [rgbs[0]] * (width * height - len(rgbs)))
     lines = halfblock.render_image(img, width, -(-height // 2), fit=False, pad=False)
-    values = dict(zip(halfblock._rgbx_ints(img), img.getdata(), strict=True))  # 0xRRGGBBXX -> (r, g, b)
+    values = dict(zip(halfblock._rgbx_ints(img), img.get_flattened_data(), strict=True))  # 0xRRGGBBXX -> (r, g, b)
     assert len(values) == len(set(rgbs))
     for value, (r, g, b) in values.items():
         made = halfblock._colors[value]

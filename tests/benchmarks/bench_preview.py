@@ -205,6 +205,10 @@ def bench_d(folder: Path, reps: int) -> dict[str, float]:
     from tui.imaging.decode import decode_small
 
     env = installed_env(dict(os.environ))  # compiled bytecode, as installed: the same for imgbench and rich-pixels
+    # Like with like: chafa is asked for 24-bit colour (--colors full); without COLORTERM imgbench would pick
+    # 256 colours from TERM=xterm-256color and map every cell to the palette, a different job.
+    env["COLORTERM"] = "truecolor"
+    env.pop("TEXTUAL_COLOR_SYSTEM", None)
     img = photo_like(2048, seed=99)
     out: dict[str, float] = {}
     for ext in ("png", "jpg"):
