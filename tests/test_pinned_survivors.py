@@ -58,6 +58,25 @@ def test_a_key_sent_in_the_query_string_is_redacted_from_the_error() -> None:
     assert key[:8] not in info.value.message and "[redacted]" in info.value.message
 
 
+def test_only_the_key_of_a_query_string_is_redacted_and_the_other_parameters_stay_readable() -> None:
+    key = "PLANTED-query-0123456789abcdef"
+    url = f"https://generativelanguage.googleapis.com/v1beta/models/x:predict?model=imagen-4.0-ultra&key={key}"
+    body = {"error": {"message": f"imagen-4.0-ultra is not served to key {key}", "status": "PERMISSION_DENIED"}}
+    with pytest.raises(ProviderError) as info:
+        raise_for_status(httpx.Response(403, json=body, request=httpx.Request("POST", url)), "gemini")
+    assert info.value.message.startswith("imagen-4.0-ultra is not served to key [redacted]")
+
+
+@pytest.mark.parametrize(("size", "colour"), [((24, 16), (30, 120, 200)), ((8, 8), (30, 120, 200))])
+def test_url_safe_base64_without_its_padding_is_the_image(size: tuple[int, int], colour: tuple[int, int, int]) -> None:
+    # Some gateways send base64url (`-` and `_`) and drop the `=` padding, as JWTs do.
+    png = png_bytes(size, colour)
+    text = base64.urlsafe_b64encode(png).decode().rstrip("=")
+    assert ("-" in text or "_" in text) and len(text) % 4  # the case under test: url-safe, padding needed
+    image = image_from_b64(text)
+    assert image.data == png and image.mime == "image/png"
+
+
 def test_webp_is_known_by_its_riff_and_webp_marks_and_nothing_else() -> None:
     webp = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 16
     assert image_from_b64(base64.b64encode(webp).decode()).mime == "image/webp"
@@ -97,6 +116,33 @@ async def test_an_image_declaring_more_than_64_mib_is_refused_unread() -> None:
         with pytest.raises(ProviderError) as info:
             await download_image(client, "http://127.0.0.1:9/a.png", provider="xai")
     assert info.value.kind == "bad_response" and "67108865 bytes, over the 67108864 byte cap" in info.value.message
+
+
+def _redirecting() -> httpx.AsyncClient:
+    """An image host where /a/N redirects to /a/N-1 and /a/0 is the image."""
+    png = png_bytes()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        left = int(request.url.path.rsplit("/", 1)[1])
+        if left:
+            return httpx.Response(302, headers={"location": f"/a/{left - 1}"})
+        return httpx.Response(200, headers={"content-type": "image/png"}, content=png)
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(answer))
+
+
+@pytest.mark.parametrize("hops", [0, 1, 3])
+async def test_an_image_is_followed_through_up_to_three_redirects(hops: int) -> None:
+    async with _redirecting() as client:
+        image = await download_image(client, f"http://127.0.0.1:9/a/{hops}", provider="xai")
+    assert image.data == png_bytes()
+
+
+async def test_a_fourth_redirect_of_an_image_is_refused_by_name() -> None:
+    async with _redirecting() as client:
+        with pytest.raises(ProviderError) as info:
+            await download_image(client, "http://127.0.0.1:9/a/4", provider="xai")
+    assert info.value.kind == "bad_response" and "redirected more than 3 times" in info.value.message
 
 
 # -- tui/scoring/blind.py -------------------------------------------------------------------------
