@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from tui.core.model import Case, ChecklistItem, Run, Score, Session
+from tui.core.model import SCHEMA_VERSION, Case, ChecklistItem, Run, Score, Session
 from tui.scoring.leaderboard import compute
 from tui.scoring.stats import Rate
 from tui.scoring.summary import summarize
@@ -164,18 +164,86 @@ def test_loading_every_session_skips_empty_folders_and_names_each_bad_file(tmp_p
     (store.sessions_dir / "b-corrupt" / "session.json").write_text("{not json")
     (store.sessions_dir / "c-folder" / "session.json").mkdir(parents=True)  # unreadable: a folder in its place
     (store.sessions_dir / "d-deep").mkdir()
-    (store.sessions_dir / "d-deep" / "session.json").write_text("[" * 100_000)
+    # deeper than the decoder recurses, under a key the slim decoder skips unread: msgspec's RecursionError
+    (store.sessions_dir / "d-deep" / "session.json").write_text('{"id": "d", "junk": ' + "[" * 100_000 + "}")
     old = json.loads((store.sessions_dir / good[0].id / "session.json").read_text())
     old.update(schema_version=1, id="e-old")  # an older file: read through the migrating path
     (store.sessions_dir / "e-old").mkdir()
     (store.sessions_dir / "e-old" / "session.json").write_text(json.dumps(old))
+    newer = {**old, "schema_version": SCHEMA_VERSION + 1, "id": "f-newer"}  # from a later imgbench: refused, named
+    (store.sessions_dir / "f-newer").mkdir()
+    (store.sessions_dir / "f-newer" / "session.json").write_text(json.dumps(newer))
     loaded, errors = load_all(store)
     assert sorted(s.id for s in loaded) == sorted([good[0].id, good[1].id, "e-old"])
-    assert len(errors) == 3
+    assert len(errors) == 4
     said = [str(e) for e in errors]
     assert "b-corrupt" in said[0] and "corrupt session file" in said[0]
     assert "c-folder" in said[1] and "cannot read" in said[1]
-    assert "d-deep" in said[2]
+    assert "d-deep" in said[2] and "nested too deeply" in said[2]
+    assert "f-newer" in said[3] and "newer imgbench" in said[3]
     migrated = next(s for s in loaded if s.id == "e-old")
     assert migrated.schema_version == 2 and len(migrated.scores) == len(good[0].scores)
     assert compute(loaded).to_dict() == compute([*good[:2], migrated]).to_dict()
+
+
+def _session(sid: str, cases: list[Case], passes: dict[tuple[str, str], int], items: list[ChecklistItem]) -> Session:
+    """One run of each (case, model) in ``passes``, scored by ann: its first ``passes[...]`` items pass."""
+    runs = [Run(f"{sid}-{c}-{m}", c, m, status="succeeded") for c, m in passes]
+    scores = [
+        Score(f"{sid}-{c}-{m}", "ann", {it.id: "pass" if k < n else "fail" for k, it in enumerate(items)})
+        for (c, m), n in passes.items()
+    ]
+    models = sorted({m for _, m in passes})
+    return Session(id=sid, name=sid, created_at="2026-01-01T00:00:00Z", models=models, cases=cases, runs=runs,
+                   scores=scores)  # fmt: skip
+
+
+def test_a_pair_sharing_more_than_the_common_presets_is_ranked_on_all_it_shares() -> None:
+    # m:a and m:b share ten presets m:c never ran, where m:a passes everything and m:b nothing; on p/z, the one
+    # preset common to all three, they are level. Their rank must come from all eleven (both sorted, "p/a…" first,
+    # a list that sorts before the common ["p/z"]), not from the common one alone.
+    items = [ChecklistItem(f"i{n}", "x") for n in range(4)]
+    cases = [Case(id=f"c{p}", prompt="x", preset_id=f"p/a{p}", checklist=items) for p in range(10)]
+    cases.append(Case(id="cz", prompt="x", preset_id="p/z", checklist=items))
+    passes = {(f"c{p}", m): 4 if m == "m:a" else 0 for p in range(10) for m in ("m:a", "m:b")}
+    passes |= {("cz", m): 2 for m in ("m:a", "m:b", "m:c")}
+    session = _session("s", cases, passes, items)
+    board = compute([session])
+    assert board.presets == ["p/z"] and board.common
+    lists = {c.preset_id: items for c in cases}
+    both = sorted(lists)
+    oracle = {s.model: s.pass_interval for s in summarize(merged([session], lists, both))}
+    assert oracle["m:a"].low > oracle["m:b"].high  # on what the two share, m:a is clearly better
+    ranks = {r.model: r.rank for r in board.rows}
+    assert ranks["m:b"] == 2 and ranks["m:a"] == 1
+
+
+def test_rows_of_one_rank_are_ordered_by_vs_field_even_where_it_is_exactly_zero() -> None:
+    # Three models on one preset at 1/4, 2/4 and 3/4: the middle one is exactly at the preset's mean (vs_field 0.0),
+    # which must sort between the one above the mean and the one below, not as if it were missing.
+    items = [ChecklistItem(f"i{n}", "x") for n in range(4)]
+    cases = [Case(id="c", prompt="x", preset_id="p/one", checklist=items)]
+    session = _session("s", cases, {("c", "m:a"): 2, ("c", "m:b"): 1, ("c", "m:c"): 3}, items)
+    board = compute([session])
+    oracle = {s.model: s.pass_interval for s in summarize(merged([session], {"p/one": items}, ["p/one"]))}
+    assert {r.rank for r in board.rows} == {1}  # one preset, one run each: the intervals overlap
+    assert [r.model for r in board.rows] == sorted(oracle, key=lambda m: -oracle[m].rate)
+    assert [r.vs_field for r in board.rows] == [0.25, 0.0, -0.25]
+
+
+@pytest.mark.parametrize("loser", ["m:a", "m:c"])  # first and last by name: both sides of a pair's comparison
+def test_a_model_failing_everything_beats_nobody_though_its_lower_bound_is_zero(loser: str) -> None:
+    # A lower bound of exactly 0.0 is a value, not a missing bound: read as missing and defaulted to 1.0, the model
+    # that failed every item would beat the others.
+    items = [ChecklistItem(f"i{n}", "x") for n in range(4)]
+    cases = [Case(id=f"c{p}", prompt="x", preset_id=f"p/{p}", checklist=items) for p in range(20)]
+    best = "m:b"
+    passes = {(c.id, m): {loser: 0, best: 4}.get(m, 2) for c in cases for m in ("m:a", "m:b", "m:c")}
+    session = _session("s", cases, passes, items)
+    board = compute([session])
+    oracle = {s.model: s.pass_interval for s in summarize(merged([session], {c.preset_id: items for c in cases},
+                                                                  board.presets))}  # fmt: skip
+    assert oracle[loser].low == 0.0
+    expected = {m: 1 + sum(o.low > oracle[m].high for o in oracle.values()) for m in oracle}
+    assert {r.model: r.rank for r in board.rows} == expected
+    assert expected[loser] == 3
