@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 
 from tui.core.safe_text import visible
 from tui.core.tallies import SessionSummary
+from tui.widgets.filling_table import FillingTable
 from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
@@ -69,7 +70,7 @@ class HomeScreen(ScreenBase, Screen[None]):
         with Horizontal(id="home-body"):
             with Vertical(id="sessions-pane", classes="pane"):
                 yield Static("Sessions", id="sessions-title", classes="pane-title")
-                yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+                yield FillingTable(id="sessions", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="session-errors", classes="warning")
             with Vertical(id="presets-pane", classes="pane"):
                 yield Static("Presets  (enter: new session with it)", classes="pane-title")
@@ -77,11 +78,12 @@ class HomeScreen(ScreenBase, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#sessions", DataTable)
-        # Fixed widths: auto widths kept whatever the table held first (the placeholder, or the header alone when it
-        # was filled again under a dialog).
+        table = self.query_one("#sessions", FillingTable)
+        # Fixed widths (auto widths kept whatever the table held first: the placeholder, or the header alone when
+        # it was filled again under a dialog), but the name's follows the table: the counts stay on screen at 80x24.
         for label, width in (("Created", 16), ("Name", 32), ("Runs", 7), ("Scored", 6)):
-            table.add_column(label, width=width)
+            table.add_column(label, width=width, key=label.lower())
+        table.stretch("name", least=12)
         table.focus()
         # The first screenful read here, before the first paint: a few ms from the index's plain columns (no
         # rebuild, no check: the listing that follows checks every file and fills the rest).

@@ -93,3 +93,26 @@ async def test_a_session_changed_by_another_process_shows_on_refresh(sessions: l
         await pilot.press("g")
         await wait_for(pilot, lambda: "renamed elsewhere" in str(table.get_row_at(0)))
         assert table.row_count == COUNT
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 40)])
+async def test_every_column_of_a_listed_session_is_on_screen(
+    sessions: list[str], data_dir: Path, size: tuple[int, int]
+) -> None:
+    """The name's column takes what the others leave: at 80x24 the run and score counts were pushed off the right
+    edge, behind a horizontal scrollbar, by fixed widths."""
+    from screens.registry import build_app
+
+    newest = Store(data_dir).list(limit=1).sessions[0]
+    app = build_app()
+    async with app.run_test(size=size) as pilot:
+        await at_home(app, pilot)
+        table = app.screen.query_one("#sessions")
+        await wait_for(pilot, lambda: table.row_count == COUNT)
+        await pilot.pause(0.2)
+        assert table.max_scroll_x == 0, "nothing of the table is out of sight to the right"
+        text = "\n".join(strip.text for strip in table.render_lines(table.region.reset_offset))
+        line = next(line for line in text.splitlines() if newest.created_at[:16].replace("T", " ") in line)
+        runs = f"{newest.status.get('succeeded', 0)}/{newest.runs}"
+        assert runs in line and line.rstrip().endswith(str(newest.scores)), line
+        assert newest.name[:10] in line, line
