@@ -63,6 +63,15 @@ def test_a_case_with_no_output_yet_cannot_be_revealed() -> None:
     assert left_to_score(session, "k", "ann") == 0 and not may_reveal(session, "k", "ann")
 
 
+def test_a_failed_run_listed_first_does_not_stop_the_count_of_the_outputs_after_it() -> None:
+    session = _session(("failed", "succeeded", "cancelled", "succeeded"))
+    assert left_to_score(session, "k", "ann") == 6
+    _give(session, "r1", "ann", "c1", "c2", "c3")
+    assert left_to_score(session, "k", "ann") == 3 and not may_reveal(session, "k", "ann")
+    _give(session, "r3", "ann", "c1", "c2", "c3")
+    assert left_to_score(session, "k", "ann") == 0 and may_reveal(session, "k", "ann")
+
+
 @pytest.fixture
 def blind_demo(fast_demo: Path) -> str:
     """A blind session of two cases, three demo models, all run (made outside the app's event loop)."""
