@@ -4,6 +4,8 @@ ones, gives a different number)."""
 
 from __future__ import annotations
 
+import random
+
 import krippendorff
 import numpy as np
 import pytest
@@ -11,13 +13,14 @@ from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss
 
-from tui.core.model import Case, ChecklistItem, Run, Score, Session
+from tui.core.model import VERDICTS, Case, ChecklistItem, Run, Score, Session
 from tui.scoring.agreement import (
     ORDER,
     agreement,
     cohen_kappa,
     fleiss_kappa,
     krippendorff_alpha,
+    percent_agreement,
     weighted_kappa,
 )
 from tui.scoring.cluster import t975, wilson
@@ -161,3 +164,16 @@ def test_per_item_agreement_has_an_interval_over_its_runs() -> None:
     assert item.percent_low < 0.7 < item.percent_high
     # Ten runs of one unit each are the clusters: variance 0.21/10 · 10/9, so n_eff = 9, and t with 9 df.
     assert (item.percent_low, item.percent_high) == pytest.approx(wilson(0.7, 9, t975(9)), abs=1e-4)
+
+
+def test_percent_agreement_is_the_share_of_agreeing_pairs_for_units_of_two_ratings_too() -> None:
+    """Fleiss' P-bar from its definition: per unit, the share of its rater pairs that agree, averaged over units;
+    a unit of two ratings is one pair (agree 1, else 0) and a unit of one has no pair and is left out."""
+    from itertools import combinations
+
+    rng = random.Random(11)
+    units = [[rng.choice(VERDICTS) for _ in range(rng.choice([1, 2, 2, 3, 4]))] for _ in range(60)]
+    shares = [sum(a == b for a, b in combinations(u, 2)) / len(list(combinations(u, 2))) for u in units if len(u) > 1]
+    table = [[u.count(v) for v in VERDICTS] for u in units]
+    assert percent_agreement(table) == pytest.approx(sum(shares) / len(shares), abs=1e-12)
+    assert percent_agreement([[1, 1, 0, 0], [2, 0, 0, 0]]) == 0.5
