@@ -24,7 +24,8 @@ def test_mcnemar_exact_matches_scipy_binomtest(a_only: int, b_only: int) -> None
 
 
 def test_holm_matches_statsmodels() -> None:
-    for ps in ([0.01, 0.04, 0.03], [0.5], [0.4, 0.6], [0.001, 0.2, 0.03, 0.04, 0.5]):
+    # the last two: a count times a p above 1, capped at 1 as statsmodels does
+    for ps in ([0.01, 0.04, 0.03], [0.5], [0.4, 0.6], [0.001, 0.2, 0.03, 0.04, 0.5], [0.3, 0.6, 0.7], [0.9, 0.8]):
         assert holm(ps) == pytest.approx(list(multipletests(ps, method="holm")[1]))
     assert holm([]) == []
 
@@ -121,3 +122,36 @@ def test_raters_are_averaged_per_unit_and_never_double_a_case() -> None:
     assert (ab.mcnemar.a_only, ab.mcnemar.mixed) == (23, 1)
     (ann_only,) = paired_comparisons(session, rater="ann")
     assert (ann_only.rate_b, ann_only.mcnemar.mixed) == (0.0, 0)
+
+
+def test_mcnemar_counts_and_p_are_statsmodels_on_the_two_by_two_table() -> None:
+    """One repeat, one rater, pass or fail only: the (case, item) units form a 2 x 2 table of a's and b's verdicts,
+    and the exact McNemar p is statsmodels' on it."""
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    rng = np.random.default_rng(4)
+    a = [["".join(rng.choice(["p", "f"], 4, p=[0.7, 0.3]))] for _ in range(10)]
+    b = [["".join(rng.choice(["p", "f"], 4, p=[0.4, 0.6]))] for _ in range(10)]
+    (ab,) = paired_comparisons(_session({"m:a": a, "m:b": b}))
+    pairs = [(x, y) for ra, rb in zip(a, b, strict=True) for x, y in zip(ra[0], rb[0], strict=True)]
+    table = [[pairs.count((x, y)) for y in "pf"] for x in "pf"]  # rows: a pass/fail; columns: b pass/fail
+    assert table[0][1] and table[1][0]  # units each way, so a b-only unit cannot pass for another kind
+    m = ab.mcnemar
+    assert m is not None
+    assert (m.both_pass, m.a_only, m.b_only, m.both_fail, m.mixed) == (table[0][0], table[0][1], table[1][0],
+                                                                      table[1][1], 0)  # fmt: skip
+    assert m.p_value == pytest.approx(mcnemar(table, exact=True).pvalue)
+
+
+def test_the_paired_interval_is_given_to_four_places() -> None:
+    bounds = []
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        a = [["".join(rng.choice(["p", "f", "h"], 4))] for _ in range(7)]
+        b = [["".join(rng.choice(["p", "f", "h"], 4))] for _ in range(7)]
+        (ab,) = paired_comparisons(_session({"m:a": a, "m:b": b}))
+        assert -1 < ab.low < ab.high < 1
+        bounds.append((ab.low, ab.high))
+    for side in zip(*bounds, strict=True):
+        assert all(x == round(x, 4) for x in side)
+        assert any(x != round(x, 3) for x in side)  # (not fewer places either)
