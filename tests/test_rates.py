@@ -112,3 +112,41 @@ def test_cost_per_passing_image_counts_only_runs_whose_cost_is_known() -> None:
     assert a.cost_per_passing_image_all_in == 0.03  # the failed run's spend included
     (b,) = summarize(_session([_run(0)], [Score("r0", "ann", full)]))
     assert b.cost_per_passing_image is None and b.cost_per_passing_image_all_in is None
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_an_items_rate_averages_each_run_over_its_raters_with_the_parent_rule(seed: int) -> None:
+    """Each item's rate per model from its definition, worked in plain Python: a unit (run, item) is the mean of
+    its raters' values (pass 1, partial ½, fail 0; n/a and missing left out), a child of a failed parent counts as
+    failed, a parent nobody judged changes nothing; the item's rate is the units' mean over its runs."""
+    from tui.scoring.stats import item_rates
+
+    rng = np.random.default_rng(seed)
+    items = [ChecklistItem("i0", "a cat"), ChecklistItem("i1", "a hat"), ChecklistItem("i2", "red", parent="i0")]
+    value = {"pass": 1.0, "partial": 0.5, "fail": 0.0}
+    runs = [Run(f"r{n}", "k0", model, status="succeeded") for n, model in enumerate(["m:a"] * 3 + ["m:b"] * 2)]
+    scores = []
+    for run in runs:
+        for rater in ("ann", "bob", "cy")[: rng.integers(1, 4)]:
+            given = {it.id: str(rng.choice(["pass", "fail", "partial", "na"])) for it in items if rng.random() < 0.8}
+            scores.append(Score(run.id, rater, given))  # type: ignore[arg-type]
+    scores.append(Score(runs[0].id, "dee", {"i2": "pass"}))  # the child judged, its parent not
+    session = Session(id="s", name="t", created_at="2026-01-01T00:00:00Z", models=["m:a", "m:b"],
+                      cases=[Case(id="k0", prompt="x", checklist=items)], runs=runs, scores=scores)  # fmt: skip
+    for row in item_rates(session):
+        for model in ("m:a", "m:b"):
+            units, verdicts = [], 0
+            for run in (r for r in runs if r.model == model):
+                values = []
+                for sc in (s for s in scores if s.run_id == run.id and row.item_id in s.verdicts):
+                    v = sc.verdicts[row.item_id]
+                    if row.parent and sc.verdicts.get(row.parent) == "fail":
+                        v = "fail"
+                    if v != "na":
+                        values.append(value[v])
+                if values:
+                    units.append(sum(values) / len(values))
+                    verdicts += len(values)
+            rate = row.rates[model]
+            assert (rate.units, rate.scored) == (len(units), verdicts), (row.item_id, model)
+            assert rate.rate == (pytest.approx(sum(units) / len(units), abs=5e-5) if units else None)  # 4 places
