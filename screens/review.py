@@ -21,6 +21,7 @@ from tui.imaging import check_queue
 from tui.scoring.blind import left_to_score, mark_revealed, revealed_cases
 from tui.widgets.image_view import ImageView
 from tui.widgets.screen_base import ScreenBase
+from tui.widgets.steady_static import SteadyStatic
 from tui.widgets.workbench import workbench
 
 CASES = Binding.Group("case")  # one footer entry for [ and ]
@@ -78,7 +79,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
             pane = VerticalScroll(id="checklist-pane")
             pane.can_focus = False
             with pane:
-                yield Static("", id="review-checklist")
+                yield SteadyStatic("", id="review-checklist")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -224,14 +225,14 @@ class ReviewScreen(ScreenBase, Screen[None]):
                 style="bold reverse" if tile.index == self.output_index else "bold",
             )
             caption.append(f"  {done}/{len(case.checklist)} scored", style="dim")
-            tile.query_one(".tile-caption", Static).update(caption)
+            tile.query_one(".tile-caption", SteadyStatic).show(caption)
             tile.set_class(tile.index == self.output_index, "selected")
 
     def render_checklist(self) -> None:
         assert self.session is not None
         outputs = self.outputs()
         if not outputs:
-            self.query_one("#review-checklist", Static).update("no outputs")
+            self.query_one("#review-checklist", SteadyStatic).show("no outputs")
             return
         run = outputs[self.output_index]
         text = checklist_text(
@@ -243,7 +244,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
             left=self.items_left(),
             blind=self.blind,
         )
-        self.query_one("#review-checklist", Static).update(text)
+        self.query_one("#review-checklist", SteadyStatic).show(text)  # a cursor move: no layout pass
         self._follow_cursor(text)
 
     def _follow_cursor(self, text: Text) -> None:

@@ -9,12 +9,12 @@ from typing import Protocol
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
 
 from tui.core.model import Case, Run, Score, Session
 from tui.core.safe_text import visible
 from tui.core.wording import count
 from tui.widgets.image_view import ImageView
+from tui.widgets.steady_static import SteadyStatic
 
 MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "partial": ("½", "yellow"), "na": ("–", "grey50")}
 
@@ -61,7 +61,7 @@ class OutputTile(Vertical):
     def compose(self) -> ComposeResult:
         screen = self.screen
         yield ImageView(classes="tile-image", blind=bool(getattr(screen, "session", None) and screen.session.blind))
-        yield Static("", classes="tile-caption")
+        yield SteadyStatic("", classes="tile-caption")
 
 
 class SafeText(Text):
