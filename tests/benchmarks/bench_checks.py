@@ -8,6 +8,9 @@ meanwhile, side by side with the same TUI idle (the baseline):
    a key every ~0.2 s and the time to the first bytes of the frame that answers it; then the same with two
    processes spinning on the cores (a shared machine, a build next door).
 
+Interrupted (Ctrl-C, SIGTERM, SIGHUP) it ends the burners and the TUI before it exits; a burner also ends by
+itself when this process is gone (even SIGKILLed).
+
     .venv/bin/python tests/benchmarks/bench_checks.py [--skip-load]
 
 Target (issue 14): every frame under 100 ms while the checks run. The load average is printed: on a machine
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -153,8 +157,23 @@ def _pty(root: Path, load: int) -> None:
     print(f"    target: every frame under 100 ms while the checks run -> {'met' if worst < 100 else 'NOT met'}")
 
 
+def _stop(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # in the main thread: the finally blocks stop the burners and the TUI
+
+
 def main() -> None:
-    skip_load = "--skip-load" in sys.argv[1:]
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)
+    try:
+        _measure_all("--skip-load" in sys.argv[1:])
+    except (KeyboardInterrupt, SystemExit) as stop:
+        print("\nstopped: the burners and the TUI are ended", file=sys.stderr, flush=True)
+        # Not the interpreter's exit: it would first measure every check still queued in this process (the
+        # queue's worker thread is joined at exit); the OCR child ends when its stdin closes with us.
+        os._exit(stop.code if isinstance(stop, SystemExit) and isinstance(stop.code, int) else 130)
+
+
+def _measure_all(skip_load: bool) -> None:
     print(f"machine checks on {OUTPUTS} outputs of 1024x1024 (3 OCR items read once, aspect, preserve each)")
     print(f"  {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     with tempfile.TemporaryDirectory() as tmp:

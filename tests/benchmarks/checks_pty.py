@@ -110,9 +110,14 @@ def _probe(app: TimedPty, until, keys=(b"j", b"k"), seconds: float | None = None
     return latencies
 
 
-def _burners(n: int) -> list[subprocess.Popen]:
-    """``n`` processes spinning on the CPU at the same priority as the TUI: other work on a shared machine."""
-    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+# Spins until its parent is gone: a benchmark killed outright (SIGKILL, no finally) leaves no burner behind.
+# The parent's pid comes on the command line: read in the child, it could already be the reaper's.
+BURN = "import os, sys\nparent = int(sys.argv[1])\nwhile os.getppid() == parent:\n    for _ in range(100_000): pass\n"
+
+
+def burner() -> subprocess.Popen:
+    """A process spinning on the CPU at the same priority as the TUI: other work on a shared machine."""
+    return subprocess.Popen([sys.executable, "-c", BURN, str(os.getpid())])
 
 
 def measure(root: Path, *, load: int = 0) -> dict[str, object]:
@@ -135,7 +140,8 @@ def measure(root: Path, *, load: int = 0) -> dict[str, object]:
         env["BENCH_GATEWAY_KEY"] = os.environ["BENCH_GATEWAY_KEY"]
         root_dir = Path(__file__).resolve().parents[2]
         env["PYTHONPATH"] = str(root_dir)
-        burners = _burners(load)
+        for _ in range(load):  # one at a time into the list the finally stops, so an interruption misses none
+            burners.append(burner())
         app = TimedPty(imgbench_argv(), cols=120, rows=36, env=env, cwd=root_dir)
         app.wait_for("checks bench", timeout=60)
         app.press("enter")  # open the session: its runs are queued, so Run asks to resume them
@@ -177,13 +183,17 @@ def measure(root: Path, *, load: int = 0) -> dict[str, object]:
         return {"busy": busy, "idle": idle, "runs_s": runs_s, "checks_s": checks_s, "ocr_children": children,
                 "busy_cpu": busy_cpu, "idle_cpu": idle_cpu, "busy_sched": busy_sched,
                 "idle_sched": idle_sched}  # fmt: skip
-    finally:
-        for b in burners:
-            b.kill()
-            b.wait()
-        if app is not None:
-            app.close()
-        server.stop()
+    finally:  # also on KeyboardInterrupt, and on SIGTERM, which bench_checks turns into SystemExit
+        try:
+            for b in burners:
+                b.kill()
+                b.wait()
+        finally:
+            try:
+                if app is not None:
+                    app.close()
+            finally:
+                server.stop()
 
 
 def _cpu_s(pid: int) -> float:
