@@ -44,7 +44,8 @@ def judge_and_cap(answer: str) -> tuple[str, float | None]:
 
 def _judge(screen: Screen, session_id: str, answer: str, then: Callable[[], object]) -> None:
     from tui.core.budget import usd
-    from tui.core.judging import JudgePass, resolve_judge
+    from tui.core.judge_spec import resolve_judge
+    from tui.core.judging import JudgePass
     from tui.core.safe_text import visible
     from tui.core.validation import OverBudget
     from tui.core.wording import count

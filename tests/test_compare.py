@@ -217,7 +217,7 @@ def test_judge_prefix_has_one_definition_and_compare_takes_a_judge_pass_rater() 
     import ast
     from pathlib import Path
 
-    from tui.core.judging import judge_rater
+    from tui.core.judge_spec import judge_rater
     from tui.scoring.compare import check_scorer
 
     def assigned(node: ast.AST) -> list[ast.expr]:

@@ -16,7 +16,8 @@ from tests.providers.loopback import Reply
 from tui.cli.main import EXIT_OK, EXIT_OVER_BUDGET, main
 from tui.core.budget import usd
 from tui.core.context import Context
-from tui.core.judging import JudgePass, resolve_judge
+from tui.core.judge_spec import resolve_judge
+from tui.core.judging import JudgePass
 
 KEY = "PLANTED-KEY-judgebudget-0123456789"
 PRICED = "openai:gpt-4.1-mini"  # prices.toml: $0.40 / $1.60 per 1M, 2489 tokens an image, 60 per item answered

@@ -14,7 +14,8 @@ from tests.providers.judge_loopback import JudgeLoopback, asked_ids
 from tests.providers.loopback import Reply
 from tui.cli.main import main
 from tui.core.context import Context
-from tui.core.judging import JudgePass, resolve_judge
+from tui.core.judge_spec import resolve_judge
+from tui.core.judging import JudgePass
 from tui.core.model import Session
 
 KEY = "PLANTED-KEY-judgepass-0123456789"

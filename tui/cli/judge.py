@@ -16,7 +16,8 @@ from tui.core.wording import count
 def cmd_judge(args: argparse.Namespace) -> int:
     from tui.cli.spending import cap_of, say_estimate
     from tui.core.budget import usd
-    from tui.core.judging import JudgeEvent, JudgePass, resolve_judge
+    from tui.core.judge_spec import resolve_judge
+    from tui.core.judging import JudgeEvent, JudgePass
 
     ctx = Context()
     cap = cap_of(args.max_cost, ctx)

@@ -9,7 +9,8 @@ of rater ``judge:PROVIDER:MODEL``, of kind "judge", with a ``JudgeRecord`` sayin
 Spending: the runner's ``Budget`` (tui/core/budget.py), one code path for both: asked before every request
 (``reached``) and told what each cost (``spend``: the answer's figure, else the request's estimate); once the cap
 is reached the pass sends no more (questions in flight finish). ``estimate()`` prices what ``plan()`` would ask,
-for the refusal to start above the cap.
+for the refusal to start above the cap (tui/core/judge_cost.py). Which judge, and the rater it scores as:
+tui/core/judge_spec.py.
 """
 
 from __future__ import annotations
@@ -21,70 +22,26 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from providers.base import CallContext, ProviderError
-from providers.catalog import BUILTIN
 from providers.errors import redact
 from providers.judge_base import PROMPT_VERSION as JUDGE_PROMPT_VERSION
-from providers.judge_base import Judge, JudgeAnswer, JudgeImage, JudgeRequest, Question, prompt_hash
-from providers.judge_catalog import apis_for, make_judge
+from providers.judge_base import JudgeAnswer, JudgeImage, JudgeRequest, Question, prompt_hash
 from providers.retry import RetryPolicy
 from tui.core.budget import CLI_CAP, Budget, Estimate, refuse_above
 from tui.core.images import clean_png
-from tui.core.judge_cache import AnswerCache, cache_key, default_cache
-from tui.core.model import JUDGE_PREFIX, Case, JudgeRecord, Run, Score, Session, now_iso
-from tui.core.registry import Registry
+from tui.core.judge_cache import AnswerCache, default_cache
+from tui.core.judge_cost import estimate_pass, request_cost
+from tui.core.judge_spec import JudgeSpec, Planned, answer_key
+from tui.core.model import Case, JudgeRecord, Run, Score, Session, now_iso
 from tui.core.run_guard import held_keys
 from tui.core.safe_text import visible
 from tui.core.store import Store
 from tui.core.tallies import parent_chains
-from tui.core.validation import InputError, suggest
 from tui.core.wording import count
 
 ItemsMode = Literal["all", "unscored"]
 MAX_RAW = 4000  # characters of a raw answer kept on the score
 MAX_EVIDENCE = 300
 MAX_SIDE = 2048  # vision models scale larger images down anyway; fewer bytes, fewer tokens
-
-
-def judge_rater(judge_id: str) -> str:
-    return JUDGE_PREFIX + judge_id
-
-
-@dataclass(frozen=True)
-class JudgeSpec:
-    judge_id: str  # "PROVIDER:MODEL"
-    api: str  # wire format: chat, responses, gemini, demo
-    judge: Judge
-    model: str  # the provider's own model name
-
-    @property
-    def rater(self) -> str:
-        return judge_rater(self.judge_id)
-
-
-def resolve_judge(registry: Registry, judge_id: str, api: str | None = None) -> JudgeSpec:
-    """The judge behind ``PROVIDER:MODEL``, or an InputError naming the fix."""
-    provider_name, sep, model = judge_id.partition(":")
-    if not sep or not provider_name or not model:
-        raise InputError(f"{judge_id!r} is not of the form PROVIDER:MODEL (e.g. demo:pixels)", key="--model")
-    provider = registry.providers.get(provider_name)
-    endpoint = provider is not None and provider_name not in BUILTIN
-    apis = apis_for(provider_name, endpoint=endpoint)
-    if provider is None or not apis:
-        judges = [n for n in registry.providers if apis_for(n, endpoint=n not in BUILTIN)]
-        raise InputError(
-            f"{provider_name!r} cannot judge{suggest(provider_name, judges)} (judges: {', '.join(judges)})",
-            key="--model",
-        )
-    chosen = api or apis[0]
-    if chosen not in apis:
-        raise InputError(f"{provider_name} judges over {', '.join(apis)}, not {chosen!r}", key="--api")
-    if chosen == "demo" and model != "pixels":
-        raise InputError(f"the demo judge is demo:pixels, not {judge_id!r}", key="--model")
-    judge = make_judge(provider_name, provider.settings, chosen, endpoint=endpoint)
-    ok, detail = judge.available()
-    if not ok:
-        raise InputError(f"no API key for {provider_name}: {detail}", key="--model")
-    return JudgeSpec(judge_id, chosen, judge, model)
 
 
 @dataclass(frozen=True)
@@ -106,13 +63,6 @@ class PassResult:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (run id, one-line reason)
     stopped: bool = False  # the budget said no: outputs left as they were
     held: int = 0  # outputs with items not asked because the cap was reached (asked by a pass with --items unscored)
-
-
-@dataclass(frozen=True)
-class Planned:
-    run: Run
-    case: Case
-    items: tuple[str, ...]  # the items this pass may ask (before the cache and the parent rule)
 
 
 class _Failed(Exception):
@@ -159,50 +109,9 @@ class JudgePass:
                 out.append(Planned(run, case, todo))
         return out
 
-    def request_cost(self, request: JudgeRequest) -> float | None:
-        """What one question is estimated to cost: $0 for the demo judge, else from the price table (or None)."""
-        from providers.estimate import estimate_judge_request
-
-        if self.spec.judge.demo:
-            return 0.0
-        return estimate_judge_request(self.spec.judge.name, self.spec.model, request)
-
-    def thinks(self) -> bool:
-        """A thinking judge: billed for thinking tokens that no estimate can know (providers/estimate.py)."""
-        from providers.estimate import judge_thinks
-
-        return not self.spec.judge.demo and judge_thinks(self.spec.judge.name, self.spec.model)
-
     def estimate(self, planned: list[Planned] | None = None) -> Estimate:
-        """What the pass would cost at most: per output, one question per level of the checklist's parent chains
-        (the parent rule may spare some), the items the cache has left out; each output's references sent too."""
-        per_run: dict[str, float | None] = {}
-        blank = JudgeImage(b"")
-        for p in self.plan() if planned is None else planned:
-            chains = dict(parent_chains(p.case.checklist))
-            criteria = {i.id: i.criterion for i in p.case.checklist}
-            refs = tuple(blank for r in p.case.references if r.role != "mask")
-            shas = [r.sha256 for r in p.case.references if r.role != "mask"]
-            levels: dict[int, list[str]] = {}
-            for item_id in p.items:
-                if self.cache.get(self._key(p.run, p.case, item_id, shas)) is None:
-                    levels.setdefault(len(chains[item_id]), []).append(item_id)
-            total: float | None = 0.0
-            for asked in levels.values():
-                request = JudgeRequest(
-                    self.spec.model, p.case.prompt, tuple(Question(i, criteria[i]) for i in asked), blank, refs
-                )
-                cost = self.request_cost(request)
-                total = None if cost is None or total is None else total + cost
-            per_run[p.run.id] = total
-        unpriced = sum(1 for c in per_run.values() if c is None)
-        known = round(sum(c for c in per_run.values() if c is not None), 6)
-        thinking = self.thinks() and unpriced < len(per_run)
-        unknown = (f"the thinking tokens of {self.spec.judge_id} (billed as output, not known before it answers)",)
-        return Estimate(
-            known, len(per_run), per_run, {self.spec.judge_id: unpriced} if unpriced else {},
-            unit="output", fewer="judge fewer items: --items unscored", unknown=unknown if thinking else (),
-        )  # fmt: skip
+        """What the pass would cost at most (``judge_cost.estimate_pass``), for what ``plan()`` asks by default."""
+        return estimate_pass(self.spec, self.plan() if planned is None else planned, self.cache, self.hash)
 
     def guard(
         self, cap: float | None, planned: list[Planned] | None = None, *, where: str = CLI_CAP, fewer: str = ""
@@ -313,7 +222,7 @@ class JudgePass:
             self.result.requests += 1
             latency += took
             if self.budget is not None:
-                self.budget.spend(answer.cost_usd, self.request_cost(request))
+                self.budget.spend(answer.cost_usd, request_cost(self.spec, request))
             if answer.cost_usd is not None:
                 cost = (cost or 0.0) + answer.cost_usd
             else:
@@ -347,11 +256,7 @@ class JudgePass:
                 self.listener(JudgeEvent("judged", run.id, count(len(verdicts), "item")))
 
     def _key(self, run: Run, case: Case, item_id: str, ref_shas: list[str]) -> str:
-        criterion = next(i.criterion for i in case.checklist if i.id == item_id)
-        return cache_key(
-            image_sha256=run.images[0].sha256, item_id=item_id, criterion=criterion, prompt=case.prompt,
-            reference_shas=ref_shas, judge=f"{self.spec.judge_id}/{self.spec.api}", prompt_hash=self.hash,
-        )  # fmt: skip
+        return answer_key(self.spec, self.hash, run, case, item_id, ref_shas)
 
     def _say(self, text: str) -> str:
         return visible(redact(text, self._keys), one_line=True)[:500]

@@ -231,7 +231,7 @@ class Run(msgspec.Struct):
 
 
 RaterKind = Literal["human", "judge"]
-JUDGE_PREFIX = "judge:"  # an AI judge's rater name is this + "PROVIDER:MODEL" (tui.core.judging.judge_rater)
+JUDGE_PREFIX = "judge:"  # an AI judge's rater name is this + "PROVIDER:MODEL" (tui.core.judge_spec.judge_rater)
 
 
 class JudgeRecord(msgspec.Struct, omit_defaults=True):
