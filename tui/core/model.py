@@ -301,11 +301,18 @@ class PacketRecord(msgspec.Struct, omit_defaults=True):
     merged_at: str = ""  # when the rater's scores came back (a packet's scores merge once)
 
 
+def _current_schema() -> int:
+    return SCHEMA_VERSION
+
+
 class Session(msgspec.Struct, omit_defaults=True):
     id: str
     name: str
     created_at: str
-    schema_version: int = SCHEMA_VERSION
+    # Always written: omit_defaults drops a field at its default value, and a file without a version reads as
+    # version 1, through the migrating path (~3x the typed decode, on every load). msgspec leaves out a
+    # default_factory field only when the factory is one of its empty containers, never one of ours.
+    schema_version: int = msgspec.field(default_factory=_current_schema)
     updated_at: str = ""
     tool_version: str = ""
     blind: bool = False

@@ -39,12 +39,7 @@ def check_session_id(session_id: str) -> str:
 
 
 def encode_session(session: Session) -> bytes:
-    raw = _encoder.encode(session)
-    if session.schema_version == SCHEMA_VERSION:
-        # omit_defaults leaves the current version out, and a file without one reads as version 1: every load then
-        # took the migrating path (dict, migrate, convert: ~3x the typed decode). Written, it takes the typed one.
-        raw = b'{"schema_version":%d,' % SCHEMA_VERSION + raw[1:]
-    return msgspec.json.format(raw, indent=1)
+    return msgspec.json.format(_encoder.encode(session), indent=1)  # the model always names its schema version
 
 
 class _Version(msgspec.Struct):
