@@ -51,3 +51,16 @@ def test_wilson_with_no_trials_is_the_whole_range_and_a_rate_outside_0_1_is_clam
     assert wilson(1.0 + 1e-9, 10) == pytest.approx(proportion_confint(10, 10, alpha=0.05, method="wilson"), abs=1e-9)
     assert wilson(-1e-9, 10) == pytest.approx(proportion_confint(0, 10, alpha=0.05, method="wilson"), abs=1e-9)
     assert wilson(1.5, 10) == wilson(1.0, 10) and wilson(-0.5, 10) == wilson(0.0, 10)
+
+
+def test_moments_summed_over_many_sessions_keep_a_case_without_spread_exact() -> None:
+    # One preset in 50 sessions, two runs each, every run 1/3 of 3 units (three raters, one passing one item):
+    # no spread. The session index adds each session's rounded moments in SQLite, so their cancellation leaves
+    # ~1e-7 of rounding, which the noise floor must absorb (it scales with Σs² + rate²·Σn², both large here,
+    # not with their difference, which is ~0): else n_eff would be the 300 units instead of the 100 runs.
+    runs = [(round(1 / 3, 9), 3.0)] * 2
+    per_session = [_moments(runs) for _ in range(50)]
+    summed = tuple(sum(m[i] for m in per_session) for i in range(6))
+    exact, got = cluster_interval([runs * 50]), moments_interval([summed])  # type: ignore[list-item]
+    assert exact is not None and got is not None and exact[3] == got[3] == 100.0
+    assert got[1:3] == pytest.approx(exact[1:3], abs=1e-8)
