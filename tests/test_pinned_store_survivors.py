@@ -192,3 +192,27 @@ def test_a_read_between_the_folder_mark_and_an_unrecorded_write_does_not_hide_th
     monkeypatch.setattr(store_module, "atomic_write", write_after_a_read)
     store.mutate(session.id, lambda s: setattr(s, "name", "written past the index"))
     assert _listed_names(data_dir) == {"written past the index"}
+
+
+@pytest.mark.parametrize("note", [b"not a pid\n", b"", None])
+def test_a_runner_turned_away_by_a_lock_whose_pid_note_is_unreadable_is_told_without_a_pid(
+    fast_demo, note: bytes | None
+) -> None:
+    # The holder's note is advice: a torn, empty or missing one must still give the refusal, not a ValueError.
+    from filelock import FileLock
+
+    ctx = Context()
+    session_id = _stored(ctx)
+    folder = ctx.store.session_dir(session_id)
+    held = FileLock(folder / ".runner.lock", timeout=0)  # the same lock another imgbench process would hold
+    held.acquire()
+    try:
+        if note is not None:
+            (folder / ".runner.pid").write_bytes(note)
+        with pytest.raises(InputError) as info, ctx.store.runner_lock(session_id):
+            pytest.fail("the runner lock was taken while another holder had it")
+    finally:
+        held.release()
+    message = str(info.value)  # as the CLI prints it: the session id, then the reason
+    assert message.startswith(f"{session_id}: another imgbench process is running this session")
+    assert "pid" not in message and f"imgbench sessions resume {session_id}" in message

@@ -17,6 +17,7 @@ from providers.http import (
     make_client,
     parse_retry_after,
     raise_for_status,
+    redact,
     send,
     ssl_context,
     warm_up,
@@ -218,6 +219,59 @@ def test_should_retry_header_wins() -> None:
     assert err.retryable is False
     err = _error(mock_response(504, {"detail": "Request timed out"}, headers={"x-fal-request-timeout-type": "user"}))
     assert err.kind == "timeout" and err.retryable is False
+
+
+def test_fal_408_for_its_own_start_deadline_is_not_retried_and_a_plain_408_is() -> None:
+    user = {"x-fal-request-timeout-type": "user"}
+    err = _error(mock_response(408, {"detail": "Request timed out"}, headers=user), "fal")
+    assert (err.kind, err.retryable) == ("timeout", False)
+    err = _error(mock_response(408, {"detail": "Request timed out"}), "fal")
+    assert (err.kind, err.retryable) == ("timeout", True)
+    err = _error(mock_response(409, {"detail": "Conflict"}, headers=user), "fal")  # only a timeout can be ours
+    assert (err.kind, err.retryable) == ("server", True)
+
+
+@pytest.mark.parametrize(("status", "kind"), [(499, "bad_request"), (500, "server")])
+def test_server_errors_start_at_500(status: int, kind: str) -> None:
+    # 499 is nginx's "client closed request": a 4xx, so not a server fault that another attempt would fix.
+    assert _error(mock_response(status, {"error": {"message": "closed"}})).kind == kind
+
+
+def test_a_fal_infrastructure_error_keeps_its_words_and_its_error_type_as_the_code() -> None:
+    body = {"detail": "Image generation was blocked", "error_type": "content_policy_violation"}
+    err = _error(mock_response(422, body), "fal")
+    assert (err.message, err.provider_code, err.kind) == ("Image generation was blocked", "content_policy_violation",
+                                                          "content_policy")  # fmt: skip
+    err = _error(mock_response(400, {"detail": "Bad input", "error_type": 7}), "fal")
+    assert (err.message, err.provider_code) == ("Bad input", None)
+
+
+def test_a_bare_message_and_code_body_keeps_both() -> None:
+    body = {"message": "Your request was rejected", "code": "moderation_blocked"}
+    err = _error(mock_response(400, body))
+    assert (err.message, err.provider_code, err.kind) == ("Your request was rejected", "moderation_blocked",
+                                                          "content_policy")  # fmt: skip
+    err = _error(mock_response(400, {"message": "Unknown model", "code": 404}))
+    assert (err.message, err.provider_code, err.kind) == ("Unknown model", None, "bad_request")
+
+
+def test_an_error_list_is_read_from_its_first_object_whatever_follows() -> None:
+    body = [{"error": {"message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}}, None]
+    err = _error(mock_response(429, body), "gemini")
+    assert (err.message, err.provider_code) == ("Quota exceeded", "RESOURCE_EXHAUSTED")
+
+
+def test_a_negative_retry_after_is_no_wait() -> None:
+    assert parse_retry_after({"retry-after-ms": "-1500"}) == 0.0
+    assert parse_retry_after({"retry-after": "-2"}) == 0.0
+    err = _error(mock_response(429, {"error": {"message": "slow down"}}, headers={"retry-after-ms": "-200"}))
+    assert err.retry_after == 0.0
+
+
+def test_of_two_keys_one_the_start_of_the_other_the_longer_is_redacted_whole() -> None:
+    short, long = "PLANTED-0123456789", "PLANTED-0123456789-and-then-more"
+    for secrets in ([short, long], [long, short]):
+        assert redact(f"got {long} and {short}.", secrets) == "got [redacted] and [redacted]."
 
 
 def test_html_and_text_bodies_become_short_messages() -> None:
