@@ -45,3 +45,25 @@ def test_sessions_list_from_a_fresh_index_imports_nothing_heavy(data_dir: Path) 
 def test_a_listing_of_no_sessions_folder_stays_light_too(data_dir: Path) -> None:
     assert not (data_dir / "sessions").exists()
     assert imported_by(["sessions", "list"]) == ("0 0", [])
+
+
+NOT_FOR_A_PREVIEW = ("argparse", "pathlib", "shutil", "platformdirs", "textual", "rich", "msgspec", "tui.core.model")
+
+
+def test_a_preview_of_a_file_imports_pillow_and_the_writer_alone(tmp_path: Path) -> None:
+    # As a user runs it: no IMGBENCH_*_DIR, the folders platformdirs would name under HOME (the short path must
+    # still tell a file of the data dir from one outside it, without pathlib or platformdirs).
+    from PIL import Image
+
+    image = tmp_path / "photo.png"
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(image)
+    env = {k: v for k, v in child_env().items() if not k.startswith(("IMGBENCH_", "XDG_"))}
+    env.update(HOME=str(tmp_path / "home"), COLORTERM="truecolor")
+    probe = PROBE.format(names=NOT_FOR_A_PREVIEW)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "preview", str(image), "--cols", "20", "--rows", "6"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    status, heavy = done.stdout.splitlines()
+    assert status == "0 6" and heavy == ""
+    assert not (tmp_path / "home").exists()  # nothing written: no cache, no thumbnail

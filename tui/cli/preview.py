@@ -11,17 +11,16 @@ them), so the whole process costs little more than the decode itself.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.cli.main import EXIT_OK
+from tui.core.errors import InputError
 from tui.core.safe_text import visible
-from tui.core.validation import InputError
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
     from rich.console import Console
 
@@ -57,9 +56,13 @@ def _console(colors: str | None) -> Console:
 
 
 def _box(args: argparse.Namespace) -> tuple[int, int]:
-    size = shutil.get_terminal_size((80, 24))
-    cols = args.cols or size.columns
-    rows = args.rows or max(4, size.lines - 3)  # leave the prompt and a caption visible
+    cols, rows = args.cols, args.rows
+    if not (cols and rows):  # shutil only then: its imports are ~4 ms of a ~40 ms preview
+        import shutil
+
+        size = shutil.get_terminal_size((80, 24))
+        cols = cols or size.columns
+        rows = rows or max(4, size.lines - 3)  # leave the prompt and a caption visible
     if cols < 2 or rows < 1:
         raise InputError("--cols must be at least 2 and --rows at least 1", key="preview")
     return cols, rows
@@ -72,7 +75,7 @@ def _mode(args: argparse.Namespace) -> str:
         return args.preview
     from tui.core import paths
 
-    if not paths.config_file().exists():
+    if not os.path.exists(paths.config_file_name()):
         return "auto"  # the default, without importing the config's parser and validator
     from tui.core.config import load_config
 
@@ -81,11 +84,14 @@ def _mode(args: argparse.Namespace) -> str:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     target = args.target
-    path = Path(target).expanduser()
+    name = os.path.expanduser(target)  # as strings until the short path is ruled out: pathlib costs it ~2 ms
     cols, rows = _box(args)
-    system = _plain_colors(args) if path.is_file() and not getattr(args, "cache", False) else None
-    if system is not None and _halfblocks_only(_mode(args)) and not _in_data_dir(path):
-        return _preview_plain_file(path, cols, rows, system)
+    system = _plain_colors(args) if os.path.isfile(name) and not getattr(args, "cache", False) else None
+    if system is not None and _halfblocks_only(_mode(args)) and not _in_data_dir(name):
+        return _preview_plain_file(name, cols, rows, system)
+    from pathlib import Path
+
+    path = Path(name)
     console = _console(getattr(args, "colors", None))
     if path.exists():
         return _preview_file(path, cols, rows, console, _mode(args))
@@ -120,16 +126,17 @@ def _plain_colors(args: argparse.Namespace) -> str | None:
     return "truecolor" if os.environ.get("COLORTERM", "").strip().lower() in ("truecolor", "24bit") else "256"
 
 
-def _in_data_dir(path: Path) -> bool:
+def _in_data_dir(name: str) -> bool:
     from tui.core import paths
 
     try:
-        return path.resolve().is_relative_to(paths.data_dir().resolve())
-    except OSError:
+        real, data = os.path.realpath(name), os.path.realpath(paths.data_dir_name())
+    except (OSError, ValueError):
         return False
+    return real == data or real.startswith(data.rstrip(os.sep) + os.sep)
 
 
-def _preview_plain_file(path: Path, cols: int, rows: int, system: str) -> int:
+def _preview_plain_file(path: str, cols: int, rows: int, system: str) -> int:
     from tui.imaging.ansi_blocks import ansi_lines
     from tui.imaging.decode import ThumbnailError, decode_small
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import io
 import warnings
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PIL.Image import Image
 
 MAX_PIXELS = 64_000_000  # the same limit as tui.core.images: 8000×8000
