@@ -216,3 +216,12 @@ def test_a_runner_turned_away_by_a_lock_whose_pid_note_is_unreadable_is_told_wit
     message = str(info.value)  # as the CLI prints it: the session id, then the reason
     assert message.startswith(f"{session_id}: another imgbench process is running this session")
     assert "pid" not in message and f"imgbench sessions resume {session_id}" in message
+
+
+def test_both_session_locks_can_be_taken_in_a_data_folder_that_does_not_exist_yet(tmp_path) -> None:
+    # A CI job's first run points IMGBENCH_DATA_DIR at a new path: neither the data folder nor sessions/ exists.
+    runner_root, writer_root = tmp_path / "a" / "data", tmp_path / "b" / "data"
+    with Store(runner_root).runner_lock("first-session"):
+        assert (runner_root / "sessions" / "first-session" / ".runner.pid").read_text() != ""
+    with Store(writer_root).lock("first-session"):
+        assert (writer_root / "sessions" / "first-session").is_dir()
