@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +23,8 @@ from tui.widgets.workbench import workbench
 
 FIRST_ROWS = 60  # more than a tall terminal shows
 PAGE = 300  # rows added at a time (at start, and as the cursor nears the end)
+EMPTY_TITLE = "Sessions: none yet (n composes one)"
+PRESET_HINT = "⏎ a new session with it"
 
 
 class _Row(NamedTuple):
@@ -73,8 +76,9 @@ class HomeScreen(ScreenBase, Screen[None]):
                 yield FillingTable(id="sessions", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="session-errors", classes="warning")
             with Vertical(id="presets-pane", classes="pane"):
-                yield Static("Presets  (enter: new session with it)", classes="pane-title")
+                yield Static("Presets", classes="pane-title")
                 yield OptionList(id="presets")
+                yield Static(PRESET_HINT, id="preset-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -98,7 +102,7 @@ class HomeScreen(ScreenBase, Screen[None]):
     def _load_presets(self) -> None:
         # Off the UI thread: parsing every preset file (~20 ms) would hold up the first paint.
         options = [
-            Option(plain(f"{p.id}  {'i2i' if p.mode == 'i2i' else 't2i'}  {p.title}"), id=p.id)
+            Option(Text("\n").join([plain(f"{p.id}  {'i2i' if p.mode == 'i2i' else 't2i'}"), plain(p.title)]), id=p.id)
             for p in self.app.ctx.catalog.presets.values()
         ]
         self.app.call_from_thread(self._show_presets, options)
@@ -139,7 +143,7 @@ class HomeScreen(ScreenBase, Screen[None]):
             return  # the app is closing
         self._all = sessions
         self._fill([_Row.of(h) for h in sessions[: max(self._limit, min(len(sessions), PAGE))]])
-        self._title()
+        self._title(listed=True)
         note = self.query_one("#session-errors", Static)
         note.update(
             plain(
@@ -151,9 +155,7 @@ class HomeScreen(ScreenBase, Screen[None]):
         note.display = bool(errors)
         if not sessions:
             self._shown = []
-            table = self.query_one("#sessions", DataTable)
-            table.clear()
-            table.add_row("", "No sessions yet: n composes one", "", "", key="__empty__")
+            self.query_one("#sessions", DataTable).clear()
 
     def _fill(self, rows: list[_Row]) -> None:
         """The table shows ``rows``: what it already shows in the same order stays, the rest is added."""
@@ -174,10 +176,12 @@ class HomeScreen(ScreenBase, Screen[None]):
             table.move_cursor(row=min(keep, len(rows) - 1))
         self._limit = max(self._limit, len(rows))
 
-    def _title(self) -> None:
+    def _title(self, listed: bool = False) -> None:
         total, shown = len(self._all), len(self._shown)
         more = f"  ({shown:,} of {total:,}: more as you scroll)" if shown < total else ""
-        self.query_one("#sessions-title", Static).update(f"Sessions{more}")
+        # The hint goes in the title, which spans the pane: in a table row the Name column cut it at 80 columns.
+        empty = listed and not total
+        self.query_one("#sessions-title", Static).update(EMPTY_TITLE if empty else f"Sessions{more}")
 
     @on(DataTable.RowHighlighted, "#sessions")
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
@@ -196,7 +200,7 @@ class HomeScreen(ScreenBase, Screen[None]):
         if table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return None if key in (None, "__empty__") else str(key)
+        return None if key is None else str(key)
 
     def action_new(self, preset_id: str | None = None) -> None:
         workbench(self).open("compose", preset_ids=[preset_id] if preset_id else [])
@@ -213,6 +217,13 @@ class HomeScreen(ScreenBase, Screen[None]):
     @on(DataTable.RowSelected, "#sessions")
     def _row_selected(self) -> None:
         self.action_open()
+
+    @on(OptionList.OptionHighlighted, "#presets")
+    def _preset_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        # A list line is cut to the pane's width: the whole title of the preset under the cursor is shown here.
+        preset = self.app.ctx.catalog.presets.get(event.option.id or "")
+        detail = self.query_one("#preset-detail", Static)
+        detail.update(Text("\n").join([plain(preset.title), Text(PRESET_HINT)]) if preset else PRESET_HINT)
 
     @on(OptionList.OptionSelected, "#presets")
     def _preset_selected(self, event: OptionList.OptionSelected) -> None:

@@ -1,12 +1,15 @@
-"""Small things a person notices: the Keys screen says the keys file's real mode, Home's Name column is not as wide
-as the "No sessions yet" line once a session exists, a row retried by hand counts its time from the retry."""
+"""Small things a person notices: the Keys screen says the keys file's real mode, Home says it has no sessions
+in full at 80 columns, a row retried by hand counts its time from the retry."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
-from screens.home import HomeScreen
+import pytest
+from textual.widgets import DataTable, Static
+
+from screens.home import EMPTY_TITLE, HomeScreen
 from screens.keys import KeysScreen
 from screens.registry import build_app
 from screens.run import RunScreen
@@ -32,21 +35,26 @@ async def test_keys_title_gives_the_mode_the_file_has(config_dir: Path) -> None:
         assert warning.strip(), "the 644 file is warned about"
 
 
-async def test_home_name_column_fits_the_sessions_not_the_placeholder(fast_demo: Path, capsys) -> None:
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+async def test_home_says_it_has_no_sessions_in_full_then_lists_the_first(
+    fast_demo: Path, capsys, size: tuple[int, int]
+) -> None:
+    # In a table row the hint was cut by the Name column ("No sessions y" at 80 columns): it is the pane's title.
     app = build_app()
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await at_home(app, pilot)
-        table = app.screen.query_one("#sessions")
-        await wait_for(pilot, lambda: table.row_count == 1)
-        assert "No sessions yet" in str(table.get_row_at(0)[1])
+        title = app.screen.query_one("#sessions-title", Static)
+        table = app.screen.query_one("#sessions", DataTable)
+        await wait_for(pilot, lambda: "none yet" in str(title.render()))
+        assert table.row_count == 0 and app.screen.session_id is None
+        assert title.region.width >= len(EMPTY_TITLE), (title.region, EMPTY_TITLE)
         argv = ["run", "--preset", "tier-a/cat1", "--quiet", "--name", "short", *DEMO3]
         assert await asyncio.to_thread(main, argv) == 0  # the CLI runs its own event loop
         capsys.readouterr()
         await pilot.press("g")
         await wait_for(pilot, lambda: table.row_count == 1 and str(table.get_row_at(0)[1]) == "short")
-        await pilot.pause(0.1)
-        name = list(table.columns.values())[1]
-        assert name.get_render_width(table) < len("No sessions yet: press n to compose one"), name.width
+        assert str(title.render()) == "Sessions"
+        assert app.screen.session_id is not None and app.ctx.store.load(app.screen.session_id).name == "short"
         assert isinstance(app.screen, HomeScreen)
 
 
@@ -72,3 +80,28 @@ async def test_a_retried_row_counts_from_the_retry(fast_demo: Path, capsys, monk
         screen._on_event(RunEvent("started", run))
         clock[0] += 2
         assert screen._elapsed(run) == "2.0s"
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+async def test_each_preset_takes_two_lines_and_the_one_under_the_cursor_is_named_in_full(
+    fast_demo: Path, size: tuple[int, int]
+) -> None:
+    # At 80 columns a title wrapped onto three lines, so two presets filled the pane: cut to one line now, and
+    # whole under the list for the preset the cursor is on.
+    from textual.widgets import OptionList
+
+    app = build_app()
+    async with app.run_test(size=size) as pilot:
+        await at_home(app, pilot)
+        presets = app.screen.query_one("#presets", OptionList)
+        await wait_for(pilot, lambda: presets.option_count >= 6)
+        await pilot.pause(0.1)
+        assert presets.virtual_size.height == 2 * presets.option_count, presets.virtual_size
+        presets.focus()
+        await pilot.press("down", "down")
+        option = presets.highlighted_option
+        assert option is not None
+        title = app.ctx.catalog.presets[option.id].title
+        detail = app.screen.query_one("#preset-detail", Static)
+        await wait_for(pilot, lambda: title in str(detail.render()).replace("\n", " "))
+        assert len(title) > presets.scrollable_content_region.width  # the list line alone could not show it
