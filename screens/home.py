@@ -143,7 +143,7 @@ class HomeScreen(ScreenBase, Screen[None]):
             return  # the app is closing
         self._all = sessions
         self._fill([_Row.of(h) for h in sessions[: max(self._limit, min(len(sessions), PAGE))]])
-        self._title(listed=True)
+        self._title()
         note = self.query_one("#session-errors", Static)
         note.update(
             plain(
@@ -156,6 +156,8 @@ class HomeScreen(ScreenBase, Screen[None]):
         if not sessions:
             self._shown = []
             self.query_one("#sessions", DataTable).clear()
+            # The hint goes in the title, which spans the pane: in a table row the Name column cut it at 80 columns.
+            self.query_one("#sessions-title", Static).update(EMPTY_TITLE)
 
     def _fill(self, rows: list[_Row]) -> None:
         """The table shows ``rows``: what it already shows in the same order stays, the rest is added."""
@@ -176,12 +178,10 @@ class HomeScreen(ScreenBase, Screen[None]):
             table.move_cursor(row=min(keep, len(rows) - 1))
         self._limit = max(self._limit, len(rows))
 
-    def _title(self, listed: bool = False) -> None:
+    def _title(self) -> None:
         total, shown = len(self._all), len(self._shown)
         more = f"  ({shown:,} of {total:,}: more as you scroll)" if shown < total else ""
-        # The hint goes in the title, which spans the pane: in a table row the Name column cut it at 80 columns.
-        empty = listed and not total
-        self.query_one("#sessions-title", Static).update(EMPTY_TITLE if empty else f"Sessions{more}")
+        self.query_one("#sessions-title", Static).update(f"Sessions{more}")
 
     @on(DataTable.RowHighlighted, "#sessions")
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:

@@ -45,28 +45,27 @@ def _override(var: str) -> Path | None:
     return Path(value).expanduser()
 
 
-def config_dir() -> Path:
-    if (path := _override("IMGBENCH_CONFIG_DIR")) is not None:
-        return path
-    if (name := _linux_dir("config")) is not None:
+def _user_dir(kind: str) -> Path:
+    """The user directory of ``kind`` (config, data, cache) as platformdirs names it: by the short cut where it can."""
+    if (name := _linux_dir(kind)) is not None:
         from pathlib import Path
 
         return Path(name)
-    from platformdirs import user_config_path
+    import platformdirs
 
-    return user_config_path(APP_NAME, appauthor=False)
+    return getattr(platformdirs, f"user_{kind}_path")(APP_NAME, appauthor=False)
+
+
+def config_dir() -> Path:
+    if (path := _override("IMGBENCH_CONFIG_DIR")) is not None:
+        return path
+    return _user_dir("config")
 
 
 def data_dir() -> Path:
     if (path := _override("IMGBENCH_DATA_DIR")) is not None:
         return path
-    if (name := _linux_dir("data")) is not None:
-        from pathlib import Path
-
-        return Path(name)
-    from platformdirs import user_data_path
-
-    return user_data_path(APP_NAME, appauthor=False)
+    return _user_dir("data")
 
 
 def data_dir_name() -> str:
@@ -80,13 +79,7 @@ def cache_dir() -> Path:
     if (data := _override("IMGBENCH_DATA_DIR")) is not None:
         # Tests and sandboxes that move the data dir expect nothing written elsewhere.
         return data / "cache"
-    if (name := _linux_dir("cache")) is not None:
-        from pathlib import Path
-
-        return Path(name)
-    from platformdirs import user_cache_path
-
-    return user_cache_path(APP_NAME, appauthor=False)
+    return _user_dir("cache")
 
 
 def config_file() -> Path:
