@@ -8,9 +8,11 @@ import fcntl
 import os
 import pty
 import select
+import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import threading
 import time
@@ -18,6 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyte
+
+# Where the app under test writes every thread's stack when it gets SIGUSR1 (see imgbench_argv): a timed-out
+# wait then says where the app was, not only what the screen showed.
+STACKS_ENV = "IMGBENCH_TEST_STACKS"
 
 # What xterm (and tmux, kitty, gnome-terminal in their default modes) sends for a key Textual names so.
 SEQUENCES: dict[str, bytes] = {
@@ -82,11 +88,15 @@ def spawn_in_pty(
     return master, proc
 
 
-def read_until_closed(master: int, sink: Callable[[bytes], None]) -> Callable[[], None]:
+def read_until_closed(
+    master: int, sink: Callable[[bytes], None], errors: list[str] | None = None
+) -> Callable[[], None]:
     """A thread handing everything written to the pty to ``sink`` until the pty closes; what it returns stops it.
 
     Call that before closing ``master``: a reader still running when the fd is closed would read the next pty
-    opened under the same number, and steal its first frames from the next test's screen."""
+    opened under the same number, and steal its first frames from the next test's screen. What the sink raises
+    is added to ``errors``, and reading goes on."""
+    errors = errors if errors is not None else []
     stopping = threading.Event()
 
     def loop() -> None:
@@ -100,7 +110,10 @@ def read_until_closed(master: int, sink: Callable[[bytes], None]) -> Callable[[]
                 return
             if not data:
                 return
-            sink(data)
+            try:
+                sink(data)
+            except Exception as exc:  # keep reading: a reader that stops leaves the app blocked on a full pty
+                errors.append(f"the pty reader's sink failed: {exc!r}")
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
@@ -120,8 +133,11 @@ class PtyApp:
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self._lock = threading.Lock()
+        self.reader_errors: list[str] = []
+        self._stacks = Path(tempfile.mkstemp(prefix="pty-stacks-", suffix=".txt")[1])
+        env = {**env, STACKS_ENV: str(self._stacks)}
         self.master, self.proc = spawn_in_pty(argv, cols=cols, rows=rows, env=env, cwd=cwd)
-        self._stop_reading = read_until_closed(self.master, self.received)
+        self._stop_reading = read_until_closed(self.master, self.received, self.reader_errors)
 
     def received(self, data: bytes) -> None:
         """Output from the app, as it arrives (the reader thread's; a subclass may time it)."""
@@ -160,8 +176,20 @@ class PtyApp:
             if self.proc.poll() is not None:
                 raise AssertionError(f"the app exited ({self.proc.returncode}) waiting for {what}:\n{self.text()}")
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; the screen:\n{self.text()}")
+                raise AssertionError(f"timed out waiting for {what}; the screen:\n{self.text()}\n{self.diagnosis()}")
             time.sleep(0.02)
+
+    def diagnosis(self) -> str:
+        """What the reader failed on, and every thread's stack in the app now (asked for with SIGUSR1)."""
+        said = [*self.reader_errors]
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGUSR1)
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline and not self._stacks.stat().st_size:
+                time.sleep(0.05)
+            time.sleep(0.2)  # the other threads' stacks after the first
+            said.append("the app's threads:\n" + (self._stacks.read_text(errors="replace") or "(no answer to SIGUSR1)"))
+        return "\n".join(said)
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -169,10 +197,21 @@ class PtyApp:
         self.proc.wait(10)
         self._stop_reading()
         os.close(self.master)
+        self._stacks.unlink(missing_ok=True)
+
+
+# faulthandler, set up before the app: it writes the stacks from C, so it answers even when every thread is stuck.
+_LAUNCH = f"""
+import faulthandler, os, signal, sys
+if os.environ.get({STACKS_ENV!r}):
+    faulthandler.register(signal.SIGUSR1, file=open(os.environ[{STACKS_ENV!r}], "w"), all_threads=True)
+from tui.launch import main
+sys.exit(main([]))
+"""
 
 
 def imgbench_argv() -> list[str]:
-    return [sys.executable, "-c", "import sys; from tui.launch import main; sys.exit(main([]))"]
+    return [sys.executable, "-c", _LAUNCH]
 
 
 def app_env(tmp: Path, log: Path) -> dict[str, str]:

@@ -41,3 +41,45 @@ def test_a_closed_reader_leaves_the_next_pty_under_its_number_alone() -> None:
     finally:
         os.close(master)
         os.close(slave)
+
+
+class _Raising(PtyApp):
+    """A screen model that fails on one chunk (pyte on a sequence it cannot parse, say)."""
+
+    def received(self, data: bytes) -> None:
+        if b"bad" in data:
+            raise ValueError("cannot parse")
+        super().received(data)
+
+
+def test_a_failing_sink_is_reported_and_reading_goes_on() -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "TERM": "xterm"}
+    code = "import time; print('bad', flush=True); time.sleep(0.5); print('good', flush=True); time.sleep(30)"
+    app = _Raising([sys.executable, "-c", code], cols=20, rows=3, env=env)
+    try:
+        app.wait_for("good", settle=0, timeout=10)  # read after the chunk the sink failed on
+        assert any("cannot parse" in e for e in app.reader_errors), app.reader_errors
+    finally:
+        app.close()
+
+
+def test_a_timed_out_wait_shows_where_each_thread_of_the_app_was(tmp_path) -> None:
+    from tests.pty_terminal import app_env, imgbench_argv
+
+    (tmp_path / "config").mkdir()
+    app = PtyApp(imgbench_argv(), cols=80, rows=24, env=app_env(tmp_path, tmp_path / "actions.log"))
+    try:
+        app.wait_for("Sessions", timeout=30, settle=0)
+        try:
+            app.wait_until(lambda: False, timeout=0.2, what="what never comes")
+        except AssertionError as exc:
+            said = str(exc)
+        else:
+            raise AssertionError("wait_until returned on a predicate that is never true")
+        assert "timed out waiting for what never comes" in said
+        assert "the app's threads:" in said
+        assert "Current thread" in said or "Thread 0x" in said  # faulthandler's own words: a dump, not a stub
+        assert "(no answer to SIGUSR1)" not in said
+        assert app.proc.poll() is None, "SIGUSR1 must not stop the app"
+    finally:
+        app.close()
