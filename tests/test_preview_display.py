@@ -169,7 +169,7 @@ async def test_image_view_uses_textual_image_in_a_graphics_mode(make_image, monk
     pytest.importorskip("textual_image", reason="textual-image needs Python 3.12+")
     monkeypatch.setattr(sys.__stdout__, "write", lambda data: len(data))  # the Kitty payload goes straight out
     from tui.imaging.term_probe import Answers
-    from tui.widgets.image_view import load_graphics_widgets
+    from tui.widgets.graphics_widgets import load_graphics_widgets
 
     answers = Answers(answered=True, kitty=True, version=version, cell_size=(10, 20))
     result = graphics.detect("kitty", env={"TERM": "xterm-kitty"}, isatty=True, widgets=load_graphics_widgets,

@@ -14,9 +14,10 @@ from textual.screen import Screen
 
 from tui.core import checking, previews
 from tui.core.context import Context
+from tui.core.lazy_module import LazyModule
 from tui.core.safe_text import visible
 from tui.core.wording import count
-from tui.imaging import check_queue, ocr, thumb_queue
+from tui.imaging import ocr
 from tui.widgets import action_log, palette
 from tui.widgets.failures import ReportsFailures, TaskFailed, explain, write_debug_log
 
@@ -52,22 +53,22 @@ class ImgbenchApp(ReportsFailures, App[None]):
         super().__init__()
         self.screen_types = screens  # looked up by name when opened: a lazy table imports a screen only then
         self.ctx = context or Context()
-        previews.install(thumb_queue)
-        checking.install(check_queue)  # machine checks of each recorded run, off the UI thread
+        # Imported on the first submit: the queues (and the session model they read) are not on Home's first frame.
+        previews.install(LazyModule("tui.imaging.thumb_queue"))
+        checking.install(LazyModule("tui.imaging.check_queue"))  # machine checks of each recorded run, off-thread
         ocr.yield_to_screen()  # and their OCR process only on cores nothing else wants
         self.preview_line = preview_line or "halfblock: truecolor half-block cells (works everywhere)"
         self.animation_level = "none"  # over SSH every animated frame is a round trip
 
     def on_mount(self) -> None:
-        # Python's full collections walk every object alive; with Textual, Rich and Pillow loaded that took 60-110 ms
-        # here, a frozen frame in the middle of a burst of finishing runs. What exists once the first screen is up
-        # (modules, styles, widgets) lives for the whole session: move it out of the collector's sight.
-        self.call_after_refresh(gc.freeze)
         if self.ctx.config.keymap:
             self.set_keymap(self.ctx.config.keymap)
         if self.ctx.config.theme:
             self.theme = self.ctx.config.theme
-        self.open("home")
+        # Home after the App's own mount, not inside it: Textual renders a screen pushed during that batch update,
+        # throws the frame away, then paints only what changed since, so the first frame had no borders and the
+        # whole screen came ~40 ms later.
+        self.call_later(self._show_home)
         from tui.core import credentials, paths
 
         if problem := credentials.permission_problem(paths.credentials_file()):
@@ -81,6 +82,18 @@ class ImgbenchApp(ReportsFailures, App[None]):
         self.call_after_refresh(
             self.run_worker, self._catalog_errors, thread=True, group="catalog", exit_on_error=False
         )
+
+    def _show_home(self) -> None:
+        self.open("home")
+        self.screen.call_after_refresh(self._started)
+
+    def _started(self) -> None:
+        # Python's full collections walk every object alive; with Textual, Rich and Pillow loaded that took 60-110 ms
+        # here, a frozen frame in the middle of a burst of finishing runs. What exists once the first screen is up
+        # (modules, styles, widgets) lives for the whole session: move it out of the collector's sight. The launch
+        # turned the collector off until now (start-up only allocates what stays).
+        gc.freeze()
+        gc.enable()
 
     def _catalog_errors(self) -> None:
         for err in self.ctx.catalog.errors:

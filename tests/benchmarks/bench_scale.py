@@ -85,6 +85,7 @@ def row(what: str, ours: float, naive: float | None, target: float | None, note:
 
 # -- tmux ----------------------------------------------------------------------------------------------------
 SOCKET = f"imgbench-bench-{os.getpid()}"
+POLL_S = float(os.environ.get("IMGBENCH_BENCH_POLL_S", "0.025"))  # how often the pane is read: the resolution of a paint time
 
 
 def tmux(*args: str, check: bool = False) -> str:
@@ -117,7 +118,7 @@ def paint_time(command: str, markers: tuple[str, ...], env: dict[str, str], time
                 found.append(time.perf_counter() - start)
             if time.perf_counter() - start > timeout:
                 raise SystemExit(f"{command!r}: {markers[len(found)]!r} not on screen after {timeout} s:\n{screen}")
-            time.sleep(0.025)
+            time.sleep(POLL_S)
     finally:
         tmux("kill-session", "-t", name)
     return found

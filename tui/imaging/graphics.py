@@ -172,7 +172,7 @@ def detect(
     """Decide the preview mode once, before the App starts; the result is also kept for ``current()``.
 
     ``requested``: auto|halfblock|kitty|sixel|iterm (None = auto). ``widgets``: what imports
-    textual-image's Textual widgets, for the TUI (``tui.widgets.image_view.load_graphics_widgets``).
+    textual-image's Textual widgets, for the TUI (``tui.widgets.graphics_widgets.load_graphics_widgets``).
     ``ask``: the terminal probe (tests give a stand-in; by default the real one on stdin/stdout); ``tmux``:
     what the tmux server says (inside tmux; by default asked). ``app``: for the TUI, which redraws (inside tmux
     it gets no Kitty direct placement), not for one printed image.

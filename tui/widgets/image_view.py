@@ -26,11 +26,6 @@ from tui.imaging.loupe import Loupe, scaled_box
 _DIM = Style(dim=True)
 
 
-def load_graphics_widgets() -> None:
-    """Import textual-image's widgets before the App owns the terminal (their module reads the cell size)."""
-    import textual_image.widget  # noqa: F401
-
-
 def _graphic_class(mode: str) -> type[Widget]:
     """The widget that draws ``mode``: textual-image's Sixel or placeholder widgets, or Kitty direct placement."""
     if mode == "kitty" and graphics.current().kitty_placement == "direct":
