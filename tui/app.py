@@ -20,6 +20,7 @@ from tui.core.wording import count
 from tui.imaging import ocr
 from tui.widgets import action_log, palette
 from tui.widgets.failures import ReportsFailures, TaskFailed, explain, write_debug_log
+from tui.widgets.hangup import hung_up
 
 
 class ImgbenchApp(ReportsFailures, App[None]):
@@ -59,6 +60,7 @@ class ImgbenchApp(ReportsFailures, App[None]):
         ocr.yield_to_screen()  # and their OCR process only on cores nothing else wants
         self.preview_line = preview_line or "halfblock: truecolor half-block cells (works everywhere)"
         self.animation_level = "none"  # over SSH every animated frame is a round trip
+        self._hung_up = False
 
     def on_mount(self) -> None:
         if self.ctx.config.keymap:
@@ -69,6 +71,7 @@ class ImgbenchApp(ReportsFailures, App[None]):
         # throws the frame away, then paints only what changed since, so the first frame had no borders and the
         # whole screen came ~40 ms later.
         self.call_later(self._show_home)
+        self._watch_terminal()
         from tui.core import credentials, paths
 
         if problem := credentials.permission_problem(paths.credentials_file()):
@@ -82,6 +85,24 @@ class ImgbenchApp(ReportsFailures, App[None]):
         self.call_after_refresh(
             self.run_worker, self._catalog_errors, thread=True, group="catalog", exit_on_error=False
         )
+
+    def _watch_terminal(self) -> None:
+        fd = getattr(self._driver, "fileno", None)  # the keys' terminal; the headless driver (tests) has none
+        if isinstance(fd, int):
+            self.set_interval(1.0, lambda: self._check_terminal(fd), name="hang-up watch")
+
+    def _check_terminal(self, fd: int) -> None:
+        if hung_up(fd) and not self._hung_up:
+            self._hung_up = True
+            self.run_worker(self._terminal_gone(), group="hang-up", exit_on_error=False)
+
+    async def _terminal_gone(self) -> None:
+        """No one is at the terminal any more: stop as a quit would (runs in flight recorded as interrupted, for a
+        resume), with 129, the status of a process ended by SIGHUP."""
+        for screen in self.screen_stack:
+            if getattr(screen, "runs_in_flight", lambda: 0)():
+                await screen.interrupt_runs()
+        self.exit(return_code=129)
 
     def _show_home(self) -> None:
         self.open("home")

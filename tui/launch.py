@@ -50,8 +50,9 @@ def _launch(preview: str | None) -> int:
             line = f"halfblock: detection failed ({exc})"
     from screens.registry import build_app
 
-    build_app(ctx, preview_line=line).run()
-    return 0
+    app = build_app(ctx, preview_line=line)
+    app.run()
+    return app.return_code or 0
 
 
 def check_keys_and_theme(config) -> None:

@@ -1,0 +1,82 @@
+"""The terminal hangs up and no SIGHUP comes (nohup, setsid): the app quits as on SIGHUP instead of reading the
+dead terminal in a busy loop (Textual's input thread did, a core at ~95% for ever), and runs in flight are
+recorded as interrupted, for a resume."""
+
+from __future__ import annotations
+
+import os
+import pty
+import time
+from pathlib import Path
+
+from screens.registry import build_app
+from screens.run import RunScreen
+from tests.pty_terminal import PtyApp, app_env, imgbench_argv
+from tests.tui.test_quit import slow_queued  # noqa: F401  (a fixture)
+from tests.tui_support import at_home, wait_for
+from tui.core.store import Store
+from tui.widgets.hangup import hung_up
+
+
+def test_a_live_terminal_has_not_hung_up_a_closed_one_has() -> None:
+    master, slave = pty.openpty()
+    try:
+        assert not hung_up(slave)
+        os.write(master, b"x")  # a key waiting to be read is not a hang-up
+        time.sleep(0.05)
+        assert not hung_up(slave)
+        os.close(master)
+        assert hung_up(slave)
+    finally:
+        os.close(slave)
+    read, write = os.pipe()  # keys piped from a program that has finished
+    os.close(write)
+    try:
+        assert hung_up(read)
+    finally:
+        os.close(read)
+    assert hung_up(read)  # closed: POLLNVAL
+
+
+def test_the_app_quits_with_129_when_its_terminal_goes_away(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    app = PtyApp(imgbench_argv(), cols=100, rows=30, env=app_env(tmp_path, tmp_path / "actions.log"))
+    app.wait_for("Sessions", timeout=30, settle=0.2)
+    app._stop_reading()
+    os.close(app.master)  # the window closed; the app is the leader of its own session: no SIGHUP reaches it
+    try:
+        app.proc.wait(10)
+    finally:
+        if app.proc.poll() is None:
+            app.proc.kill()
+            app.proc.wait(5)
+        app._stacks.unlink(missing_ok=True)
+    assert app.proc.returncode == 129
+
+
+async def test_runs_in_flight_when_the_terminal_goes_away_are_recorded_interrupted(
+    slow_queued: str,  # noqa: F811
+    data_dir: Path,
+) -> None:
+    master, slave = pty.openpty()
+    app = build_app()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await at_home(app, pilot)
+            app.open_session(slow_queued, screen="run")
+            await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.runner is not None)
+            run_screen = app.screen
+            await wait_for(pilot, lambda: any(r.status == "running" for r in run_screen.session.runs))
+            app._check_terminal(slave)
+            await pilot.pause(0.2)
+            assert app.is_running, "a live terminal must not stop the app"
+            os.close(master)
+            master = -1
+            app._check_terminal(slave)
+            await wait_for(pilot, lambda: not app.is_running)
+        assert app.return_code == 129
+    finally:
+        os.close(slave)
+        if master >= 0:
+            os.close(master)
+    assert [r.status for r in Store(data_dir).load(slow_queued).runs] == ["interrupted"] * 4
