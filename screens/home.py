@@ -21,10 +21,15 @@ from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.workbench import workbench
 
-FIRST_ROWS = 60  # more than a tall terminal shows
 PAGE = 300  # rows added at a time (at start, and as the cursor nears the end)
 EMPTY_TITLE = "Sessions: none yet (n composes one)"
 PRESET_HINT = "⏎ a new session with it"
+
+
+def first_rows(terminal_lines: int) -> int:
+    """The rows read before the first paint: a screenful (the table never shows more rows than the terminal has
+    lines; each row more costs the first frame ~0.1 ms)."""
+    return max(10, terminal_lines)
 
 
 class _Row(NamedTuple):
@@ -48,6 +53,7 @@ class HomeScreen(ScreenBase, Screen[None]):
     _all: list[SessionSummary] = []  # every session of the last listing, newest first
     _limit = 0  # how many rows the table has grown to (kept when the listing is refreshed)
     _peeked: list[_Row] = []  # the first screenful, read before the first paint
+    _first = 30  # its length: a screenful of the terminal (on_mount)
     BINDINGS = [
         Binding("n", "new", "New", id="home.new", tooltip="New session"),
         Binding(
@@ -93,7 +99,8 @@ class HomeScreen(ScreenBase, Screen[None]):
         # rebuild, no check: the listing that follows checks every file and fills the rest).
         from tui.core.index_open import open_index
 
-        self._peeked = [_Row(r[0], r[1], r[2], r[5], r[6], r[7]) for r in open_index().peek(FIRST_ROWS) or ()]
+        self._first = first_rows(self.app.size.height)
+        self._peeked = [_Row(r[0], r[1], r[2], r[5], r[6], r[7]) for r in open_index().peek(self._first) or ()]
         if self._peeked:
             self._fill(self._peeked)
         self.call_after_refresh(self._load_presets)
@@ -123,7 +130,7 @@ class HomeScreen(ScreenBase, Screen[None]):
         # (a session changed by another process, or edited by hand, shows then).
         store = self.app.ctx.store
         if not self._peeked:
-            first = [_Row.of(h) for h in store.list(limit=FIRST_ROWS, fresh=False).sessions]
+            first = [_Row.of(h) for h in store.list(limit=self._first, fresh=False).sessions]
             if first and not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._show_first, first)
         listing = store.list(every_file=True)

@@ -85,7 +85,8 @@ def row(what: str, ours: float, naive: float | None, target: float | None, note:
 
 # -- tmux ----------------------------------------------------------------------------------------------------
 SOCKET = f"imgbench-bench-{os.getpid()}"
-POLL_S = float(os.environ.get("IMGBENCH_BENCH_POLL_S", "0.025"))  # how often the pane is read: the resolution of a paint time
+# How often the pane is read: the resolution of a paint time (finer polls start more tmux clients beside the app).
+POLL_S = float(os.environ.get("IMGBENCH_BENCH_POLL_S", "0.025"))
 
 
 def tmux(*args: str, check: bool = False) -> str:

@@ -22,7 +22,7 @@ def sessions(data_dir: Path) -> list[str]:
 
 
 async def test_home_lists_once_the_first_rows_first(sessions: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from screens.home import FIRST_ROWS, HomeScreen
+    from screens.home import HomeScreen, first_rows
     from screens.registry import build_app
 
     calls: list[tuple[int | None, bool, bool]] = []
@@ -58,7 +58,7 @@ async def test_home_lists_once_the_first_rows_first(sessions: list[str], monkeyp
         await workers_idle(app)
         await pilot.pause(0.3)
         assert calls == [(None, True, True)], "the first rows from the index alone, then one listing, every file"
-        assert filled == [(FIRST_ROWS, True), (COUNT, False)], "the first screenful in the table before a paint"
+        assert filled == [(first_rows(30), True), (COUNT, False)], "the first screenful in the table before a paint"
         newest = Store().list().sessions[0]
         assert table.coordinate_to_cell_key((0, 0)).row_key.value == newest.id
         assert [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(COUNT)] == [
