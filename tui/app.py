@@ -17,7 +17,6 @@ from tui.core.context import Context
 from tui.core.lazy_module import LazyModule
 from tui.core.safe_text import visible
 from tui.core.wording import count
-from tui.imaging import ocr
 from tui.widgets import action_log, palette
 from tui.widgets.failures import ReportsFailures, TaskFailed, explain, write_debug_log
 from tui.widgets.hangup import hung_up
@@ -57,7 +56,6 @@ class ImgbenchApp(ReportsFailures, App[None]):
         # Imported on the first submit: the queues (and the session model they read) are not on Home's first frame.
         previews.install(LazyModule("tui.imaging.thumb_queue"))
         checking.install(LazyModule("tui.imaging.check_queue"))  # machine checks of each recorded run, off-thread
-        ocr.yield_to_screen()  # and their OCR process only on cores nothing else wants
         self.preview_line = preview_line or "halfblock: truecolor half-block cells (works everywhere)"
         self.animation_level = "none"  # over SSH every animated frame is a round trip
         self._hung_up = False
@@ -115,6 +113,9 @@ class ImgbenchApp(ReportsFailures, App[None]):
         # turned the collector off until now (start-up only allocates what stays).
         gc.freeze()
         gc.enable()
+        from tui.imaging import ocr  # (json and the OCR worker's module: not before the first frame)
+
+        ocr.yield_to_screen()  # the machine checks' OCR process only on cores nothing else wants
 
     def _catalog_errors(self) -> None:
         for err in self.ctx.catalog.errors:

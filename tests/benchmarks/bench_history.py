@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks.bench_scale import SOCKET, paint_time, tmux  # noqa: E402
+from tests.benchmarks.bench_scale import POLL_S, SOCKET, paint_time, tmux  # noqa: E402
 from tests.benchmarks.bench_support import installed_env  # noqa: E402
 from tests.robustness.support import write_sessions  # noqa: E402
 
@@ -236,6 +236,7 @@ def main() -> int:
                 first <= 0.300 and first <= 1.3 * hello,
             )
             print(f"{'  ratio of each interleaved pair':<46} {', '.join(f'{r:.2f}' for r in pairs)}")
+            print(f"{'  the pane read every':<46} {POLL_S * 1000:.0f} ms (IMGBENCH_BENCH_POLL_S): both figures to that")
         else:
             print("tmux not found: Home's first row not measured")
     finally:

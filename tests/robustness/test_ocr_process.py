@@ -194,10 +194,13 @@ def test_headless_it_runs_at_the_batch_policy_and_beside_a_screen_at_the_idle_on
         reader.close()
 
 
-def test_the_app_puts_the_reading_process_beside_its_screen(monkeypatch) -> None:
+async def test_the_app_puts_the_reading_process_beside_its_screen_once_the_screen_is_up(monkeypatch) -> None:
     from screens.registry import build_app
+    from tests.tui_support import wait_for
     from tui.imaging import ocr
 
     monkeypatch.setattr(ocr, "_idle", [False])
-    build_app()
-    assert ocr._idle == [True]
+    app = build_app()
+    assert ocr._idle == [False]  # not before the first frame: its modules are not on that path
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: ocr._idle == [True])

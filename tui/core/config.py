@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
@@ -93,6 +92,8 @@ def load_config(path: Path | None = None) -> Config:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", file=path) from None
+    import tomllib  # only with a file to read: not on the way to the first frame of a first start
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -6,7 +6,7 @@ deterministically. Nothing here touches the disk or the network.
 
 from __future__ import annotations
 
-import secrets
+import os
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -45,13 +45,14 @@ def parse_iso(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+# os.urandom is what secrets.token_hex reads; the secrets module (hmac, hashlib, OpenSSL) is not on Home's first frame.
 def new_id(prefix: str = "") -> str:
-    return prefix + secrets.token_hex(4)
+    return prefix + os.urandom(4).hex()
 
 
 def new_session_id() -> str:
     """Sortable by creation time, unique without coordination."""
-    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + os.urandom(3).hex()
 
 
 CheckKind = Literal["ocr", "aspect", "size", "preserve"]
