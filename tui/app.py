@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,7 @@ class ImgbenchApp(ReportsFailures, App[None]):
         self.preview_line = preview_line or "halfblock: truecolor half-block cells (works everywhere)"
         self.animation_level = "none"  # over SSH every animated frame is a round trip
         self._hung_up = False
+        self.last_resort: threading.Timer | None = None  # ends the process if the way out hangs (the launch stops it)
 
     def on_mount(self) -> None:
         if self.ctx.config.keymap:
@@ -100,6 +103,13 @@ class ImgbenchApp(ReportsFailures, App[None]):
         for screen in self.screen_stack:
             if getattr(screen, "runs_in_flight", lambda: 0)():
                 await screen.interrupt_runs()
+        # Textual's way out writes to the terminal to restore it; on a dead controlling terminal that write can wait
+        # for ever (its writer thread stuck): what had to be kept is on disk by now, so end regardless.
+        # Only with a real terminal: an App under test (headless) shares its process with the test runner.
+        if isinstance(getattr(self._driver, "fileno", None), int):
+            self.last_resort = threading.Timer(3.0, os._exit, (129,))
+            self.last_resort.daemon = True
+            self.last_resort.start()
         self.exit(return_code=129)
 
     def _show_home(self) -> None:

@@ -52,6 +52,8 @@ def _launch(preview: str | None) -> int:
 
     app = build_app(ctx, preview_line=line)
     app.run()
+    if app.last_resort is not None:
+        app.last_resort.cancel()  # the way out did finish
     return app.return_code or 0
 
 

@@ -80,3 +80,44 @@ async def test_runs_in_flight_when_the_terminal_goes_away_are_recorded_interrupt
         if master >= 0:
             os.close(master)
     assert [r.status for r in Store(data_dir).load(slow_queued).runs] == ["interrupted"] * 4
+
+
+def test_with_sighup_ignored_the_app_still_ends_when_tmux_goes_away(tmp_path: Path) -> None:
+    """The terminal a person really loses: a controlling terminal (tmux's pane) hung up under a process that ignores
+    SIGHUP (as under nohup). Textual's way out then waited for ever on a write to the dead terminal."""
+    import shlex
+    import shutil
+    import subprocess
+
+    assert shutil.which("tmux"), "tmux is installed by .ci/run"
+    (tmp_path / "config").mkdir()
+    env = app_env(tmp_path, tmp_path / "actions.log")
+    socket, pid_file = f"hangup-{os.getpid()}", tmp_path / "pid"
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k.startswith("IMGBENCH_"))
+    launch = " ".join(shlex.quote(a) for a in imgbench_argv())
+    shell = f"trap '' HUP; echo $$ > {pid_file}; export {exports}; exec {launch}"
+    tmux = ["tmux", "-L", socket, "-f", "/dev/null"]
+    subprocess.run([*tmux, "new-session", "-d", "-x", "100", "-y", "30", shell], check=True, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while "Sessions" not in subprocess.run([*tmux, "capture-pane", "-p"], capture_output=True, text=True).stdout:
+            assert time.monotonic() < deadline, "Home never showed"
+            time.sleep(0.1)
+        pid = int(pid_file.read_text())
+    finally:
+        subprocess.run([*tmux, "kill-server"], check=False)
+    deadline = time.monotonic() + 15
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            raise AssertionError("the app outlived its terminal by 15 s")
+        time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie has ended: nobody reaps an orphan of a killed tmux at once)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
