@@ -10,10 +10,9 @@ import time
 from pathlib import Path
 
 from screens.registry import build_app
-from screens.run import RunScreen
 from tests.pty_terminal import PtyApp, app_env, imgbench_argv
-from tests.tui.test_quit import slow_queued  # noqa: F401  (a fixture)
-from tests.tui_support import at_home, wait_for
+from tests.tui.test_quit import runs_going, slow_queued  # noqa: F401  (slow_queued: a fixture)
+from tests.tui_support import wait_for
 from tui.core.store import Store
 from tui.widgets.hangup import hung_up
 
@@ -62,11 +61,7 @@ async def test_runs_in_flight_when_the_terminal_goes_away_are_recorded_interrupt
     app = build_app()
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await at_home(app, pilot)
-            app.open_session(slow_queued, screen="run")
-            await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.runner is not None)
-            run_screen = app.screen
-            await wait_for(pilot, lambda: any(r.status == "running" for r in run_screen.session.runs))
+            await runs_going(app, pilot, slow_queued)
             app._check_terminal(slave)
             await pilot.pause(0.2)
             assert app.is_running, "a live terminal must not stop the app"

@@ -51,17 +51,23 @@ def fast_queued(config_dir: Path, data_dir: Path, capsys) -> str:
     return session_id
 
 
+async def runs_going(app, pilot, session_id: str) -> RunScreen:
+    """Home, then the session's Run screen once its runs are in flight."""
+    await at_home(app, pilot)
+    app.open_session(session_id, screen="run")
+    await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.runner is not None)
+    run_screen = app.screen
+    await wait_for(pilot, lambda: any(r.status == "running" for r in run_screen.session.runs))
+    return run_screen
+
+
 async def test_quit_mid_run_asks_and_leaves_the_runs_interrupted_for_resume(
     slow_queued: str, config_dir: Path, data_dir: Path
 ) -> None:
     session_id = slow_queued
     app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await at_home(app, pilot)
-        app.open_session(session_id, screen="run")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.runner is not None)
-        run_screen = app.screen
-        await wait_for(pilot, lambda: any(r.status == "running" for r in run_screen.session.runs))
+        run_screen = await runs_going(app, pilot, session_id)
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "4 runs still going" in app.screen.question
