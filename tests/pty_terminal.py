@@ -191,12 +191,18 @@ class PtyApp:
             said.append("the app's threads:\n" + (self._stacks.read_text(errors="replace") or "(no answer to SIGUSR1)"))
         return "\n".join(said)
 
+    def hang_up(self) -> None:
+        """The terminal goes away (its window closed) with the app still running: the pty's master is closed."""
+        if self.master >= 0:
+            self._stop_reading()
+            os.close(self.master)
+            self.master = -1
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(10)
-        self._stop_reading()
-        os.close(self.master)
+        self.hang_up()
         self._stacks.unlink(missing_ok=True)
 
 

@@ -87,26 +87,29 @@ class ImgbenchApp(ReportsFailures, App[None]):
             self.run_worker, self._catalog_errors, thread=True, group="catalog", exit_on_error=False
         )
 
+    def _terminal_fd(self) -> int | None:
+        """The terminal the keys come from; the headless driver (an App under test) has none."""
+        fd = getattr(self._driver, "fileno", None)
+        return fd if isinstance(fd, int) else None
+
     def _watch_terminal(self) -> None:
-        fd = getattr(self._driver, "fileno", None)  # the keys' terminal; the headless driver (tests) has none
-        if isinstance(fd, int):
+        if (fd := self._terminal_fd()) is not None:
             self.set_interval(1.0, lambda: self._check_terminal(fd), name="hang-up watch")
 
     def _check_terminal(self, fd: int) -> None:
-        if hung_up(fd) and not self._hung_up:
+        if not self._hung_up and hung_up(fd):
             self._hung_up = True
             self.run_worker(self._terminal_gone(), group="hang-up", exit_on_error=False)
 
     async def _terminal_gone(self) -> None:
         """No one is at the terminal any more: stop as a quit would (runs in flight recorded as interrupted, for a
         resume), with 129, the status of a process ended by SIGHUP."""
-        for screen in self.screen_stack:
-            if getattr(screen, "runs_in_flight", lambda: 0)():
-                await screen.interrupt_runs()
+        for screen in self._screens_running():
+            await screen.interrupt_runs()
         # Textual's way out writes to the terminal to restore it; on a dead controlling terminal that write can wait
         # for ever (its writer thread stuck): what had to be kept is on disk by now, so end regardless.
         # Only with a real terminal: an App under test (headless) shares its process with the test runner.
-        if isinstance(getattr(self._driver, "fileno", None), int):
+        if self._terminal_fd() is not None:
             self.last_resort = threading.Timer(3.0, os._exit, (129,))
             self.last_resort.daemon = True
             self.last_resort.start()
@@ -204,9 +207,13 @@ class ImgbenchApp(ReportsFailures, App[None]):
         action_log.record("action", getattr(where, "HELP_TITLE", "imgbench"), action, handled)
         return handled
 
+    def _screens_running(self) -> list[Any]:
+        """The screens with runs in flight (the Run screen; any screen may say so with ``runs_in_flight``)."""
+        return [s for s in self.screen_stack if getattr(s, "runs_in_flight", lambda: 0)()]
+
     async def action_quit(self) -> None:
         """Quit; with runs in flight, ask first, and stop them as interrupted (a resume finishes them)."""
-        running = [s for s in self.screen_stack if getattr(s, "runs_in_flight", lambda: 0)()]
+        running = self._screens_running()
         if not running:
             self.exit()
             return

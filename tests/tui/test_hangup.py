@@ -41,15 +41,11 @@ def test_the_app_quits_with_129_when_its_terminal_goes_away(tmp_path: Path) -> N
     (tmp_path / "config").mkdir()
     app = PtyApp(imgbench_argv(), cols=100, rows=30, env=app_env(tmp_path, tmp_path / "actions.log"))
     app.wait_for("Sessions", timeout=30, settle=0.2)
-    app._stop_reading()
-    os.close(app.master)  # the window closed; the app is the leader of its own session: no SIGHUP reaches it
+    app.hang_up()  # the app leads its own session: no SIGHUP reaches it
     try:
         app.proc.wait(10)
     finally:
-        if app.proc.poll() is None:
-            app.proc.kill()
-            app.proc.wait(5)
-        app._stacks.unlink(missing_ok=True)
+        app.close()  # kills it only if it is still there
     assert app.proc.returncode == 129
 
 
