@@ -94,6 +94,11 @@ def test_review_and_zoom_in_a_real_terminal(display, tmp_path: Path, kind: str) 
             display.keys("0")
         display.keys("Escape")
         display.wait_for(_expect(2, fine=GRAPHICS, min_width=150))  # back in Review: both again, no Zoom leftovers
+        for _ in range(3):  # in and out quickly, a new picture on its way as Zoom goes (how kitty once kept one)
+            display.keys("z")
+            display.wait_for(_expect(1, fine=GRAPHICS, min_width=300))
+            display.keys("plus", "0", "Escape")
+            display.wait_for(_expect(2, fine=GRAPHICS, min_width=150))
         display.keys("ctrl+q")
         for _ in range(50):
             if (tmp_path / "rc").exists():
