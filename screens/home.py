@@ -92,7 +92,7 @@ class HomeScreen(ScreenBase, Screen[None]):
         # Fixed widths (auto widths kept whatever the table held first: the placeholder, or the header alone when
         # it was filled again under a dialog), but the name's follows the table: the counts stay on screen at 80x24.
         for label, width in (("Created", 16), ("Name", 32), ("Runs", 7), ("Scored", 6)):
-            table.add_column(label, width=width, key=label.lower())
+            table.add_column(Text(label), width=width, key=label.lower())  # a Text: no markup parsed, no emoji table
         table.stretch("name", least=12)
         table.focus()
         # The first screenful read here, before the first paint: a few ms from the index's plain columns (no
@@ -177,9 +177,11 @@ class HomeScreen(ScreenBase, Screen[None]):
             table.clear()
             shown, new = [], rows
         for h in new:
+            # Text, not str: a str cell is parsed as markup (and the first one loads Rich's emoji table, ~4 ms).
             table.add_row(
-                h.created[:16].replace("T", " "), plain(h.name[:40]), f"{h.ok}/{h.runs}", str(h.scores), key=h.id
-            )
+                Text(h.created[:16].replace("T", " ")), plain(h.name[:40]), Text(f"{h.ok}/{h.runs}"),
+                Text(str(h.scores)), key=h.id,
+            )  # fmt: skip
         self._shown = [*shown, *new]
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tomllib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,6 +127,8 @@ def load_stored(path: Path | None = None) -> dict[str, str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read credentials: {exc}", file=path) from None
     warn_permissions(path)
+    import tomllib  # here, not at the top: the App's first frame checks this file's mode, not its contents
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
