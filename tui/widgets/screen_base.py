@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from textual import events
 from textual.binding import ActiveBinding
 
 from tui.widgets import action_log
@@ -20,7 +21,15 @@ def _declared_order(cls: type) -> dict[str, int]:
 
 
 class ScreenBase(ReportsFailures):
-    def _on_screen_resume(self, _event: object) -> None:
+    _resumed_once = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._resumed_once:
+            # Textual restyles every node of a screen it resumes, for one that was away while the styles changed.
+            # A screen on show for the first time was styled by its own mount a moment ago: the pass again cost
+            # Home's first frame ~5 ms. (This handler runs before Screen's own, which reads the flag.)
+            self._resumed_once = True
+            event.refresh_styles = False
         # Textual calls each class's own handler along the MRO: no super() here. Popping two screens at once
         # (ctrl+g from Results) resumes the one between too, in its own queue, maybe after the one now on show:
         # only the screen on show is logged.
