@@ -8,6 +8,15 @@ from screens.registry import build_app
 from tests.tui_support import wait_for
 
 
+def _in_a_fresh_interpreter(code: str) -> None:
+    """Run ``code`` in a new Python (what it imports is its own, not this test process's); its asserts must hold."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 async def test_start_up_objects_are_frozen_while_the_app_runs() -> None:
     app = build_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -25,9 +34,6 @@ def test_the_launch_turns_the_collector_back_on_whatever_way_it_leaves(config_di
 
 
 def test_the_queues_the_app_installs_are_imported_on_first_use_only() -> None:
-    import subprocess
-    import sys
-
     code = (
         "import sys\n"
         "from screens.registry import build_app\n"
@@ -41,17 +47,13 @@ def test_the_queues_the_app_installs_are_imported_on_first_use_only() -> None:
         "checking._checker.submit  # the first name looked up on it imports it\n"
         "assert 'tui.imaging.check_queue' in sys.modules\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    _in_a_fresh_interpreter(code)
 
 
 def test_homes_first_frame_loads_no_toml_parser_and_no_emoji_table(data_dir) -> None:
     """Both cost Home's first frame ~3-4 ms each: the App's credentials check needs the file's mode only, and
     the table's cells are Text (a str cell is parsed as markup, which loads Rich's emoji table). The presets are
     TOML, read after the first frame: so the parser is looked for before the App runs, the table after it."""
-    import subprocess
-    import sys
-
     from tests.robustness.support import write_sessions
 
     write_sessions(data_dir, 30)
@@ -60,18 +62,14 @@ def test_homes_first_frame_loads_no_toml_parser_and_no_emoji_table(data_dir) -> 
         "from tui.core import credentials, paths\n"
         "credentials.permission_problem(paths.credentials_file())\n"
         "from screens.registry import build_app\n"
+        "from tests.tui_support import wait_for\n"
         "assert 'tomllib' not in sys.modules, 'the credentials check loads the TOML parser'\n"
         "async def main():\n"
         "    app = build_app()\n"
         "    async with app.run_test(size=(100, 30)) as pilot:\n"
-        "        for _ in range(200):\n"
-        "            await pilot.pause(0.02)\n"
-        "            table = app.screen.query('#sessions')\n"
-        "            if table and table.first().row_count >= 30:\n"
-        "                break\n"
-        "        assert table.first().row_count >= 30, 'Home never listed the sessions'\n"
+        "        listed = lambda: app.screen.query('#sessions') and app.screen.query_one('#sessions').row_count >= 30\n"
+        "        await wait_for(pilot, listed)  # Home has listed the sessions\n"
         "        assert 'rich._emoji_codes' not in sys.modules, 'a cell was parsed as markup'\n"
         "asyncio.run(main())\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr[-2000:]
+    _in_a_fresh_interpreter(code)
