@@ -3,21 +3,22 @@
 The same renderer and thumbnail cache as the TUI. Half-blocks by default; ``--mode kitty|sixel|iterm``
 (or ``auto`` on a terminal that answers) prints a single file through textual-image instead.
 
-A file outside the data dir shown in half-blocks takes a short path (``_preview_plain_file``): Pillow and
-``tui.imaging.ansi_blocks`` only, one decode, no hash of the file and no thumbnail written (``--cache`` asks for
-them), so the whole process costs little more than the decode itself.
+A file outside the data dir shown in half-blocks takes a short path (``_preview_plain_file``): one decode, no
+hash of the file and no thumbnail written (``--cache`` asks for them), so the whole process costs little more
+than the decode itself. A plain PNG or JPEG is decoded by Pillow's C core alone (``tui.imaging.core_decode``),
+without importing ``PIL.Image``; any other file goes through Pillow's public path.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from tui.cli.main import EXIT_OK
 from tui.core.errors import InputError
 from tui.core.safe_text import visible
 
+TYPE_CHECKING = False  # not typing's: `imgbench preview FILE` is a short process that never needs it
 if TYPE_CHECKING:
     import argparse
     from pathlib import Path
@@ -138,12 +139,16 @@ def _in_data_dir(name: str) -> bool:
 
 def _preview_plain_file(path: str, cols: int, rows: int, system: str) -> int:
     from tui.imaging.ansi_blocks import ansi_lines
-    from tui.imaging.decode import ThumbnailError, decode_small
+    from tui.imaging.core_decode import decode_small_core
 
-    try:
-        img = decode_small(path, max(cols, rows * 2))
-    except ThumbnailError as exc:
-        raise InputError(str(exc), file=path) from None
+    img = decode_small_core(path, max(cols, rows * 2))
+    if img is None:  # not a plain PNG or JPEG, or damaged: Pillow's own path reads it or words why not
+        from tui.imaging.decode import ThumbnailError, decode_small
+
+        try:
+            img = decode_small(path, max(cols, rows * 2))
+        except ThumbnailError as exc:
+            raise InputError(str(exc), file=path) from None
     lines = ansi_lines(img, cols, rows, color_system=system)
     sys.stdout.write("".join(line + "\n" for line in lines))
     sys.stdout.flush()

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import sys
 from array import array
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not typing's: `imgbench preview FILE` is a short process that never needs it
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+    from tui.imaging.core_decode import Raster
+
 BLOCK = "▀"
 TRUECOLOR, EIGHT_BIT = "truecolor", "256"
+LANCZOS, BICUBIC = 1, 3  # PIL.Image.Resampling's values: that module is not imported for a core-decoded Raster
 
 
 def fit_size(width: int, height: int, cols: int, rows: int) -> tuple[int, int]:
@@ -37,10 +40,13 @@ def _xterm_palette() -> list[int]:
 _palette_image: Image | None = None
 
 
-def quantize_256(img: Image) -> bytes:
+def quantize_256(img: Image | Raster) -> bytes:
     """Nearest xterm-256 colour per pixel (in C), as indices 16..255."""
     global _palette_image
     from PIL import Image
+
+    if not isinstance(img, Image.Image):
+        img = Image.frombytes("RGB", img.size, img.convert("RGB").tobytes())
 
     if _palette_image is None:
         pal = Image.new("P", (1, 1))
@@ -52,20 +58,18 @@ def quantize_256(img: Image) -> bytes:
     return indices.translate(bytes(min(i, 239) + 16 for i in range(256)))
 
 
-def fit_image(img: Image, cols: int, rows: int) -> Image | None:
+def fit_image(img: Image | Raster, cols: int, rows: int) -> Image | Raster | None:
     """``img`` (RGB) resized to fill ``cols``×``rows`` half-block cells, or None when nothing fits."""
-    from PIL import Image as PILImage
-
     pw, ph = fit_size(img.width, img.height, cols, rows)
     if pw == 0:
         return None
     if img.size != (pw, ph):
-        filt = PILImage.Resampling.LANCZOS if pw <= img.width else PILImage.Resampling.BICUBIC
+        filt = LANCZOS if pw <= img.width else BICUBIC
         img = img.resize((pw, ph), filt)
     return img
 
 
-def ansi_lines(img: Image, cols: int, rows: int, *, color_system: str = TRUECOLOR) -> list[str]:
+def ansi_lines(img: Image | Raster, cols: int, rows: int, *, color_system: str = TRUECOLOR) -> list[str]:
     """One string per text row: SGR colour codes and ``▀``, equal neighbours merged, reset at each line's end."""
     fitted = fit_image(img, cols, rows)
     if fitted is None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import io
 import warnings
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not typing's: `imgbench preview FILE` is a short process that never needs it
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -122,6 +122,25 @@ def _orientation(img: Image) -> int:
         return 1
 
 
+def target_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """``size`` scaled to fit ``max_side`` on its longest side, never up."""
+    w, h = size
+    scale = min(1.0, max_side / max(w, h))
+    return (max(1, round(w * scale)), max(1, round(h * scale)))
+
+
+def reduction(size: tuple[int, int], target: tuple[int, int]) -> int:
+    """The integer box-reduce factor before the final LANCZOS (1: none).
+
+    Within REDUCING_GAP x the target, LANCZOS does the rest (Pillow's reducing_gap); an exact integer ratio
+    (1024 -> 512) is box-averaged all the way, which is the area-true result.
+    """
+    exact = size[0] // target[0]
+    if exact >= 2 and size == (target[0] * exact, target[1] * exact):
+        return exact
+    return int(min(size[0] / target[0], size[1] / target[1]) / REDUCING_GAP)
+
+
 def decode_small(source: Path | bytes | Image, max_side: int) -> Image:
     """Decode to an upright RGB image whose longest side is at most ``max_side``, cheaply.
 
@@ -134,11 +153,9 @@ def decode_small(source: Path | bytes | Image, max_side: int) -> Image:
     img = source if isinstance(source, Image.Image) else open_image(source)
     try:
         orientation = _orientation(img)
-        w, h = img.size
-        scale = min(1.0, max_side / max(w, h))
-        target = (max(1, round(w * scale)), max(1, round(h * scale)))
+        target = target_size(img.size, max_side)
         try:
-            if img.format == "JPEG" and scale < 0.5:
+            if img.format == "JPEG" and max_side / max(img.size) < 0.5:
                 img.draft(None, (target[0] * 2, target[1] * 2))
             img.load()  # frame 0 of an animation
             # Palette and tRNS transparency live in img.info, which reduce()/resize() drop: expand first.
@@ -148,14 +165,7 @@ def decode_small(source: Path | bytes | Image, max_side: int) -> Image:
                 small = img.convert("L")
             else:
                 small = _to_8bit(img)
-            # Box-reduce to within REDUCING_GAP x the target, LANCZOS the rest (Pillow's reducing_gap); an exact
-            # integer ratio (1024 -> 512) is box-averaged all the way, which is the area-true result.
-            ratio = min(small.size[0] / target[0], small.size[1] / target[1])
-            exact = small.size[0] // target[0]
-            if exact >= 2 and small.size == (target[0] * exact, target[1] * exact):
-                factor = exact
-            else:
-                factor = int(ratio / REDUCING_GAP)
+            factor = reduction(small.size, target)
             if factor >= 2:
                 small = small.reduce(factor)
             if small.size != target:
