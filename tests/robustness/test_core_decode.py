@@ -252,3 +252,12 @@ def test_a_changed_pillow_core_falls_back_to_the_public_path(tmp_path: Path, mon
     monkeypatch.setattr(core_decode, "core", changed)
     assert decode_small_core(str(photo), 30) is None
     assert main(["preview", str(photo), "--cols", "30", "--rows", "10", "--colors", "truecolor"]) == 0
+
+
+def test_a_core_decoded_picture_draws_as_pillow_s_in_256_colours(tmp_path: Path) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(jpeg_bytes(picture("RGB", (300, 200), seed=11)))
+    raster = decode_small_core(str(photo), 60)
+    assert raster is not None
+    expected = ansi_lines(decode_small(photo, 60), 60, 20, color_system="256")
+    assert ansi_lines(raster, 60, 20, color_system="256") == expected
