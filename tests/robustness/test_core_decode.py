@@ -119,6 +119,9 @@ def test_the_inflating_thread_changes_no_pixel(tmp_path: Path, monkeypatch: pyte
 # -- what it leaves to Pillow -----------------------------------------------------------------------------------
 
 
+XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:Description tiff:Orientation="6"/></x:xmpmeta>'
+
+
 def _exif_rotated(img: Image.Image) -> bytes:
     exif = Image.Exif()
     exif[0x0112] = 6
@@ -137,7 +140,12 @@ def _exif_rotated(img: Image.Image) -> bytes:
         ("animated PNG", lambda img: _animated(img)),
         ("PNG with a bad checksum", lambda img: with_chunk(png_bytes(img), b"tEXt", b"a\0b", crc=1)),
         ("PNG with a short gAMA", lambda img: with_chunk(png_bytes(img), b"gAMA", b"\0")),
+        ("PNG text read back as interlacing", lambda img: with_chunk(png_bytes(img), b"tEXt", b"interlace\x001")),
+        ("PNG text read back as transparency", lambda img: with_chunk(png_bytes(img), b"tEXt", b"transparency\x000")),
+        ("PNG text read back as a frame's box", lambda img: with_chunk(png_bytes(img), b"tEXt", b"bbox\x001")),
+        ("PNG turned by XMP in text", lambda img: with_chunk(png_bytes(img), b"tEXt", b"XML:com.adobe.xmp\0" + XMP)),
         ("JPEG turned by EXIF", _exif_rotated),
+        ("JPEG turned by XMP", lambda img: jpeg_bytes(img, xmp=XMP)),
         ("CMYK JPEG", lambda img: jpeg_bytes(img.convert("CMYK"))),
         ("JPEG with an ICC profile", lambda img: jpeg_bytes(img, icc_profile=b"\0" * 200)),
     ],
@@ -154,6 +162,13 @@ def _animated(img: Image.Image) -> bytes:
 
 
 # -- generated and mangled files ---------------------------------------------------------------------------------
+
+
+# Keys Image.info holds for PNGs or other formats (a tEXt chunk can name any): each is either left to Pillow or
+# has to read the same both ways.
+INFO_KEYS = [k.encode() for k in ("Software", "parameters", "interlace", "transparency", "bbox", "gamma", "dpi",
+             "aspect", "duration", "loop", "disposal", "blend", "srgb", "chromaticity", "exif", "xmp",
+             "XML:com.adobe.xmp", "Raw profile type exif", "icc_profile", "default_image", "progressive")]  # fmt: skip
 
 
 @FUZZ
@@ -174,6 +189,10 @@ def test_generated_images_decode_as_pillow_decodes_them(tmp_path_factory, data, 
         kind = data.draw(st.sampled_from(["PNG", "JPEG"]))
     if kind == "PNG":
         raw = png_bytes(img, compress_level=data.draw(st.integers(0, 9)))
+        if data.draw(st.booleans(), label="a text chunk"):
+            key = data.draw(st.sampled_from(INFO_KEYS) | st.binary(min_size=1, max_size=12), label="key")
+            value = data.draw(st.sampled_from([b"0", b"1", b"6", XMP]) | st.binary(max_size=12), label="value")
+            raw = with_chunk(raw, b"tEXt", key + b"\0" + value, after_image=data.draw(st.booleans()))
     else:
         raw = jpeg_bytes(img, quality=data.draw(st.integers(5, 100)), progressive=data.draw(st.booleans()))
     event("core path" if agrees(tmp_path_factory.mktemp("gen"), raw, max_side) else "left to Pillow")
@@ -261,3 +280,14 @@ def test_a_core_decoded_picture_draws_as_pillow_s_in_256_colours(tmp_path: Path)
     assert raster is not None
     expected = ansi_lines(decode_small(photo, 60), 60, 20, color_system="256")
     assert ansi_lines(raster, 60, 20, color_system="256") == expected
+
+
+def test_a_text_chunk_named_transparency_is_a_one_line_error(tmp_path: Path, capsys) -> None:
+    """Pillow's own path used to raise a TypeError here (the chunk reaches convert() as a string)."""
+    from tui.cli.main import main
+
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(with_chunk(png_bytes(picture("RGB", (40, 30), seed=2)), b"tEXt", b"transparency\x000"))
+    assert main(["preview", str(bad), "--cols", "20", "--rows", "10"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot decode image" in err

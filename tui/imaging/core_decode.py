@@ -39,7 +39,10 @@ _PNG_MODES = {(8, 0): "L", (8, 2): "RGB"}  # (bit depth, colour type) -> mode an
 _PNG_DECLINED = {b"PLTE", b"tRNS", b"iCCP", b"zTXt", b"iTXt", b"eXIf", b"acTL", b"fcTL", b"fdAT", b"DDAT",
                  b"cICP", b"mDCV", b"cLLI"}  # fmt: skip
 _PNG_LEAST = {b"gAMA": 4, b"cHRM": 32, b"sRGB": 1, b"pHYs": 9}  # shorter, Pillow raises "Truncated ... chunk"
-_EXIF_TEXT_KEYS = (b"exif", b"Raw profile type exif")  # tEXt keys Pillow's getexif() reads an orientation from
+# A tEXt chunk lands in Image.info under its own key, where Pillow reads some keys back: an orientation (getexif),
+# interlacing, transparency, a frame's box. Such a chunk is left to Pillow (which may refuse the file).
+_PILLOW_INFO_KEYS = frozenset((b"exif", b"Raw profile type exif", b"XML:com.adobe.xmp", b"xmp", b"interlace",
+                               b"transparency", b"bbox", b"default_image", b"icc_profile"))  # fmt: skip
 _JPEG_SOF = frozenset((0xFFC0, 0xFFC1, 0xFFC2))  # baseline, extended and progressive Huffman frames
 _JPEG_LAYERS = {1: "L", 3: "RGB"}
 
@@ -163,7 +166,7 @@ def _plain_chunk(cid: bytes, body: bytes) -> bool:
     if cid in _PNG_LEAST:
         return len(body) >= _PNG_LEAST[cid]
     if cid == b"tEXt":
-        return body.split(b"\0", 1)[0] not in _EXIF_TEXT_KEYS
+        return body.split(b"\0", 1)[0] not in _PILLOW_INFO_KEYS
     return cid[0] >= 97  # other ancillary chunks are skipped; an unknown critical one is left to Pillow
 
 
@@ -355,8 +358,8 @@ def _plain_app(marker: int, body: bytes) -> bool:
     """An APPn block Pillow reads without error and that leaves the picture as decoded (no EXIF orientation)."""
     if marker == 0xFFE0 and body.startswith(b"JFIF"):
         return len(body) >= 7
-    if marker == 0xFFE1 and body.startswith(b"Exif\0\0"):
-        return False
+    if marker == 0xFFE1 and (body.startswith(b"Exif\0\0") or b"tiff:Orientation" in body):
+        return False  # EXIF, or XMP that getexif() reads an orientation from
     if marker == 0xFFE2 and (body.startswith(b"MPF\0") or body.startswith(b"ICC_PROFILE\0")):
         return False  # a multi-picture file, or a profile Pillow reassembles (and can fail on)
     if marker == 0xFFED and body.startswith(b"Photoshop 3.0\0"):

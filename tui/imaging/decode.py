@@ -177,7 +177,8 @@ def decode_small(source: Path | bytes | Image, max_side: int) -> Image:
             raise ThumbnailError("too large to decode safely (decompression bomb?)") from None
         except MemoryError:
             raise ThumbnailError("not enough memory to decode this image") from None
-        except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
+        except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
+            # TypeError: a PNG text chunk named "transparency" reaches convert() as a string
             text = str(exc)
             if "truncated" in text or isinstance(exc, EOFError):
                 raise ThumbnailError("truncated image file (the download or write did not finish?)") from None
