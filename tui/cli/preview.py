@@ -141,12 +141,13 @@ def _preview_plain_file(path: str, cols: int, rows: int, system: str) -> int:
     from tui.imaging.ansi_blocks import ansi_lines
     from tui.imaging.core_decode import decode_small_core
 
-    img = decode_small_core(path, max(cols, rows * 2))
+    side = max(cols, rows * 2)
+    img = decode_small_core(path, side)
     if img is None:  # not a plain PNG or JPEG, or damaged: Pillow's own path reads it or words why not
         from tui.imaging.decode import ThumbnailError, decode_small
 
         try:
-            img = decode_small(path, max(cols, rows * 2))
+            img = decode_small(path, side)
         except ThumbnailError as exc:
             raise InputError(str(exc), file=path) from None
     lines = ansi_lines(img, cols, rows, color_system=system)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from array import array
 
+from tui.imaging.decode import BICUBIC, LANCZOS
+
 TYPE_CHECKING = False  # not typing's: `imgbench preview FILE` is a short process that never needs it
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -17,7 +19,6 @@ if TYPE_CHECKING:
 
 BLOCK = "▀"
 TRUECOLOR, EIGHT_BIT = "truecolor", "256"
-LANCZOS, BICUBIC = 1, 3  # PIL.Image.Resampling's values: that module is not imported for a core-decoded Raster
 
 
 def fit_size(width: int, height: int, cols: int, rows: int) -> tuple[int, int]:

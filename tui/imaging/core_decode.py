@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 import zlib
 
 from PIL import _imaging as core
 
-from tui.imaging.decode import MAX_PIXELS, reduction, target_size
+from tui.imaging.decode import draft_request, pixel_limit, shrink, target_size
 
 TYPE_CHECKING = False  # not typing's: this module exists to keep a short process from importing it
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-LANCZOS = 1  # PIL.Image.Resampling.LANCZOS, without importing the module that defines the enum
 FLOYDSTEINBERG = 3  # PIL.Image.Dither.FLOYDSTEINBERG, what Image.convert passes to the core by default
 MAX_FILE_BYTES = 256 * 2**20  # larger files are left to Pillow, which reads only what it decodes
 _RAW_BLOCK = 65536  # PIL.ImageFile.MAXBLOCK
@@ -115,21 +113,9 @@ def decode_small_core(path: str, max_side: int) -> Raster | None:
     return None
 
 
-def _pixel_limit() -> int:
-    # decode._pixel_limit() without importing PIL.Image: its limit counts only when something else imported it
-    pillow = getattr(sys.modules.get("PIL.Image"), "MAX_IMAGE_PIXELS", None)
-    return min(MAX_PIXELS, int(pillow)) if pillow else MAX_PIXELS
-
-
-def _shrink(im: core.ImagingCore, target: tuple[int, int]) -> Raster:
-    """decode_small's reduce and LANCZOS steps, then greyscale to RGB (its ``flatten``)."""
-    raster = Raster(im)
-    factor = reduction(raster.size, target)
-    if factor >= 2:
-        raster = raster.reduce(factor)
-    if raster.size != target:
-        raster = raster.resize(target, LANCZOS)
-    return raster.convert("RGB")
+def _small_rgb(im: core.ImagingCore, size: tuple[int, int], max_side: int) -> Raster:
+    """decode_small's last steps: shrunk to fit ``max_side`` (of the original ``size``), greyscale made RGB."""
+    return shrink(Raster(im), target_size(size, max_side)).convert("RGB")
 
 
 def _run(decoder: core.ImagingDecoder, im: core.ImagingCore, payload: bytes) -> bool:
@@ -175,12 +161,12 @@ def _png(data: bytes, max_side: int) -> Raster | None:
     if header is None:
         return None
     mode, size, payload = header
-    if size[0] * size[1] > _pixel_limit():
+    if size[0] * size[1] > pixel_limit():
         return None
     im = core.new(mode, size)
     decoder = core.zip_decoder(mode, mode)
     done = _run_beside_inflate(decoder, im, payload) if _cores() > 1 else _run(decoder, im, payload)
-    return _shrink(im, target_size(size, max_side)) if done else None
+    return _small_rgb(im, size, max_side) if done else None
 
 
 def _cores() -> int:
@@ -288,13 +274,13 @@ def _jpeg(data: bytes, max_side: int) -> Raster | None:
     if header is None:
         return None
     mode, (w, h) = header
-    if w * h > _pixel_limit():
+    if w * h > pixel_limit():
         return None
-    target = target_size((w, h), max_side)
-    if max_side / max(w, h) < 0.5:
-        # decode_small's JpegImageFile.draft(None, target * 2): DCT scaling by the largest of 8, 4, 2, 1 that
-        # still leaves twice the target, passed to the decoder as its (scale, draft) config
-        ratio = min(w // (target[0] * 2), h // (target[1] * 2))
+    request = draft_request((w, h), max_side)
+    if request:
+        # decode_small's JpegImageFile.draft(None, request): DCT scaling by the largest of 8, 4, 2, 1 that still
+        # leaves the requested size, passed to the decoder as its (scale, draft) config
+        ratio = min(w // request[0], h // request[1])
         scale = next((s for s in (8, 4, 2) if ratio >= s), 1)
         size = ((w + scale - 1) // scale, (h + scale - 1) // scale)
         decoder = core.jpeg_decoder(mode, mode, "", scale, 0)
@@ -304,7 +290,7 @@ def _jpeg(data: bytes, max_side: int) -> Raster | None:
     im = core.new(mode, size)
     if not _run(decoder, im, data):
         return None
-    return _shrink(im, target)
+    return _small_rgb(im, (w, h), max_side)
 
 
 def _jpeg_header(data: bytes) -> tuple[str, tuple[int, int]] | None:

@@ -7,19 +7,33 @@ one-off preview (``imgbench preview FILE``) imports only this and Pillow.
 from __future__ import annotations
 
 import io
+import sys
 import warnings
 
 TYPE_CHECKING = False  # not typing's: `imgbench preview FILE` is a short process that never needs it
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Protocol, TypeVar
 
     from PIL.Image import Image
+
+    _S = TypeVar("_S", bound="Shrinkable")
+
+    class Shrinkable(Protocol):
+        """A PIL image, or core_decode's Raster (which imports this module, so it is not named here)."""
+
+        @property
+        def size(self) -> tuple[int, int]: ...
+        def reduce(self: _S, factor: int) -> _S: ...
+        def resize(self: _S, size: tuple[int, int], resample: int) -> _S: ...
+
 
 MAX_PIXELS = 64_000_000  # the same limit as tui.core.images: 8000×8000
 BACKGROUND = ((56, 56, 60), (84, 84, 90))  # neutral dark checker behind transparent pixels
 # Measured against a full LANCZOS on a noisy 1024x1536 image: 1.5 stays within 39-45 dB PSNR (invisible once the
 # cells are drawn) at half the time of 2.0, the bucket a burst of finishing runs waits on.
 REDUCING_GAP = 1.5
+LANCZOS, BICUBIC = 1, 3  # PIL.Image.Resampling's values, for code that does not import PIL.Image (core_decode)
 _ORIENTATION_TAG = 0x0112
 
 
@@ -30,11 +44,10 @@ class ThumbnailError(ValueError):
 # -- decoding -----------------------------------------------------------------------------------
 
 
-def _pixel_limit() -> int:
-    from PIL import Image
-
-    # Pillow's own limit is honoured too, so a caller (or a test) can tighten it.
-    pillow = Image.MAX_IMAGE_PIXELS
+def pixel_limit() -> int:
+    # Pillow's own limit is honoured too, so a caller (or a test) can tighten it. Read where PIL.Image is loaded
+    # (always, once open_image has run): the core decode must not import it just for this.
+    pillow = getattr(sys.modules.get("PIL.Image"), "MAX_IMAGE_PIXELS", None)
     return min(MAX_PIXELS, int(pillow)) if pillow else MAX_PIXELS
 
 
@@ -63,9 +76,9 @@ def open_image(source: Path | bytes) -> Image:
     if w < 1 or h < 1:
         img.close()
         raise ThumbnailError("image has no pixels")
-    if w * h > _pixel_limit():
+    if w * h > pixel_limit():
         img.close()
-        raise ThumbnailError(f"{w}x{h} is too large to decode safely (limit {_pixel_limit():,} pixels)")
+        raise ThumbnailError(f"{w}x{h} is too large to decode safely (limit {pixel_limit():,} pixels)")
     return img
 
 
@@ -129,16 +142,30 @@ def target_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     return (max(1, round(w * scale)), max(1, round(h * scale)))
 
 
-def reduction(size: tuple[int, int], target: tuple[int, int]) -> int:
-    """The integer box-reduce factor before the final LANCZOS (1: none).
+def draft_request(size: tuple[int, int], max_side: int) -> tuple[int, int] | None:
+    """The size a JPEG's DCT-domain draft is asked for (twice the target), or None when it would not help."""
+    if max_side / max(size) >= 0.5:
+        return None
+    target = target_size(size, max_side)
+    return (target[0] * 2, target[1] * 2)
+
+
+def shrink(img: _S, target: tuple[int, int]) -> _S:
+    """Box-reduce by an integer factor, then LANCZOS the rest to ``target``.
 
     Within REDUCING_GAP x the target, LANCZOS does the rest (Pillow's reducing_gap); an exact integer ratio
     (1024 -> 512) is box-averaged all the way, which is the area-true result.
     """
-    exact = size[0] // target[0]
-    if exact >= 2 and size == (target[0] * exact, target[1] * exact):
-        return exact
-    return int(min(size[0] / target[0], size[1] / target[1]) / REDUCING_GAP)
+    exact = img.size[0] // target[0]
+    if exact >= 2 and img.size == (target[0] * exact, target[1] * exact):
+        factor = exact
+    else:
+        factor = int(min(img.size[0] / target[0], img.size[1] / target[1]) / REDUCING_GAP)
+    if factor >= 2:
+        img = img.reduce(factor)
+    if img.size != target:
+        img = img.resize(target, LANCZOS)
+    return img
 
 
 def decode_small(source: Path | bytes | Image, max_side: int) -> Image:
@@ -155,8 +182,8 @@ def decode_small(source: Path | bytes | Image, max_side: int) -> Image:
         orientation = _orientation(img)
         target = target_size(img.size, max_side)
         try:
-            if img.format == "JPEG" and max_side / max(img.size) < 0.5:
-                img.draft(None, (target[0] * 2, target[1] * 2))
+            if img.format == "JPEG" and (request := draft_request(img.size, max_side)):
+                img.draft(None, request)
             img.load()  # frame 0 of an animation
             # Palette and tRNS transparency live in img.info, which reduce()/resize() drop: expand first.
             if img.mode in ("P", "PA") or "transparency" in img.info:
@@ -165,12 +192,7 @@ def decode_small(source: Path | bytes | Image, max_side: int) -> Image:
                 small = img.convert("L")
             else:
                 small = _to_8bit(img)
-            factor = reduction(small.size, target)
-            if factor >= 2:
-                small = small.reduce(factor)
-            if small.size != target:
-                small = small.resize(target, Image.Resampling.LANCZOS)
-            small = flatten(small)
+            small = flatten(shrink(small, target))
             if small is img and img is not source:
                 small = img.copy()  # the file handle closes below; keep the pixels
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
