@@ -10,8 +10,6 @@ from __future__ import annotations
 import io
 import random
 import struct
-import subprocess
-import sys
 import types
 import zlib
 from pathlib import Path
@@ -22,7 +20,6 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from tests.robustness.fuzz_support import FUZZ, mutate_bytes
-from tests.robustness.support import ROOT, child_env
 from tui.imaging import core_decode
 from tui.imaging.ansi_blocks import ansi_lines
 from tui.imaging.core_decode import decode_small_core
@@ -220,31 +217,21 @@ def test_every_seed_comes_through_unmangled(tmp_path: Path) -> None:
     assert all(agrees(tmp_path, raw, 40) for raw in SEEDS.values())
 
 
-# -- the whole process -----------------------------------------------------------------------------------------
-
-PROBE = """
-import sys
-from tui.cli.main import main
-code = main(sys.argv[1:])
-print("MODULES", ",".join(m for m in ("PIL.Image", "PIL.ImageFile", "typing", "logging") if m in sys.modules),
-      file=sys.stderr)
-sys.exit(code)
-"""
+# -- the command --------------------------------------------------------------------------------------------
+# (that its process imports neither PIL.Image nor typing: tests/architecture/test_import_budget.py)
 
 
 @pytest.mark.parametrize("kind", ["png", "jpeg"])
-def test_a_preview_of_a_plain_file_imports_no_pillow_module_but_its_core(tmp_path: Path, kind: str) -> None:
+def test_preview_prints_what_the_public_path_draws(tmp_path: Path, kind: str, capsys) -> None:
+    from tui.cli.main import main
+
     img = picture("RGB", (640, 480), seed=5)
     photo = tmp_path / f"photo.{kind}"
     photo.write_bytes(png_bytes(img) if kind == "png" else jpeg_bytes(img))
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, "preview", str(photo), "--cols", "40", "--rows", "20", "--colors", "truecolor"],
-        cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert "MODULES \n" in done.stderr, done.stderr
+    assert decode_small_core(str(photo), 40) is not None  # the core path draws it
+    assert main(["preview", str(photo), "--cols", "40", "--rows", "20", "--colors", "truecolor"]) == 0
     expected = ansi_lines(decode_small(photo, 40), 40, 20)
-    assert done.stdout == "".join(line + "\n" for line in expected)
+    assert capsys.readouterr().out == "".join(line + "\n" for line in expected)
 
 
 def test_a_device_or_a_fifo_is_left_to_pillow_unread(tmp_path: Path) -> None:
