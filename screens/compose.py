@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, OptionList, Select, SelectionList, Static, Switch, TextArea
+from textual.widgets import Footer, Input, Label, OptionList, Select, SelectionList, Static, Switch, TextArea
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
@@ -19,6 +19,7 @@ from tui.core.validation import InputError, OverBudget
 from tui.widgets.check_list import CheckList
 from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
+from tui.widgets.title_bar import TitleBar
 from tui.widgets.workbench import workbench
 
 QUALITIES = [("default", ""), ("low", "low"), ("medium", "medium"), ("high", "high"), ("auto", "auto")]
@@ -57,7 +58,7 @@ class ComposeScreen(ScreenBase, Screen[None]):
     def compose(self) -> ComposeResult:
         ctx = self.app.ctx
         defaults = ctx.config.defaults
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="compose-form"):
             yield Label("Presets  (space toggles)", classes="field-label")
             yield CheckList(

@@ -10,16 +10,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from tui.core.safe_text import visible
-from tui.core.tallies import SessionSummary
 from tui.widgets.filling_table import FillingTable
 from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
+from tui.widgets.title_bar import TitleBar
 from tui.widgets.workbench import workbench
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tui.core.tallies import SessionSummary
 
 PAGE = 300  # rows added at a time (at start, and as the cursor nears the end)
 EMPTY_TITLE = "Sessions: none yet (n composes one)"
@@ -75,7 +79,7 @@ class HomeScreen(ScreenBase, Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="home-body"):
             with Vertical(id="sessions-pane", classes="pane"):
                 yield Static("Sessions", id="sessions-title", classes="pane-title")
@@ -83,9 +87,8 @@ class HomeScreen(ScreenBase, Screen[None]):
                 yield Static("", id="session-errors", classes="warning")
             with Vertical(id="presets-pane", classes="pane"):
                 yield Static("Presets", classes="pane-title")
-                yield OptionList(id="presets")
                 yield Static(PRESET_HINT, id="preset-detail")
-        yield Footer()
+        yield Static(id="footer-room")  # the footer's line, until the footer is mounted
 
     def on_mount(self) -> None:
         table = self.query_one("#sessions", FillingTable)
@@ -103,7 +106,19 @@ class HomeScreen(ScreenBase, Screen[None]):
         self._peeked = [_Row(r[0], r[1], r[2], r[5], r[6], r[7]) for r in open_index().peek(self._first) or ()]
         if self._peeked:
             self._fill(self._peeked)
-        self.call_after_refresh(self._load_presets)
+        self.call_after_refresh(self._after_first_frame)
+
+    async def _after_first_frame(self) -> None:
+        # Mounted once the first rows are on screen (~10 ms sooner): what that frame shows empty anyway. The preset
+        # list fills from a thread, and a footer shows its keys only once the screen's bindings are published.
+        if not self.is_attached:
+            return
+        with self.app.batch_update():  # one frame later, the footer in its place: never a frame without either
+            await self.mount(Footer())
+            await self.query_one("#footer-room").remove()
+            await self.query_one("#presets-pane").mount(OptionList(id="presets"), before="#preset-detail")
+        self.refresh_bindings()
+        self._load_presets()
 
     @work(thread=True, group="home-presets", description="Reading the presets", exit_on_error=False)
     def _load_presets(self) -> None:
@@ -215,8 +230,8 @@ class HomeScreen(ScreenBase, Screen[None]):
         workbench(self).open("compose", preset_ids=[preset_id] if preset_id else [])
 
     def action_open(self) -> None:
-        if self.focused is self.query_one("#presets", OptionList):
-            option = self.query_one("#presets", OptionList).highlighted_option
+        if isinstance(presets := self.focused, OptionList):  # (not there until the first frame is up)
+            option = presets.highlighted_option
             if option is not None:
                 self.action_new(option.id)
             return

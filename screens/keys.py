@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.core import credentials, paths
 from tui.core.validation import InputError
 from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
+from tui.widgets.title_bar import TitleBar
 from tui.widgets.workbench import workbench
 
 
@@ -63,7 +64,7 @@ class KeysScreen(ScreenBase, Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="keys-title")
         yield DataTable(id="keys", cursor_type="row", zebra_stripes=True)
         yield Static("", id="keys-warning", classes="warning")

@@ -12,13 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from tui.core.model import Session
 from tui.core.safe_text import visible
 from tui.core.wording import count
 from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
+from tui.widgets.title_bar import TitleBar
 from tui.widgets.workbench import workbench
 
 
@@ -46,7 +47,7 @@ class ResultsScreen(ScreenBase, Screen[None]):
         self._leaving = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="results-title")
         yield TabbedContent(id="results-tabs")
         yield Static("", id="results-note")

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from screens.review_parts import OutputTile, best_columns, checklist_text, next_unscored, scroll_for_line, take_checks
 from tui.core.model import Run, Score, Session, now_iso
@@ -22,6 +22,7 @@ from tui.scoring.blind import left_to_score, mark_revealed, revealed_cases
 from tui.widgets.image_view import ImageView
 from tui.widgets.screen_base import ScreenBase
 from tui.widgets.steady_static import SteadyStatic
+from tui.widgets.title_bar import TitleBar
 from tui.widgets.workbench import workbench
 
 CASES = Binding.Group("case")  # one footer entry for [ and ]
@@ -71,7 +72,7 @@ class ReviewScreen(ScreenBase, Screen[None]):
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="case-header")
         with Horizontal(id="review-body"):
             yield Grid(id="outputs")

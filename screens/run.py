@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from tui.core.budget import COMPOSE_CAP, CONFIG_CAP, Budget, estimate_runs, refuse_above
 from tui.core.model import Run, Session, parse_iso
@@ -23,6 +23,7 @@ from tui.core.wording import count
 from tui.widgets.image_view import ImageView
 from tui.widgets.safe import plain
 from tui.widgets.screen_base import ScreenBase
+from tui.widgets.title_bar import TitleBar
 from tui.widgets.workbench import workbench
 
 BUDGET = ("budget",)  # the error kind of a run the spending cap held back
@@ -66,7 +67,7 @@ class RunScreen(ScreenBase, Screen[None]):
         self.messages: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="run-summary")
         yield ProgressBar(id="run-progress", show_eta=False)
         with Horizontal(id="run-body"):

@@ -37,10 +37,11 @@ async def wait_for(pilot: Any, predicate: Callable[[], object], timeout: float =
 
 
 async def at_home(app: Any, pilot: Any) -> None:
-    """Until the Home screen is up: the app pushes it from on_mount, so a screen pushed before that ends up under it."""
+    """Until the Home screen is up: the app pushes it from on_mount, so a screen pushed before that ends up under it;
+    and its preset list, which it mounts after its first frame."""
     from screens.home import HomeScreen
 
-    await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+    await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen) and bool(app.screen.query("#presets")))
 
 
 async def open_review(app: Any, pilot: Any, session_id: str) -> Any:

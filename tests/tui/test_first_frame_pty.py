@@ -49,5 +49,16 @@ def test_the_first_frame_with_home_on_it_has_the_table_borders_and_newest_sessio
         first = next(f for f in app.frames if "Sessions" in f)
         for part in ("╭", "Created", "newest sweep", "older sweep", "Presets"):
             assert part in first, f"{part!r} missing from Home's first frame:\n{first}"
+        # The footer and the preset list are mounted after that frame, into the room it kept for them: when the
+        # keys and the presets show, nothing above them has moved.
+        app.wait_until(lambda: "New" in app.frames[-1] and "tier-a/cat1" in app.frames[-1], 30, "keys and presets")
+        last = app.frames[-1]
+        assert _rows_of("╰", first) == _rows_of("╰", last), f"the panes moved:\n{first}\n---\n{last}"
+        assert last.splitlines()[:2] == first.splitlines()[:2]  # the title line and the panes' tops
+        assert "New" in last.splitlines()[-1]  # the footer's keys on the bottom line, where its room was
     finally:
         app.close()
+
+
+def _rows_of(mark: str, screen: str) -> list[int]:
+    return [i for i, line in enumerate(screen.splitlines()) if mark in line]
