@@ -47,7 +47,7 @@ class TitleBar(Widget):
         line = Content.assemble(Content(f" {ICON}").pad_right(ICON_CELLS - 2), title.pad_left(left))
         # The clock's space is drawn last, over whatever reaches it (a bar narrower than icon and clock together).
         visible = max(0, width - CLOCK_CELLS)
-        return line.truncate(visible).pad_right(width - min(visible, line.cell_length))
+        return line.truncate(visible, pad=True).pad_right(width - visible)
 
     async def on_click(self, event: events.Click) -> None:
         if event.x < ICON_CELLS and self.app.ENABLE_COMMAND_PALETTE:
