@@ -9,7 +9,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widget import MountError
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
@@ -111,12 +113,15 @@ class HomeScreen(ScreenBase, Screen[None]):
     async def _after_first_frame(self) -> None:
         # Mounted once the first rows are on screen (~10 ms sooner): what that frame shows empty anyway. The preset
         # list fills from a thread, and a footer shows its keys only once the screen's bindings are published.
-        if not self.is_attached:
-            return
-        with self.app.batch_update():  # one frame later, the footer in its place: never a frame without either
-            await self.mount(Footer())
-            await self.query_one("#footer-room").remove()
-            await self.query_one("#presets-pane").mount(OptionList(id="presets"), before="#preset-detail")
+        try:
+            with self.app.batch_update():  # one frame later, the footer in its place: never a frame without either
+                await self.mount(Footer())
+                await self.query_one("#footer-room").remove()
+                await self.query_one("#presets-pane").mount(OptionList(id="presets"), before="#preset-detail")
+        except (MountError, NoMatches):
+            if self.is_attached:
+                raise
+            return  # a quit came in between (ctrl+q as the first rows show): the screen is going, so is its DOM
         self.refresh_bindings()
         self._load_presets()
 

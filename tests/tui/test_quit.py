@@ -118,3 +118,21 @@ def test_retry_failed_counts_each_run_once(config_dir: Path, data_dir: Path, cap
     assert main(["sessions", "resume", session_id, "--retry-failed"]) == 0
     counts = re.findall(r"^\[\s*(\d+)/(\d+)\]", capsys.readouterr().err, flags=re.M)
     assert counts == [(str(i), "4") for i in range(1, 5)]
+
+
+async def test_a_quit_while_home_mounts_its_footer_ends_cleanly(monkeypatch: pytest.MonkeyPatch) -> None:
+    # ctrl+q the moment Home's first rows show lands between the mounts that follow the first frame: the pane the
+    # preset list goes into is no longer attached then, and the quit must still end as a quit, not a traceback.
+    from textual.widgets import Footer
+
+    import screens.home
+
+    class QuitOnMount(Footer):
+        def on_mount(self) -> None:
+            self.app.exit()
+
+    monkeypatch.setattr(screens.home, "Footer", QuitOnMount)
+    app = build_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app._exit)
+    assert app._exception is None and app.return_code == 0
